@@ -1,0 +1,70 @@
+"""geoplan: turn a government action plan into tracked, mapped, measured work.
+
+The public API is the short list in ``__all__``. Names are imported on first use so that
+``import geoplan`` and the ``geoplan`` command start quickly; heavy libraries (geopandas,
+folium, SQLAlchemy) load only when a function that needs them is called.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
+
+from ._errors import (
+    CRSError,
+    DataReadError,
+    GeoplanError,
+    MapError,
+    MetricError,
+    MissingDependencyError,
+    PlanParseError,
+    RasterError,
+    RecordsError,
+    ReportError,
+    SchemaError,
+    StoreError,
+)
+
+try:
+    __version__ = version("geoplan")
+except PackageNotFoundError:  # running from a checkout that was never installed
+    __version__ = "0+unknown"
+
+# public name -> module that defines it (one line each; keep sorted by module)
+_LAZY: dict[str, str] = {
+}
+
+if TYPE_CHECKING:  # let type checkers and IDEs see the lazily imported names
+    pass
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'geoplan' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+__all__ = [
+    "CRSError",
+    "DataReadError",
+    "GeoplanError",
+    "MapError",
+    "MetricError",
+    "MissingDependencyError",
+    "PlanParseError",
+    "RasterError",
+    "RecordsError",
+    "ReportError",
+    "SchemaError",
+    "StoreError",
+    "__version__",
+    *_LAZY,
+]
