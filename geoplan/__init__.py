@@ -33,6 +33,10 @@ except PackageNotFoundError:  # running from a checkout that was never installed
 
 # public name -> module that defines it (one line each; keep sorted by module)
 _LAZY: dict[str, str] = {
+    "compute_metric": "metrics",
+    "delineate_protection_zones": "metrics",
+    "register_metric": "metrics",
+    "scorecard": "metrics",
 }
 
 if TYPE_CHECKING:  # let type checkers and IDEs see the lazily imported names

@@ -1,0 +1,137 @@
+"""Time travel: the layers and records as they stood on a given date.
+
+Every dated column of the layer catalogue is evaluated against ``as_of``:
+
+* a status column with a completion date (``status``/``completed_date``,
+  ``renovation_status``/``renovation_date``...) reads ``completed`` at ``as_of`` only when the
+  date is on or before it; a feature completed later reads ``under_construction`` (or
+  ``planned`` when its ``start_date`` is also later);
+* a flag with a date (``zone_delineated``/``zone_date``, ``packaged``/``packaged_date``,
+  ``green_village``/``green_village_date``...) is true at ``as_of`` only when its date is on
+  or before it;
+* villages get a derived ``plan_approved`` flag from ``plan_approved_date``;
+* parks opened and protection zones delineated after ``as_of`` are dropped.
+
+**Undated completions.** A feature whose status says completed (or whose flag is true) but
+whose date is unknown is counted as completed at every ``as_of``: the layer is the bureau's
+own statement and dropping it would under-report work that was done. Such features are
+marked in a boolean ``undated_<column>`` column so that metrics say in their ``note`` how
+many figures rest on them, and they are left out of "since the plan start" and per-year
+splits, which need a date.
+
+**Records.** The progress log (``records``) explains the dated columns. A record dated on or
+before ``as_of`` with status ``completed`` for a feature fills that feature's primary dated
+column when the layer has no date, and marks it completed when the layer does not (the log
+is newer than the layer). Records dated after ``as_of`` are ignored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+#: kind -> [(status column, date column)]; the first pair is the one records update.
+STATUS_FIELDS: dict[str, list[tuple[str, str]]] = {
+    "greenways": [("status", "completed_date")],
+    "sewage_lines": [("status", "completed_date")],
+    "sewage_facilities": [("status", "completed_date")],
+    "projects": [("status", "completed_date")],
+    "farmhouses": [("renovation_status", "renovation_date")],
+    "communities": [("renovation_status", "renovation_date")],
+    "heritage_sites": [
+        ("wiring_status", "wiring_date"),
+        ("fire_safety_status", "fire_safety_date"),
+    ],
+    "water_sources": [("remediation_status", "remediation_date")],
+}
+
+#: kind -> [(bool column, date column)].
+FLAG_FIELDS: dict[str, list[tuple[str, str]]] = {
+    "water_sources": [("zone_delineated", "zone_date"), ("markers_installed", "markers_date")],
+    "sewage_facilities": [("packaged", "packaged_date")],
+    "villages": [("green_village", "green_village_date")],
+}
+
+#: kind -> date column after which a feature did not exist yet.
+EXISTS_FROM: dict[str, str] = {"parks": "opened_date", "protection_zones": "delineated_date"}
+
+
+def _dates(frame: pd.DataFrame, col: str) -> pd.Series:
+    if col not in frame:
+        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ms]")
+    return pd.to_datetime(frame[col], errors="coerce")
+
+
+def records_as_of(records: pd.DataFrame | None, as_of: dt.date) -> pd.DataFrame | None:
+    """Return the records dated on or before ``as_of`` (undated records are dropped)."""
+    if records is None:
+        return None
+    dates = pd.to_datetime(records["date"], errors="coerce")
+    return records.loc[dates.notna() & (dates <= pd.Timestamp(as_of))].copy()
+
+
+def _apply_records(frame: pd.DataFrame, kind: str, records: pd.DataFrame) -> pd.DataFrame:
+    fields = STATUS_FIELDS.get(kind) or FLAG_FIELDS.get(kind)
+    if not fields or "id" not in frame:
+        return frame
+    status_col, date_col = fields[0]
+    recs = records.loc[
+        (records["layer"] == kind) & (records["status"] == "completed")
+    ].sort_values("date")
+    if recs.empty:
+        return frame
+    first = recs.groupby("feature_id")["date"].first()
+    when = pd.to_datetime(frame["id"].astype(str).map(first), errors="coerce")
+    has = when.notna()
+    dates = _dates(frame, date_col)
+    frame[date_col] = dates.where(dates.notna() | ~has, when).astype("datetime64[ms]")
+    if kind in STATUS_FIELDS:
+        frame[status_col] = frame[status_col].where(~has, "completed")
+    else:
+        frame[status_col] = frame[status_col].astype(bool) | has
+    return frame
+
+
+def layer_as_of(
+    kind: str, layer: Any, as_of: dt.date, records: pd.DataFrame | None = None
+) -> Any:
+    """Return a copy of one layer as it stood on ``as_of`` (see the module docstring)."""
+    frame = layer.copy()
+    day = pd.Timestamp(as_of)
+    if records is not None and len(records):
+        frame = _apply_records(frame, kind, records)
+    if kind in EXISTS_FROM:
+        dates = _dates(frame, EXISTS_FROM[kind])
+        frame = frame.loc[~(dates > day)].copy()
+    for status_col, date_col in STATUS_FIELDS.get(kind, []):
+        if status_col not in frame:
+            continue
+        dates = _dates(frame, date_col)
+        done = frame[status_col] == "completed"
+        later = done & (dates > day)
+        frame[f"undated_{status_col}"] = done & dates.isna()
+        if later.any():
+            starts = _dates(frame, "start_date")
+            frame.loc[later, status_col] = "under_construction"
+            frame.loc[later & (starts > day), status_col] = "planned"
+    for flag_col, date_col in FLAG_FIELDS.get(kind, []):
+        if flag_col not in frame:
+            continue
+        dates = _dates(frame, date_col)
+        flag = frame[flag_col].fillna(False).astype(bool)
+        frame[f"undated_{flag_col}"] = flag & dates.isna()
+        frame[flag_col] = flag & ~(dates > day)
+    if kind == "villages" and "plan_approved_date" in frame:
+        frame["plan_approved"] = _dates(frame, "plan_approved_date") <= day
+    return frame
+
+
+def layers_as_of(
+    layers: Mapping[str, Any], records: pd.DataFrame | None, as_of: dt.date
+) -> dict[str, Any]:
+    """Return every layer as it stood on ``as_of``, with the log applied."""
+    recs = records_as_of(records, as_of)
+    return {kind: layer_as_of(kind, layer, as_of, recs) for kind, layer in layers.items()}

@@ -1,0 +1,318 @@
+"""The metric registry: named functions of layers (and records) returning tidy frames.
+
+A metric is a plain function registered under a name with :func:`register_metric`. It
+receives the layers already filtered to the as-of date (see :mod:`geoplan.metrics._asof`),
+the records dated on or before it, the as-of date itself and any extra keyword inputs it
+declared, and returns a :data:`FRAME_COLUMNS` frame: one row per scope (the whole zone,
+each town, each year...). :func:`compute` checks the inputs first, so a missing layer or
+input becomes a ``no_data`` row with a note instead of an exception.
+
+Adding a metric (for example from the raster module)::
+
+    from geoplan.metrics import register_metric, metric_frame
+
+    @register_metric(
+        "tree_cover_share", unit="%", family="raster", requires=("towns",),
+        inputs=("canopy",), description="share of each town covered by tree canopy",
+    )
+    def tree_cover_share(layers, records, *, as_of, canopy):
+        towns = layers["towns"]
+        ...
+        return metric_frame("tree_cover_share", rows, unit="%", as_of=as_of, method="...")
+
+and compute it with ``compute_metric("tree_cover_share", layers, canopy="canopy.tif")``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._errors import MetricError
+from .._settings import PLAN_START, logger
+
+#: Columns of every metric frame, in order (see docs/architecture.md).
+FRAME_COLUMNS: tuple[str, ...] = (
+    "metric",
+    "scope_type",
+    "scope",
+    "year",
+    "value",
+    "unit",
+    "numerator",
+    "denominator",
+    "as_of",
+    "method",
+    "note",
+)
+
+#: Scope types a metric row may carry.
+SCOPE_TYPES: frozenset[str] = frozenset(
+    {"zone", "town", "district", "village", "community", "year", "town_year", "level", "source"}
+)
+
+MetricFunc = Callable[..., pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A registered metric.
+
+    Attributes
+    ----------
+    name
+        Registry key, snake_case, e.g. ``"greenway_completed_km"``.
+    func
+        ``func(layers, records, *, as_of, **inputs_and_params) -> DataFrame``.
+    unit
+        Unit of ``value``: ``"km"``, ``"%"``, ``"count"``, ``"km2"``, ``"m2"``...
+    family
+        The family module (``greenways``, ``parks``, ``raster``...), for listings.
+    requires
+        Layer kinds that must be present and non-empty, e.g. ``("greenways",)``.
+    optional
+        Layer kinds used when present (e.g. ``towns`` to name scopes).
+    inputs
+        Extra keyword inputs that are not layers (a raster path, a DEM); missing ones make
+        the metric ``no_data``.
+    description
+        One line for a planner: what the figure is.
+    """
+
+    name: str
+    func: MetricFunc
+    unit: str
+    family: str = ""
+    requires: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+    inputs: tuple[str, ...] = ()
+    description: str = ""
+    params: tuple[str, ...] = field(default=())
+
+
+#: name -> Metric; filled by the family modules on import and by :func:`register_metric`.
+METRICS: dict[str, Metric] = {}
+
+
+def register_metric(
+    name: str,
+    *,
+    unit: str,
+    family: str = "",
+    requires: Iterable[str] = (),
+    optional: Iterable[str] = (),
+    inputs: Iterable[str] = (),
+    description: str = "",
+    replace: bool = False,
+) -> Callable[[MetricFunc], MetricFunc]:
+    """Register a metric function under ``name`` (a decorator).
+
+    Parameters
+    ----------
+    name
+        Registry key; the name used in the target mapping file and in the scorecard.
+    unit
+        Unit of the ``value`` column. The scorecard compares it with the target's unit:
+        ``km`` matches 公里, ``%`` matches %, ``count`` matches 栋/个/套/处.
+    family
+        Family name shown in listings.
+    requires
+        Layer kinds the metric cannot do without; when one is missing or empty,
+        :func:`compute` returns a ``no_data`` row naming it instead of calling the function.
+    optional
+        Layer kinds the metric uses when present.
+    inputs
+        Names of extra keyword inputs (not layers) the function needs, e.g. ``("dem",)``;
+        pass them to :func:`compute` or :func:`geoplan.scorecard` as keywords.
+    description
+        One line for a planner.
+    replace
+        Allow re-registering an existing name (otherwise that is an error, so that two
+        modules cannot silently shadow each other).
+
+    Returns
+    -------
+    The decorator; it returns the function unchanged.
+    """
+    if not name.isidentifier():
+        raise MetricError(f"metric name {name!r} must be a snake_case identifier")
+
+    def decorator(func: MetricFunc) -> MetricFunc:
+        if name in METRICS and not replace and METRICS[name].func is not func:
+            raise MetricError(
+                f"metric {name!r} is already registered by {METRICS[name].func.__module__}; "
+                "choose another name or pass replace=True"
+            )
+        sig = inspect.signature(func)
+        params = tuple(
+            p.name
+            for p in sig.parameters.values()
+            if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name != "as_of"
+        )
+        METRICS[name] = Metric(
+            name=name,
+            func=func,
+            unit=unit,
+            family=family or func.__module__.rsplit(".", 1)[-1],
+            requires=tuple(requires),
+            optional=tuple(optional),
+            inputs=tuple(inputs),
+            description=description or (func.__doc__ or "").strip().split("\n")[0],
+            params=params,
+        )
+        return func
+
+    return decorator
+
+
+def resolve_as_of(as_of: dt.date | str | None) -> dt.date:
+    """Return ``as_of`` as a date (today when None); refuse dates before the plan start."""
+    if as_of is None:
+        return dt.date.today()
+    if isinstance(as_of, str):
+        try:
+            as_of = dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise MetricError(
+                f"as_of {as_of!r} is not an ISO date; write it as YYYY-MM-DD, e.g. 2023-12-31"
+            ) from None
+    if isinstance(as_of, dt.datetime | pd.Timestamp):
+        as_of = as_of.date()
+    if as_of < PLAN_START:
+        raise MetricError(
+            f"as_of {as_of.isoformat()} is before the plan started ({PLAN_START.isoformat()}, "
+            "泉台管〔2021〕57号); choose a date on or after the plan start"
+        )
+    return as_of
+
+
+def metric_frame(
+    metric: str,
+    rows: pd.DataFrame | list[dict[str, Any]],
+    *,
+    unit: str,
+    as_of: dt.date,
+    method: str,
+) -> pd.DataFrame:
+    """Build a metric frame with the standard columns from per-scope rows.
+
+    ``rows`` needs ``scope_type``, ``scope`` and ``value``; ``numerator``,
+    ``denominator``, ``year`` and ``note`` are optional.
+    """
+    frame = pd.DataFrame(rows).copy()
+    frame["metric"] = metric
+    frame["unit"] = unit
+    frame["as_of"] = as_of
+    frame["method"] = method
+    for col, default in (("numerator", np.nan), ("denominator", np.nan), ("note", "")):
+        if col not in frame:
+            frame[col] = default
+    if "year" not in frame:
+        frame["year"] = pd.array([pd.NA] * len(frame), dtype="Int64")
+    frame["year"] = frame["year"].astype("Int64")
+    frame["note"] = frame["note"].fillna("").astype(str)
+    for col in ("value", "numerator", "denominator"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
+    return frame.loc[:, list(FRAME_COLUMNS)].reset_index(drop=True)
+
+
+def no_data_frame(metric: Metric, as_of: dt.date, note: str) -> pd.DataFrame:
+    """One zone-level row with no value and a note saying why."""
+    return metric_frame(
+        metric.name,
+        [{"scope_type": "zone", "scope": "全区", "value": np.nan, "note": note}],
+        unit=metric.unit,
+        as_of=as_of,
+        method=metric.description,
+    )
+
+
+def get_metric(name: str) -> Metric:
+    """Return the registered metric ``name`` or raise MetricError listing the known ones."""
+    _load_families()
+    try:
+        return METRICS[name]
+    except KeyError:
+        raise MetricError(
+            f"unknown metric {name!r}; registered metrics are: {', '.join(sorted(METRICS))}"
+        ) from None
+
+
+def _load_families() -> None:
+    # The family modules register their metrics on import.
+    from . import (  # noqa: F401
+        communities,
+        districts,
+        greenways,
+        heritage,
+        parks,
+        sewage,
+        villages,
+        water,
+    )
+
+
+def compute(
+    name: str,
+    layers: Mapping[str, Any],
+    records: pd.DataFrame | None = None,
+    *,
+    as_of: dt.date | str | None = None,
+    **params: Any,
+) -> pd.DataFrame:
+    """Compute one registered metric as of a date.
+
+    Parameters
+    ----------
+    name
+        A key of :data:`METRICS`.
+    layers
+        Layer kind -> GeoDataFrame (as from :func:`geoplan.read_layers`), in any CRS with
+        one set; metrics project to the zone's Gauss-Kruger CRS themselves.
+    records
+        The progress log (optional). Only records dated on or before ``as_of`` are used.
+    as_of
+        Evaluate as of this date (default today). Features and records dated later are
+        ignored: a greenway completed after ``as_of`` counts as under construction.
+    **params
+        Extra inputs the metric declared (``inputs=``) and metric parameters (e.g.
+        ``buffer_m=800``). Unknown keywords are ignored so that one call can feed many
+        metrics.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`FRAME_COLUMNS`. When a required layer or input is missing the frame
+        holds one zone row with ``value`` NaN and a note naming what is missing.
+    """
+    from ._asof import layers_as_of, records_as_of
+
+    metric = get_metric(name)
+    day = resolve_as_of(as_of)
+    for kind in metric.requires:
+        layer = layers.get(kind)
+        if layer is None or len(layer) == 0:
+            state = "missing" if layer is None else "empty"
+            note = f"layer `{kind}` {state} (needed by metric `{name}`)"
+            logger.warning("metric %s: %s", name, note)
+            return no_data_frame(metric, day, note)
+    for key in metric.inputs:
+        if params.get(key) is None:
+            note = f"input `{key}` not supplied (needed by metric `{name}`; pass {key}=...)"
+            logger.warning("metric %s: %s", name, note)
+            return no_data_frame(metric, day, note)
+    kinds = set(metric.requires) | set(metric.optional)
+    current = layers_as_of({k: v for k, v in layers.items() if k in kinds}, records, day)
+    recs = records_as_of(records, day)
+    kwargs = {k: v for k, v in params.items() if k in metric.params}
+    frame = metric.func(current, recs, as_of=day, **kwargs)
+    unknown = set(frame["scope_type"]) - SCOPE_TYPES
+    if unknown:
+        raise MetricError(f"metric {name!r} returned unknown scope types {sorted(unknown)}")
+    return frame
