@@ -17,6 +17,10 @@ class PlanParseError(GeoplanError, ValueError):
     """An action-plan document could not be read or holds no plan."""
 
 
+class PlanWarning(UserWarning):
+    """A plan was parsed, but part of it looks incomplete (e.g. a task without units or targets)."""
+
+
 class CRSError(GeoplanError, ValueError):
     """A layer or raster has no CRS, a wrong one, or CRSs do not match."""
 
