@@ -33,6 +33,7 @@ except PackageNotFoundError:  # running from a checkout that was never installed
 
 # public name -> module that defines it (one line each; keep sorted by module)
 _LAZY: dict[str, str] = {
+    "read_file": "io",
     "compute_metric": "metrics",
     "delineate_protection_zones": "metrics",
     "register_metric": "metrics",
