@@ -78,9 +78,9 @@ def _apply_records(frame: pd.DataFrame, kind: str, records: pd.DataFrame) -> pd.
     if not fields or "id" not in frame:
         return frame
     status_col, date_col = fields[0]
-    recs = records.loc[
-        (records["layer"] == kind) & (records["status"] == "completed")
-    ].sort_values("date")
+    recs = records.loc[(records["layer"] == kind) & (records["status"] == "completed")].sort_values(
+        "date"
+    )
     if recs.empty:
         return frame
     first = recs.groupby("feature_id")["date"].first()
@@ -95,9 +95,7 @@ def _apply_records(frame: pd.DataFrame, kind: str, records: pd.DataFrame) -> pd.
     return frame
 
 
-def layer_as_of(
-    kind: str, layer: Any, as_of: dt.date, records: pd.DataFrame | None = None
-) -> Any:
+def layer_as_of(kind: str, layer: Any, as_of: dt.date, records: pd.DataFrame | None = None) -> Any:
     """Return a copy of one layer as it stood on ``as_of`` (see the module docstring)."""
     frame = layer.copy()
     day = pd.Timestamp(as_of)

@@ -1,0 +1,118 @@
+"""Residential community metrics, plan tasks 4 and 5.
+
+* task 4 "全区住宅小区物业管理覆盖率达到90%以上": share of communities under property
+  management (the layer has no date for it: the current state at every as-of date);
+* task 5 "完成我区海尾小区老旧小区改造任务 … 到2022年,全面完成": renovation of the old
+  communities; and the 补短板 projects of estates built 2000–2010.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+from ._coverage import ZONE, share_rows, town_names, undated_note
+from ._registry import metric_frame, register_metric
+
+#: Estates built in these years (inclusive) get 补短板 projects under task 5.
+ESTATE_YEARS = (2000, 2010)
+
+
+@register_metric(
+    "property_management_share",
+    unit="%",
+    requires=("communities",),
+    optional=("towns",),
+    description="物业管理覆盖率: communities under property management (task 4)",
+)
+def property_management_share(
+    layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
+) -> pd.DataFrame:
+    """Communities with ``property_managed`` ÷ all communities (%), zone and per town."""
+    c = layers["communities"]
+    frame = metric_frame(
+        "property_management_share",
+        share_rows(c["property_managed"], c.get("town_id"), town_names(layers)),
+        unit="%",
+        as_of=as_of,
+        method="communities with property_managed ÷ all communities",
+    )
+    frame["note"] = "undated attribute: current state"
+    return frame
+
+
+@register_metric(
+    "old_community_renovation",
+    unit="%",
+    requires=("communities",),
+    description="老旧小区改造: share of old communities (海尾小区) with renovation completed",
+)
+def old_community_renovation(
+    layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
+) -> pd.DataFrame:
+    """Old communities renovated by ``as_of`` ÷ old communities (%), plus one row each.
+
+    A community row has value 100 when its renovation is completed, else 0, and its
+    status at ``as_of`` in the note.
+    """
+    c = layers["communities"]
+    old = c.loc[c["is_old_community"].fillna(False).astype(bool)]
+    done = old["renovation_status"] == "completed"
+    rows = share_rows(done, None, {})
+    rows += [
+        {
+            "scope_type": "community",
+            "scope": name,
+            "value": 100.0 * ok,
+            "numerator": float(ok),
+            "denominator": 1.0,
+            "note": f"renovation {status}",
+        }
+        for name, ok, status in zip(old["name"], done, old["renovation_status"], strict=True)
+    ]
+    frame = metric_frame(
+        "old_community_renovation",
+        rows,
+        unit="%",
+        as_of=as_of,
+        method="old communities (is_old_community) with renovation completed by as_of "
+        "÷ all old communities",
+    )
+    frame.loc[frame["scope"] == ZONE, "note"] = undated_note(old, "renovation_status", "")
+    return frame
+
+
+@register_metric(
+    "estate_upgrade_share",
+    unit="%",
+    requires=("communities",),
+    optional=("towns",),
+    description="2000–2010 estates with a completed 补短板 project (task 5)",
+)
+def estate_upgrade_share(
+    layers: dict[str, Any],
+    records: pd.DataFrame | None,
+    *,
+    as_of: dt.date,
+    built_years: tuple[int, int] = ESTATE_YEARS,
+) -> pd.DataFrame:
+    """Estates built in ``built_years`` (not old communities) with 补短板 completed ÷ all (%)."""
+    c = layers["communities"]
+    year = pd.to_numeric(c["built_year"], errors="coerce")
+    estates = c.loc[year.between(*built_years) & ~c["is_old_community"].fillna(False).astype(bool)]
+    frame = metric_frame(
+        "estate_upgrade_share",
+        share_rows(
+            estates["renovation_status"] == "completed",
+            estates.get("town_id"),
+            town_names(layers),
+        ),
+        unit="%",
+        as_of=as_of,
+        method=f"communities built {built_years[0]}–{built_years[1]} with renovation "
+        "(补短板) completed by as_of ÷ all such communities",
+    )
+    frame["note"] = undated_note(estates, "renovation_status", "estates")
+    return frame

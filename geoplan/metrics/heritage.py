@@ -1,0 +1,80 @@
+"""Heritage metrics, plan task 16.
+
+"到2022年,全面完成区级文物保护单位电气线路套管敷设和智慧用电系统建设。到2025年,全面完成
+全区重点文物保护单位“三防”工程". The protection levels counted are parameters: wiring is
+measured over relics at district level and above, 三防 over the key relics (municipal level
+and above by default; the plan does not list them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+from ._coverage import share_rows, town_names, undated_note
+from ._registry import metric_frame, register_metric
+
+WIRING_LEVELS = ("national", "provincial", "municipal", "district")
+KEY_LEVELS = ("national", "provincial", "municipal")
+
+
+def _relic_share(
+    layers: dict[str, Any],
+    name: str,
+    column: str,
+    levels: tuple[str, ...],
+    as_of: dt.date,
+    what: str,
+) -> pd.DataFrame:
+    h = layers["heritage_sites"]
+    relics = h.loc[(h["heritage_type"] == "cultural_relic") & h["protection_level"].isin(levels)]
+    frame = metric_frame(
+        name,
+        share_rows(relics[column] == "completed", relics.get("town_id"), town_names(layers)),
+        unit="%",
+        as_of=as_of,
+        method=f"cultural relics at level {'/'.join(levels)} with {what} completed by as_of "
+        "÷ all such relics",
+    )
+    frame["note"] = undated_note(relics, column, "relics")
+    return frame
+
+
+@register_metric(
+    "relic_wiring_share",
+    unit="%",
+    requires=("heritage_sites",),
+    optional=("towns",),
+    description="文物保护单位电气线路套管: share of district-level+ relics done (task 16)",
+)
+def relic_wiring_share(
+    layers: dict[str, Any],
+    records: pd.DataFrame | None,
+    *,
+    as_of: dt.date,
+    levels: tuple[str, ...] = WIRING_LEVELS,
+) -> pd.DataFrame:
+    """Relics at ``levels`` with wiring (套管敷设, 智慧用电) completed ÷ all (%)."""
+    return _relic_share(layers, "relic_wiring_share", "wiring_status", levels, as_of, "wiring")
+
+
+@register_metric(
+    "relic_fire_safety_share",
+    unit="%",
+    requires=("heritage_sites",),
+    optional=("towns",),
+    description="重点文物保护单位“三防”: share of key relics done (task 16)",
+)
+def relic_fire_safety_share(
+    layers: dict[str, Any],
+    records: pd.DataFrame | None,
+    *,
+    as_of: dt.date,
+    levels: tuple[str, ...] = KEY_LEVELS,
+) -> pd.DataFrame:
+    """Key relics (``levels``) with 三防 (fire, theft, lightning) completed ÷ all (%)."""
+    return _relic_share(
+        layers, "relic_fire_safety_share", "fire_safety_status", levels, as_of, "三防"
+    )

@@ -1,0 +1,436 @@
+"""The target scorecard: every quantified target of the plan, measured as of a date.
+
+A mapping file (``targets.csv`` shipped with geoplan, or your own) links register
+quantities — ``task_id``, ``target_index``, ``quantity_index`` as in
+:meth:`geoplan.plan.Plan.quantities_frame` — to a metric and a scope type. For every
+quantity of the plan the scorecard gives one row per mapped scope (or one ``unmapped`` row),
+with the measured value, the target, and a status:
+
+``met``
+    the value reaches the target (``>=``; ``<=`` for upper limits; a target without a
+    comparator, e.g. "达到", is read as ``>=``, and so is ``==``);
+``on_track``
+    not met yet, the deadline is ahead, and the value is at least the straight line from
+    the baseline at the plan start (2021-05-24; the metric's own value on that date, taken
+    from the dated features) to the target at the deadline;
+``behind``
+    below that line — or, for an undated target (e.g. 物业管理覆盖率 90 %), simply not met
+    at the as-of date;
+``missed``
+    the deadline has passed and the value at the deadline did not reach the target (the
+    note says if it was reached later);
+``no_data``
+    the metric's layer is missing or empty, the value is undefined, or the metric's unit
+    does not match the target's (the note says which);
+``unmapped``
+    no metric measures this target yet.
+
+Per-year targets ("各乡镇每年整治既有农房200栋以上") map to ``town_year`` rows: one row per
+town and year, each with that calendar year's end as its deadline, a straight line from
+zero at the start of the year (the plan start in 2021).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._errors import SchemaError
+from .._settings import PLAN_START, logger
+from ._registry import METRICS, SCOPE_TYPES, compute, get_metric, resolve_as_of
+
+DEFAULT_MAPPING = Path(__file__).with_name("targets.csv")
+
+#: metric unit -> target units it can be compared with.
+UNIT_MATCHES: dict[str, frozenset[str]] = {
+    "km": frozenset({"km", "公里", "千米"}),
+    "%": frozenset({"%", "％"}),
+    "count": frozenset({"count", "栋", "个", "套", "处", "座", "户", "项"}),
+    "km2": frozenset({"km2", "km²", "平方公里"}),
+    "m2": frozenset({"m2", "m²", "平方米"}),
+}
+
+COLUMNS = (
+    "task_id",
+    "target_index",
+    "quantity_index",
+    "metric",
+    "scope_type",
+    "scope",
+    "year",
+    "value",
+    "unit",
+    "target",
+    "target_unit",
+    "comparator",
+    "deadline",
+    "baseline",
+    "expected",
+    "status",
+    "numerator",
+    "denominator",
+    "as_of",
+    "target_text",
+    "note",
+)
+
+MAPPING_COLUMNS = ("task_id", "target_index", "quantity_index", "metric", "scope_type")
+
+
+@dataclass(frozen=True)
+class MappingRow:
+    """One line of the target mapping file."""
+
+    task_id: int
+    target_index: int
+    quantity_index: int
+    metric: str
+    scope_type: str
+    scope: str
+    year: int | None
+    line: int
+
+
+def _int(value: str, what: str, where: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise SchemaError(f"{where}: {what} {value!r} is not a whole number") from None
+
+
+def read_mapping(path: str | Path | None, quantities: pd.DataFrame) -> list[MappingRow]:
+    """Read and validate a target mapping CSV against the plan's quantities.
+
+    Columns: ``task_id``, ``target_index``, ``quantity_index``, ``metric``, ``scope_type``,
+    optional ``scope`` (one scope name) and ``year`` (checked against the register, so a
+    mapping written for another parse of the plan fails loudly). Lines starting with ``#``
+    are comments.
+
+    Raises
+    ------
+    SchemaError
+        Naming the file and line: unknown task, index out of range, unknown metric or scope
+        type, year mismatch, missing column.
+    """
+    from ._registry import _load_families
+
+    _load_families()
+    path = Path(path) if path is not None else DEFAULT_MAPPING
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise SchemaError(f"target mapping file {path} cannot be read: {exc}") from None
+    lines = [
+        (n, ln)
+        for n, ln in enumerate(text.splitlines(), 1)
+        if ln.strip() and not ln.lstrip().startswith("#")
+    ]
+    if not lines:
+        raise SchemaError(f"target mapping file {path} is empty; it needs a header line")
+    reader = csv.DictReader([ln for _, ln in lines])
+    header = set(reader.fieldnames or ())
+    missing = [c for c in MAPPING_COLUMNS if c not in header]
+    if missing:
+        raise SchemaError(
+            f"target mapping file {path} line {lines[0][0]}: missing column(s) {missing}; "
+            f"the header must name {', '.join(MAPPING_COLUMNS)} (scope, year optional)"
+        )
+    tasks = sorted(set(quantities["task_id"].astype(int)))
+    rows = []
+    for (number, _), rec in zip(lines[1:], reader, strict=True):
+        where = f"target mapping file {path} line {number}"
+        task = _int(rec["task_id"], "task_id", where)
+        ti = _int(rec["target_index"], "target_index", where)
+        qi = _int(rec["quantity_index"], "quantity_index", where)
+        q = quantities.loc[quantities["task_id"] == task]
+        if q.empty:
+            raise SchemaError(
+                f"{where}: unknown task id {task}; the plan's quantified tasks are "
+                f"{', '.join(map(str, tasks))}"
+            )
+        qt = q.loc[q["target_index"] == ti]
+        if qt.empty:
+            raise SchemaError(
+                f"{where}: task {task} has no quantified target_index {ti} (it has "
+                f"{sorted(set(q['target_index']))})"
+            )
+        if qi not in set(qt["quantity_index"]):
+            raise SchemaError(
+                f"{where}: quantity_index {qi} is out of range for task {task} target {ti} "
+                f"(valid: {sorted(set(qt['quantity_index']))})"
+            )
+        metric = rec["metric"].strip()
+        if metric not in METRICS:
+            raise SchemaError(
+                f"{where}: unknown metric {metric!r}; registered metrics are "
+                f"{', '.join(sorted(METRICS))}"
+            )
+        scope_type = rec["scope_type"].strip()
+        if scope_type not in SCOPE_TYPES:
+            raise SchemaError(
+                f"{where}: unknown scope_type {scope_type!r}; use one of {sorted(SCOPE_TYPES)}"
+            )
+        year_text = (rec.get("year") or "").strip()
+        year = _int(year_text, "year", where) if year_text else None
+        reg_year = qt.loc[qt["quantity_index"] == qi, "year"].iloc[0]
+        reg_year = None if pd.isna(reg_year) else int(reg_year)
+        if year_text and year != reg_year:
+            raise SchemaError(
+                f"{where}: says year {year} but task {task} target {ti} is for "
+                f"{reg_year or 'no year'} in the plan; fix the indices or the year"
+            )
+        rows.append(
+            MappingRow(
+                task, ti, qi, metric, scope_type, (rec.get("scope") or "").strip(), year, number
+            )
+        )
+    return rows
+
+
+def _quantities(plan: Any) -> pd.DataFrame:
+    if isinstance(plan, pd.DataFrame):
+        return plan
+    if plan is None or isinstance(plan, str | Path):
+        from .. import parse_plan
+        from .._resources import SAMPLE_PLAN, data_path
+
+        plan = parse_plan(plan if plan is not None else data_path(SAMPLE_PLAN))
+    return plan.quantities_frame()
+
+
+def _deadline(q: pd.Series) -> dt.date | None:
+    deadline = q.get("deadline")
+    if deadline is not None and not pd.isna(deadline):
+        return pd.Timestamp(deadline).date()
+    if q.get("year") is not None and not pd.isna(q.get("year")):
+        return dt.date(int(q["year"]), 12, 31)
+    return None
+
+
+def _reached(value: float, target: float, comparator: str) -> bool:
+    if comparator == "<=":
+        return bool(value <= target + 1e-9)
+    return bool(value >= target - 1e-9)
+
+
+def _units_match(metric_unit: str, target_unit: str) -> bool:
+    return target_unit in UNIT_MATCHES.get(metric_unit, frozenset({metric_unit}))
+
+
+class _Frames:
+    """Metric frames computed once per (metric, date)."""
+
+    def __init__(self, layers: Mapping[str, Any], records: Any, inputs: dict[str, Any]):
+        self.layers, self.records, self.inputs = layers, records, inputs
+        self.cache: dict[tuple[str, dt.date], pd.DataFrame] = {}
+
+    def get(self, metric: str, day: dt.date) -> pd.DataFrame:
+        key = (metric, day)
+        if key not in self.cache:
+            self.cache[key] = compute(metric, self.layers, self.records, as_of=day, **self.inputs)
+        return self.cache[key]
+
+    def value(self, metric: str, day: dt.date, scope_type: str, scope: str) -> float:
+        f = self.get(metric, day)
+        hit = f.loc[(f["scope_type"] == scope_type) & (f["scope"] == scope), "value"]
+        return float(hit.iloc[0]) if len(hit) else np.nan
+
+
+def _evaluate(row: dict[str, Any], q: pd.Series, frames: _Frames, as_of: dt.date) -> dict[str, Any]:
+    """Fill status, baseline and expected for one measured row."""
+    value, target = row["value"], float(q["value"])
+    comparator = q.get("comparator") if isinstance(q.get("comparator"), str) else None
+    comp = comparator if comparator == "<=" else ">="
+    notes = [row["note"]] if row["note"] else []
+    if not _units_match(row["unit"], str(q["unit"])):
+        msg = (
+            f"unit mismatch: metric `{row['metric']}` is in {row['unit']} but the target "
+            f"is in {q['unit']}"
+        )
+        logger.warning("task %s: %s", q["task_id"], msg)
+        return {**row, "status": "no_data", "note": "; ".join([msg, *notes])}
+    if pd.isna(value):
+        return {**row, "status": "no_data"}
+    deadline, start, baseline = _deadline(q), PLAN_START, np.nan
+    if row["scope_type"] in ("year", "town_year") and not pd.isna(row["year"]):
+        year = int(row["year"])
+        deadline, baseline = dt.date(year, 12, 31), 0.0
+        start = max(PLAN_START, dt.date(year, 1, 1))
+    out = {**row, "deadline": deadline}
+    if deadline is None:
+        status = "met" if _reached(value, target, comp) else "behind"
+        notes.append("undated target: compared with the as-of value")
+        return {**out, "status": status, "note": "; ".join(notes)}
+    if as_of > deadline:
+        at = value
+        if row["scope_type"] not in ("year", "town_year"):
+            at = frames.value(row["metric"], deadline, row["scope_type"], row["scope"])
+        if _reached(at, target, comp):
+            return {**out, "status": "met", "note": "; ".join(notes)}
+        if _reached(value, target, comp):
+            notes.append(f"reached after the deadline ({at:.4g} at {deadline})")
+        else:
+            notes.append(f"{at:.4g} at the deadline {deadline}")
+        return {**out, "status": "missed", "note": "; ".join(notes)}
+    if pd.isna(baseline):
+        baseline = frames.value(row["metric"], start, row["scope_type"], row["scope"])
+        baseline = 0.0 if pd.isna(baseline) else baseline
+    span = max((deadline - start).days, 1)
+    frac = min(max((as_of - start).days / span, 0.0), 1.0)
+    expected = baseline + (target - baseline) * frac
+    if _reached(value, target, comp):
+        status = "met"
+    else:
+        status = "on_track" if _reached(value, expected, comp) else "behind"
+    return {
+        **out,
+        "status": status,
+        "baseline": baseline,
+        "expected": expected,
+        "note": "; ".join(notes),
+    }
+
+
+def scorecard(
+    plan: Any = None,
+    layers: Mapping[str, Any] | None = None,
+    records: pd.DataFrame | None = None,
+    *,
+    as_of: dt.date | str | None = None,
+    mapping: str | Path | None = None,
+    **inputs: Any,
+) -> pd.DataFrame:
+    """Evaluate every quantified target of the plan as of a date.
+
+    Parameters
+    ----------
+    plan
+        A :class:`geoplan.plan.Plan`, a path to the plan text, or None for the bundled
+        泉台管〔2021〕57号. A DataFrame shaped like ``Plan.quantities_frame()`` also works.
+    layers
+        Layer kind -> GeoDataFrame; None loads the bundled sample (and its records, when
+        ``records`` is None too).
+    records
+        The progress log; rows dated after ``as_of`` are ignored.
+    as_of
+        Evaluate as of this date (default today); before 2021-05-24 is an error.
+    mapping
+        Path of a target mapping CSV replacing the bundled ``targets.csv``.
+    **inputs
+        Extra inputs and parameters for metrics (e.g. a raster path a raster metric
+        declared, ``radius_m=800``).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`COLUMNS`: one row per mapped (quantity, scope), and one ``unmapped``
+        row per quantity no metric measures.
+
+    Examples
+    --------
+    >>> card = scorecard(as_of="2023-12-31")  # doctest: +SKIP
+    >>> card[["task_id", "metric", "scope", "value", "target", "status"]]  # doctest: +SKIP
+    """
+    day = resolve_as_of(as_of)
+    if layers is None:
+        from .. import load_sample, load_sample_records
+
+        layers = load_sample()
+        if records is None:
+            records = load_sample_records()
+    quantities = _quantities(plan).reset_index(drop=True)
+    rules = read_mapping(mapping, quantities)
+    frames = _Frames(layers, records, inputs)
+    rows: list[dict[str, Any]] = []
+    for _, q in quantities.iterrows():  # ~50 register quantities, not features
+        base = {
+            "task_id": int(q["task_id"]),
+            "target_index": int(q["target_index"]),
+            "quantity_index": int(q["quantity_index"]),
+            "target": float(q["value"]),
+            "target_unit": q["unit"],
+            "comparator": q.get("comparator"),
+            "deadline": _deadline(q),
+            "as_of": day,
+            "target_text": q.get("text", ""),
+            "year": pd.NA if pd.isna(q.get("year")) else int(q["year"]),
+        }
+        mine = [
+            r
+            for r in rules
+            if (r.task_id, r.target_index, r.quantity_index)
+            == (base["task_id"], base["target_index"], base["quantity_index"])
+        ]
+        if not mine:
+            rows.append({**base, "metric": "", "status": "unmapped", "note": ""})
+            continue
+        for rule in mine:
+            unit = get_metric(rule.metric).unit
+            frame = frames.get(rule.metric, day)
+            sel = frame.loc[frame["scope_type"] == rule.scope_type]
+            if rule.scope:
+                sel = sel.loc[sel["scope"] == rule.scope]
+            if sel.empty:
+                why = "; ".join(n for n in frame["note"].unique() if n) or (
+                    f"metric `{rule.metric}` has no {rule.scope_type} rows {rule.scope!r}".strip()
+                )
+                rows.append(
+                    {
+                        **base,
+                        "metric": rule.metric,
+                        "scope_type": rule.scope_type,
+                        "scope": rule.scope,
+                        "unit": unit,
+                        "status": "no_data",
+                        "note": why,
+                    }
+                )
+                continue
+            for _, m in sel.iterrows():
+                row = {
+                    **base,
+                    "metric": rule.metric,
+                    "scope_type": m["scope_type"],
+                    "scope": m["scope"],
+                    "value": m["value"],
+                    "unit": m["unit"],
+                    "numerator": m["numerator"],
+                    "denominator": m["denominator"],
+                    "note": m["note"],
+                }
+                if not pd.isna(m["year"]):
+                    row["year"] = int(m["year"])
+                rows.append(_evaluate(row, q, frames, day))
+    card = pd.DataFrame(rows)
+    for col in COLUMNS:
+        if col not in card:
+            card[col] = np.nan
+    card["note"] = card["note"].fillna("")
+    return card.loc[:, list(COLUMNS)]
+
+
+def list_metrics() -> pd.DataFrame:
+    """The registered metrics: name, unit, family, layers needed, extra inputs, description."""
+    from ._registry import _load_families
+
+    _load_families()
+    return pd.DataFrame(
+        [
+            {
+                "metric": m.name,
+                "unit": m.unit,
+                "family": m.family,
+                "requires": ",".join(m.requires),
+                "inputs": ",".join(m.inputs),
+                "description": m.description,
+            }
+            for m in METRICS.values()
+        ]
+    ).sort_values(["family", "metric"], ignore_index=True)

@@ -1,0 +1,177 @@
+"""Village metrics, plan tasks 17, 18 and 22.
+
+* task 17 "2023年底前实现全区村庄规划全覆盖": share of villages with an approved plan;
+* task 18 "各乡镇每年整治既有农房200栋以上 … 到2025年,全区60%以上的既有农房完成整治 …
+  各镇各创建1个示范村庄": farmhouse renovation rate, renovations per town per year,
+  demonstration villages per town;
+* task 22 "到2025年,全区绿盈乡村达80%以上": share of 绿盈乡村.
+
+The farmhouse layer is the inventory of existing farmhouses: the renovation rate is
+renovated points ÷ all points (a village's ``farmhouse_count`` is not used, so that the
+rate and the per-year counts rest on the same features).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+from .._settings import PLAN_START
+from ._coverage import share_rows, sum_rows, town_names, undated_note
+from ._registry import metric_frame, register_metric
+
+
+@register_metric(
+    "village_plan_share",
+    unit="%",
+    requires=("villages",),
+    optional=("towns",),
+    description="share of villages with an approved 村庄规划 (task 17)",
+)
+def village_plan_share(
+    layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
+) -> pd.DataFrame:
+    """Villages whose plan was approved on or before ``as_of`` ÷ all villages (%)."""
+    v = layers["villages"]
+    return metric_frame(
+        "village_plan_share",
+        share_rows(v["plan_approved"], v.get("town_id"), town_names(layers)),
+        unit="%",
+        as_of=as_of,
+        method="villages with plan_approved_date ≤ as_of ÷ all villages",
+    )
+
+
+@register_metric(
+    "green_village_share",
+    unit="%",
+    requires=("villages",),
+    optional=("towns",),
+    description="share of villages recognised as 绿盈乡村 (task 22)",
+)
+def green_village_share(
+    layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
+) -> pd.DataFrame:
+    """Villages that are 绿盈乡村 at ``as_of`` ÷ all villages (%)."""
+    v = layers["villages"]
+    frame = metric_frame(
+        "green_village_share",
+        share_rows(v["green_village"], v.get("town_id"), town_names(layers)),
+        unit="%",
+        as_of=as_of,
+        method="villages with green_village true and green_village_date ≤ as_of ÷ all villages",
+    )
+    frame["note"] = undated_note(v, "green_village", "绿盈乡村")
+    return frame
+
+
+@register_metric(
+    "farmhouse_renovation_rate",
+    unit="%",
+    requires=("farmhouses",),
+    optional=("towns",),
+    description="既有农房整治率: renovated farmhouses ÷ existing farmhouses (task 18)",
+)
+def farmhouse_renovation_rate(
+    layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
+) -> pd.DataFrame:
+    """Farmhouses renovated by ``as_of`` ÷ all farmhouses, zone-wide and per town (%)."""
+    f = layers["farmhouses"]
+    frame = metric_frame(
+        "farmhouse_renovation_rate",
+        share_rows(f["renovation_status"] == "completed", f.get("town_id"), town_names(layers)),
+        unit="%",
+        as_of=as_of,
+        method="farmhouses with renovation completed by as_of ÷ all farmhouses",
+    )
+    frame["note"] = undated_note(f, "renovation_status", "farmhouses")
+    return frame
+
+
+@register_metric(
+    "farmhouse_renovations_per_year",
+    unit="count",
+    requires=("farmhouses",),
+    optional=("towns",),
+    description="farmhouses renovated per town and calendar year (task 18: ≥ 200)",
+)
+def farmhouse_renovations_per_year(
+    layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
+) -> pd.DataFrame:
+    """Renovations completed per town and calendar year, from the plan year to ``as_of``.
+
+    Every town gets a row for every year 2021…as_of.year (0 when nothing was done). The
+    2021 row counts from the plan start (2021-05-24); the current year counts to ``as_of``.
+    Renovations without a date cannot be placed in a year and are left out.
+    """
+    f = layers["farmhouses"]
+    names = town_names(layers)
+    dates = pd.to_datetime(f["renovation_date"], errors="coerce")
+    done = (f["renovation_status"] == "completed") & (dates >= pd.Timestamp(PLAN_START))
+    towns = f["town_id"].fillna("").astype(str) if "town_id" in f else pd.Series("", f.index)
+    all_towns = sorted(set(names) | set(towns.unique()))
+    years = range(PLAN_START.year, as_of.year + 1)
+    counts = done.groupby([towns, dates.dt.year]).sum()
+    rows = []
+    for town in all_towns:
+        for year in years:
+            n = int(counts.get((town, year), 0))
+            name = names.get(town, town or "(未指定乡镇)")
+            rows.append(
+                {"scope_type": "town_year", "scope": f"{name} {year}", "year": year, "value": n}
+            )
+    rows += [
+        {
+            "scope_type": "year",
+            "scope": str(y),
+            "year": y,
+            "value": int(done[dates.dt.year == y].sum()),
+        }
+        for y in years
+    ]
+    undated = int(((f["renovation_status"] == "completed") & dates.isna()).sum())
+    frame = metric_frame(
+        "farmhouse_renovations_per_year",
+        rows,
+        unit="count",
+        as_of=as_of,
+        method="farmhouses with renovation completed in the calendar year "
+        "(from the plan start in 2021, to as_of in the current year)",
+    )
+    frame["note"] = f"{undated} undated renovations left out" if undated else ""
+    return frame
+
+
+@register_metric(
+    "demonstration_villages",
+    unit="count",
+    requires=("villages",),
+    optional=("towns",),
+    description="示范村庄 per town (task 18: 各镇各创建1个示范村庄)",
+)
+def demonstration_villages(
+    layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
+) -> pd.DataFrame:
+    """Number of demonstration villages, zone-wide and per town.
+
+    The layer has no date for the designation, so the count is the current state at every
+    ``as_of`` (said in the note).
+    """
+    v = layers["villages"]
+    names = town_names(layers)
+    rows = sum_rows(v["demonstration"].fillna(False).astype(float), v.get("town_id"), names)
+    seen = {r["scope"] for r in rows}
+    rows += [
+        {"scope_type": "town", "scope": n, "value": 0.0} for n in names.values() if n not in seen
+    ]
+    frame = metric_frame(
+        "demonstration_villages",
+        rows,
+        unit="count",
+        as_of=as_of,
+        method="villages with demonstration true",
+    )
+    frame["note"] = "undated designation: current state"
+    return frame

@@ -1,0 +1,398 @@
+"""Drinking-water source metrics and draft protection zones, plan task 21.
+
+"2021年年底前,基本完成千人以上农村集中式饮用水水源地生态环境整治。2023年年底前,基本完成
+农村分散式饮用水水源地生态环境整治,实现农村饮用水水源地生态环境保护全覆盖" — with
+保护区划定 and 边界标志设立 named as the steps.
+
+Metrics: share of sources with a delineated zone, with boundary markers (界标,
+HJ/T 433-2008) and with remediation completed — zone-wide, per scale (千人以上集中式 /
+分散式) and per town; protection-zone area by level (km²); conflicts (farmhouses, sewage
+facilities, projects inside level-1 zones).
+
+:func:`delineate_protection_zones` drafts zones by the empirical method of HJ 338-2018
+饮用水水源保护区划分技术规范. The distances in :class:`ZoneParams` are our reading of its
+tables and could not all be verified offline: confirm them against the standard before a
+draft is used, and treat every output as a draft (``draft=True``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.ops import substring
+
+from .._errors import SchemaError
+from .._settings import logger
+from ._coverage import ZONE, metric_crs_of, project, share_rows, town_names
+from ._registry import metric_frame, register_metric
+
+SCALES = {"centralized": "千人以上集中式", "dispersed": "分散式"}
+
+
+def _scale_rows(layers: dict[str, Any], ok: pd.Series) -> list[dict[str, Any]]:
+    s = layers["water_sources"]
+    rows = share_rows(ok, s.get("town_id"), town_names(layers))
+    scale = s["scale"].fillna("").astype(str)
+    rows += share_rows(ok, scale, SCALES, scope_type="scale", zone=False)
+    return rows
+
+
+def _share_metric(
+    layers: dict[str, Any], name: str, column: str, what: str, as_of: dt.date
+) -> pd.DataFrame:
+    s = layers["water_sources"]
+    ok = s[column] == "completed" if s[column].dtype == object else s[column]
+    frame = metric_frame(
+        name,
+        _scale_rows(layers, ok),
+        unit="%",
+        as_of=as_of,
+        method=f"sources with {what} by as_of ÷ all sources (zone, scale, town)",
+    )
+    n = int(s[f"undated_{column}"].sum()) if f"undated_{column}" in s else 0
+    frame["note"] = f"{n} sources marked done without a date counted as done" if n else ""
+    return frame
+
+
+@register_metric(
+    "water_zone_share",
+    unit="%",
+    requires=("water_sources",),
+    optional=("towns",),
+    description="水源保护区划定: share of sources with a delineated protection zone",
+)
+def water_zone_share(
+    layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
+) -> pd.DataFrame:
+    """Sources with ``zone_delineated`` (dated ≤ ``as_of``) ÷ all sources (%)."""
+    return _share_metric(layers, "water_zone_share", "zone_delineated", "a zone", as_of)
+
+
+@register_metric(
+    "water_marker_share",
+    unit="%",
+    requires=("water_sources",),
+    optional=("towns",),
+    description="边界标志设立: share of sources with boundary markers",
+)
+def water_marker_share(
+    layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
+) -> pd.DataFrame:
+    """Sources with ``markers_installed`` (dated ≤ ``as_of``) ÷ all sources (%)."""
+    return _share_metric(layers, "water_marker_share", "markers_installed", "markers", as_of)
+
+
+@register_metric(
+    "water_remediation_share",
+    unit="%",
+    requires=("water_sources",),
+    optional=("towns",),
+    description="水源地生态环境整治: share of sources with remediation completed",
+)
+def water_remediation_share(
+    layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
+) -> pd.DataFrame:
+    """Sources whose remediation is completed by ``as_of`` ÷ all sources (%)."""
+    return _share_metric(
+        layers, "water_remediation_share", "remediation_status", "remediation completed", as_of
+    )
+
+
+@register_metric(
+    "protection_zone_area_km2",
+    unit="km2",
+    requires=("protection_zones",),
+    description="protection-zone area by level (km², overlaps of one level counted once)",
+)
+def protection_zone_area_km2(
+    layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
+) -> pd.DataFrame:
+    """Area of the union of each level's zones in km² (Gauss-Kruger), drafts excluded."""
+    z = project(layers, ("protection_zones",))["protection_zones"]
+    z = z.loc[~z["draft"].fillna(False).astype(bool)] if "draft" in z else z
+    geoms = np.asarray(z.geometry.values)
+    rows = []
+    for level in ("level1", "level2", "quasi"):
+        mask = (z["level"] == level).to_numpy()
+        area = shapely.area(shapely.union_all(geoms[mask])) / 1e6 if mask.any() else 0.0
+        rows.append({"scope_type": "level", "scope": level, "value": area})
+    rows.insert(
+        0,
+        {
+            "scope_type": "zone",
+            "scope": ZONE,
+            "value": shapely.area(shapely.union_all(geoms)) / 1e6 if len(geoms) else 0.0,
+        },
+    )
+    return metric_frame(
+        "protection_zone_area_km2",
+        rows,
+        unit="km2",
+        as_of=as_of,
+        method="area of the union of delineated (non-draft) zones per level, Gauss-Kruger CRS",
+    )
+
+
+CONFLICT_KINDS = ("farmhouses", "sewage_facilities", "projects")
+
+
+@register_metric(
+    "protection_zone_conflicts",
+    unit="count",
+    requires=("protection_zones",),
+    optional=CONFLICT_KINDS,
+    description="farmhouses, sewage facilities and projects inside level-1 zones (count, ids)",
+)
+def protection_zone_conflicts(
+    layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
+) -> pd.DataFrame:
+    """Features of ``farmhouses``, ``sewage_facilities`` and ``projects`` that intersect a
+    level-1 protection zone, as a count per layer with the ids in the note."""
+    proj = project(layers, ("protection_zones", *CONFLICT_KINDS))
+    z = proj["protection_zones"]
+    level1 = np.asarray(z.geometry.values[(z["level"] == "level1").to_numpy()])
+    tree = shapely.STRtree(level1)
+    rows, total = [], 0
+    for kind in CONFLICT_KINDS:
+        layer = proj.get(kind)
+        if layer is None:
+            rows.append(
+                {
+                    "scope_type": "layer",
+                    "scope": kind,
+                    "value": np.nan,
+                    "note": f"layer `{kind}` missing",
+                }
+            )
+            continue
+        hit, _ = tree.query(np.asarray(layer.geometry.values), predicate="intersects")
+        ids = sorted(layer["id"].astype(str).to_numpy()[np.unique(hit)])
+        total += len(ids)
+        rows.append(
+            {"scope_type": "layer", "scope": kind, "value": len(ids), "note": ", ".join(ids)}
+        )
+    rows.insert(0, {"scope_type": "zone", "scope": ZONE, "value": total})
+    return metric_frame(
+        "protection_zone_conflicts",
+        rows,
+        unit="count",
+        as_of=as_of,
+        method="features intersecting a level-1 protection zone",
+    )
+
+
+@dataclass(frozen=True)
+class ZoneParams:
+    """Distances (m) of the HJ 338-2018 empirical method; every one can be overridden.
+
+    Confirm the values against HJ 338-2018 before relying on a draft: they are our reading
+    of its tables and could not all be verified offline.
+
+    Attributes
+    ----------
+    river_upstream_m, river_downstream_m
+        Level-1 water area along a river: ≥ 1 000 m upstream, ≥ 100 m downstream of the
+        intake.
+    river_land_m
+        Level-1 land strip on each bank: ≥ 50 m.
+    river_width_m
+        River width used when the river line has no ``width_m`` column.
+    river_level2_upstream_m, river_level2_downstream_m, river_level2_land_m
+        Level-2 extent beyond level 1 (2 000 m upstream, 200 m downstream, 1 000 m land).
+    river_snap_m
+        A river intake is matched to the nearest river line within this distance.
+    lake_radius_m
+        Level-1 radius around the intake by size: small lake / medium reservoir 300 m,
+        large 500 m; a small reservoir's whole water surface is level 1 —
+        ``small`` is the radius used when no water-body polygon holds the intake.
+    lake_land_m
+        Level-1 land strip around a small reservoir's water surface.
+    lake_level2_m
+        Level-2 radius around the intake (all sizes).
+    well_radius_m, well_level2_m
+        Groundwater level-1 and level-2 radii by aquifer (pore water from 30 m).
+    """
+
+    river_upstream_m: float = 1000.0
+    river_downstream_m: float = 100.0
+    river_land_m: float = 50.0
+    river_width_m: float = 30.0
+    river_level2_upstream_m: float = 2000.0
+    river_level2_downstream_m: float = 200.0
+    river_level2_land_m: float = 1000.0
+    river_snap_m: float = 200.0
+    lake_radius_m: dict[str, float] = field(
+        default_factory=lambda: {"small": 200.0, "medium": 300.0, "large": 500.0}
+    )
+    lake_land_m: float = 200.0
+    lake_level2_m: float = 2000.0
+    well_radius_m: dict[str, float] = field(
+        default_factory=lambda: {"pore": 30.0, "fissure": 50.0, "karst": 100.0}
+    )
+    well_level2_m: dict[str, float] = field(
+        default_factory=lambda: {"pore": 300.0, "fissure": 500.0, "karst": 1000.0}
+    )
+
+
+def _river_zones(
+    point: shapely.Point, line: shapely.LineString, width: float, p: ZoneParams
+) -> tuple[shapely.Geometry, shapely.Geometry]:
+    # River lines run downstream: measures grow with the flow.
+    at = shapely.line_locate_point(line, point)
+    seg1 = substring(line, at - p.river_upstream_m, at + p.river_downstream_m)
+    level1 = shapely.buffer(seg1, width / 2 + p.river_land_m, cap_style="flat")
+    seg2 = substring(
+        line,
+        at - p.river_upstream_m - p.river_level2_upstream_m,
+        at + p.river_downstream_m + p.river_level2_downstream_m,
+    )
+    level2 = shapely.buffer(seg2, width / 2 + p.river_level2_land_m, cap_style="flat")
+    return level1, shapely.difference(level2, level1)
+
+
+def delineate_protection_zones(
+    sources: Any,
+    *,
+    rivers: Any = None,
+    water_bodies: Any = None,
+    params: ZoneParams | None = None,
+    only_missing: bool = True,
+) -> Any:
+    """Draft level-1 and level-2 protection zones by the HJ 338-2018 empirical method.
+
+    Parameters
+    ----------
+    sources
+        A ``water_sources`` layer (points with ``id``, ``name``, ``source_type``,
+        ``reservoir_size``, ``aquifer``, ``zone_delineated``).
+    rivers
+        River centre lines digitised in the direction of flow (optional ``width_m``
+        column). River intakes without a line within ``params.river_snap_m`` get no draft
+        and a warning.
+    water_bodies
+        Reservoir/lake water-surface polygons; a small reservoir whose intake lies in one
+        gets the whole surface (plus the land strip) as level 1.
+    params
+        Distances; see :class:`ZoneParams`. Confirm them against HJ 338-2018.
+    only_missing
+        Draft only sources whose ``zone_delineated`` is false.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``protection_zones``-shaped (``id``, ``name``, ``task_ids``, ``source_id``,
+        ``level``, ``delineated_date`` NaT, ``draft`` True) plus ``method``, in the CRS of
+        ``sources``. Level-2 zones exclude their level-1 zone.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> src = gpd.GeoDataFrame({"id": ["W1"], "name": ["井"], "source_type": ["groundwater"],
+    ...     "aquifer": ["pore"], "zone_delineated": [False]},
+    ...     geometry=[shapely.Point(118.7, 24.9)], crs="EPSG:4326")
+    >>> zones = delineate_protection_zones(src)
+    >>> list(zones["level"]), bool(zones["draft"].all())
+    (['level1', 'level2'], True)
+    """
+    import geopandas as gpd
+
+    p = params or ZoneParams()
+    missing = {"id", "source_type"} - set(sources.columns)
+    if missing:
+        raise SchemaError(
+            f"water sources lack column(s) {sorted(missing)}; delineate_protection_zones needs "
+            "`id` and `source_type` (river/reservoir/lake/groundwater)"
+        )
+    crs = metric_crs_of(sources, "water_sources")
+    src = sources.to_crs(crs)
+    if only_missing and "zone_delineated" in src:
+        src = src.loc[~src["zone_delineated"].fillna(False).astype(bool)]
+    river_geoms = np.asarray(rivers.to_crs(crs).geometry.values) if rivers is not None else None
+    widths = (
+        rivers["width_m"].fillna(p.river_width_m).to_numpy(float)
+        if rivers is not None and "width_m" in rivers
+        else None
+    )
+    bodies = (
+        np.asarray(water_bodies.to_crs(crs).geometry.values)
+        if water_bodies is not None
+        else np.array([], dtype=object)
+    )
+    body_tree = shapely.STRtree(bodies)
+    out: list[dict[str, Any]] = []
+    # One geometry per source and per rule: a loop over the few unzoned sources, not a hot path.
+    for row in src.itertuples():
+        pt, kind = row.geometry, row.source_type
+        size = getattr(row, "reservoir_size", None) or "medium"
+        if kind == "river":
+            if river_geoms is None or len(river_geoms) == 0:
+                logger.warning("source %s is a river intake but no `rivers` were given", row.id)
+                continue
+            near = shapely.STRtree(river_geoms).query_nearest(pt, max_distance=p.river_snap_m)
+            if len(near) == 0:
+                logger.warning("source %s: no river line within %g m", row.id, p.river_snap_m)
+                continue
+            i = int(near[0])
+            width = widths[i] if widths is not None else p.river_width_m
+            l1, l2 = _river_zones(pt, river_geoms[i], width, p)
+            how = (
+                f"river: {p.river_upstream_m:g} m up, {p.river_downstream_m:g} m down, "
+                f"{p.river_land_m:g} m land"
+            )
+        elif kind in ("reservoir", "lake"):
+            hit = body_tree.query(pt, predicate="within")
+            if kind == "reservoir" and size == "small" and len(hit):
+                l1 = shapely.buffer(bodies[int(hit[0])], p.lake_land_m)
+                how = f"small reservoir: whole water surface + {p.lake_land_m:g} m land"
+            else:
+                radius = p.lake_radius_m[size]
+                l1 = shapely.buffer(pt, radius)
+                how = f"{kind} ({size}): {radius:g} m radius"
+            l2 = shapely.difference(shapely.buffer(pt, p.lake_level2_m), l1)
+        elif kind == "groundwater":
+            aquifer = getattr(row, "aquifer", None) or "pore"
+            l1 = shapely.buffer(pt, p.well_radius_m[aquifer])
+            l2 = shapely.difference(shapely.buffer(pt, p.well_level2_m[aquifer]), l1)
+            how = f"groundwater ({aquifer}): {p.well_radius_m[aquifer]:g} m radius"
+        else:
+            logger.warning("source %s has unknown source_type %r; no draft", row.id, kind)
+            continue
+        name = getattr(row, "name", row.id)
+        for level, geom, label in (("level1", l1, "一级"), ("level2", l2, "二级")):
+            out.append(
+                {
+                    "id": f"{row.id}-{level}-draft",
+                    "name": f"{name}{label}保护区(草案)",
+                    "task_ids": "21",
+                    "source_id": row.id,
+                    "level": level,
+                    "delineated_date": pd.NaT,
+                    "draft": True,
+                    "method": f"HJ 338-2018 empirical, {how}",
+                    "geometry": geom,
+                }
+            )
+    frame = gpd.GeoDataFrame(
+        out,
+        columns=[
+            "id",
+            "name",
+            "task_ids",
+            "source_id",
+            "level",
+            "delineated_date",
+            "draft",
+            "method",
+            "geometry",
+        ],
+        geometry="geometry",
+        crs=crs,
+    )
+    frame["delineated_date"] = pd.to_datetime(frame["delineated_date"]).astype("datetime64[ms]")
+    frame["draft"] = frame["draft"].astype(bool)
+    return frame.to_crs(sources.crs)
