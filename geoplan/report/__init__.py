@@ -1,0 +1,351 @@
+"""The static progress report: one self-contained, offline HTML file (and optionally PDF).
+
+:func:`write_report` turns the plan, the layers and the progress log into the report a
+section chief opens with no Python and no internet: a header with the plan's title,
+document number, as-of date and data provenance; the status summary overall and per
+action section; the sortable scorecard; one section per mapped task with the metric by
+town, a chart, the progress over time and a map of the task's layers; and a notice
+section listing whatever is missing from the inputs. Every value is HTML-escaped.
+
+Examples
+--------
+>>> import geoplan
+>>> plan = geoplan.parse_plan(geoplan._resources.data_path(geoplan._resources.SAMPLE_PLAN))
+>>> path = geoplan.write_report(plan, geoplan.load_sample(), geoplan.load_sample_records(),
+...                             path="report.html", maps=False)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .._errors import GeoplanError, ReportError, missing_dependency
+from .._settings import PLAN_START, logger
+from ._build import (
+    Notice,
+    complete_scorecard,
+    future_as_of_notice,
+    groups,
+    input_notices,
+    summary,
+)
+from ._format import STATUSES, format_date
+from ._tasks import task_sections
+
+__all__ = ["render_report", "write_report"]
+
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def _environment() -> Any:
+    try:
+        import jinja2
+    except ImportError as exc:  # pragma: no cover - jinja2 comes with folium
+        raise missing_dependency("jinja2", "report", "write reports") from exc
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_TEMPLATES),
+        autoescape=True,  # every value is escaped; only chart data URIs are ours
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _as_date(value: dt.date | str | None, name: str) -> dt.date | None:
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        return value.date()
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ReportError(
+            f"{name} {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2025-12-31"
+        ) from None
+
+
+def _load_plan(plan: Any) -> tuple[Any, str]:
+    if plan is None:
+        from .._resources import SAMPLE_PLAN, data_path
+
+        plan = data_path(SAMPLE_PLAN)
+    if hasattr(plan, "tasks"):
+        return plan, "规划：调用方提供的 Plan 对象"
+    from ..plan import parse_plan
+
+    return parse_plan(plan), f"规划：{Path(plan).name}"
+
+
+def _load_layers(layers: Any) -> tuple[Mapping[str, Any], str]:
+    if layers is None:
+        return {}, "图层：未提供"
+    if isinstance(layers, Mapping):
+        counts = "，".join(f"{k} {len(v):,}" for k, v in layers.items() if v is not None)
+        return layers, f"图层：{len(layers)} 个（{counts}）"
+    from ..layers import read_layers
+
+    loaded = read_layers(layers)
+    return loaded, f"图层：{Path(layers).name}（{len(loaded)} 个图层）"
+
+
+def _load_records(records: Any) -> tuple[pd.DataFrame | None, str]:
+    if records is None or isinstance(records, pd.DataFrame):
+        label = "进度记录：未提供" if records is None else f"进度记录：{len(records):,} 条"
+        return records, label
+    path = Path(records)
+    if path.is_file() and not path.read_text(encoding="utf-8-sig", errors="replace").strip(
+        " \r\n,"
+    ).count("\n"):
+        # an empty file, or a header with no rows: no progress has been logged
+        return None, f"进度记录：{path.name}（空文件）"
+    from ..records import read_records
+
+    frame = read_records(path)
+    return frame, f"进度记录：{path.name}（{len(frame):,} 条）"
+
+
+def _empty_scorecard() -> pd.DataFrame:
+    return pd.DataFrame({"task_id": pd.array([], dtype="Int64"), "status": []})
+
+
+def render_report(
+    plan: Any = None,
+    layers: Mapping[str, Any] | str | os.PathLike[str] | None = None,
+    records: pd.DataFrame | str | os.PathLike[str] | None = None,
+    *,
+    as_of: dt.date | str | None = None,
+    scorecard: pd.DataFrame | None = None,
+    history: pd.DataFrame | bool = True,
+    mapping: Any = None,
+    provenance: Sequence[str] = (),
+    sample: bool = False,
+    maps: bool = True,
+    today: dt.date | None = None,
+) -> str:
+    """Return the report as one HTML string; see :func:`write_report` for the parameters."""
+    today = today or dt.date.today()
+    notices: list[Notice] = []
+    requested = _as_date(as_of, "as_of") or today
+    if requested > today:
+        notices.append(future_as_of_notice(requested, today))
+        requested = today
+    if requested < PLAN_START:
+        raise ReportError(
+            f"as_of {requested.isoformat()} is before the plan started "
+            f"({PLAN_START.isoformat()}); choose a date on or after it"
+        )
+    plan, plan_source = _load_plan(plan)
+    layer_map, layer_source = _load_layers(layers)
+    records_given = records is not None
+    recs, records_source = _load_records(records)
+    if scorecard is None:
+        scorecard = _compute_scorecard(plan, layer_map, recs, requested, mapping, notices)
+    card = complete_scorecard(scorecard, plan)
+    notices[len(notices) :] = input_notices(
+        card,
+        plan=plan,
+        layers=layer_map if layers is not None else None,
+        records=recs,
+        records_given=records_given,
+    )
+    if isinstance(history, bool):
+        snapshots = (
+            scorecard_history(plan, layer_map, recs, as_of=requested, mapping=mapping)
+            if history and layer_map
+            else None
+        )
+    else:
+        snapshots = history
+    tasks = task_sections(
+        card,
+        plan=plan,
+        layers=layer_map,
+        records=recs,
+        as_of=requested,
+        history=snapshots,
+        maps=maps,
+        notices=notices,
+    )
+    overall, per_section = summary(card, plan)
+    meta = getattr(plan, "meta", None)
+    from .. import __version__
+
+    context = {
+        "version": __version__,
+        "title": getattr(meta, "title", None) or "规划任务进度",
+        "doc_number": getattr(meta, "doc_number", None),
+        "issuer": getattr(meta, "issuer", None),
+        "issued": format_date(getattr(meta, "date", None)),
+        "as_of": requested.isoformat(),
+        "generated": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        "provenance": [plan_source, layer_source, records_source, *provenance],
+        "sample": sample,
+        "notices": notices,
+        "total": len(card),
+        "statuses": [{"key": k, "label": v[0], "colour": v[1]} for k, v in STATUSES.items()],
+        "colours": {k: v[1] for k, v in STATUSES.items()},
+        "status_rank": {k: i for i, k in enumerate(STATUSES)},
+        "overall": overall,
+        "per_section": per_section,
+        "groups": groups(card, plan),
+        "tasks": tasks,
+        "task_anchors": {t.id for t in tasks},
+    }
+    html = _environment().get_template("report.html.j2").render(**context)
+    logger.info(
+        "report: %d targets, %d task sections, %d notices", len(card), len(tasks), len(notices)
+    )
+    return html
+
+
+def _compute_scorecard(
+    plan: Any,
+    layers: Mapping[str, Any],
+    records: pd.DataFrame | None,
+    as_of: dt.date,
+    mapping: Any,
+    notices: list[Notice],
+) -> pd.DataFrame:
+    from ..metrics import scorecard
+
+    try:
+        return scorecard(plan, layers, records, as_of=as_of, mapping=mapping)
+    except GeoplanError as exc:
+        notices.append(Notice(f"无法计算目标清单：{exc}"))
+        return _empty_scorecard()
+
+
+def scorecard_history(
+    plan: Any,
+    layers: Mapping[str, Any],
+    records: pd.DataFrame | None = None,
+    *,
+    as_of: dt.date,
+    mapping: Any = None,
+) -> pd.DataFrame:
+    """Compute the scorecard at each year end since the plan started, and at ``as_of``.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``as_of``, ``task_id``, ``metric``, ``scope``, ``value``: one row per mapped
+        target and date, the same shape as the store's metric snapshots.
+    """
+    from ..metrics import scorecard
+
+    dates = [dt.date(y, 12, 31) for y in range(PLAN_START.year, as_of.year)] + [as_of]
+    frames = []
+    for day in dates:
+        try:
+            card = scorecard(plan, layers, records, as_of=day, mapping=mapping)
+        except GeoplanError as exc:
+            logger.warning("report: no scorecard as of %s: %s", day, exc)
+            continue
+        card = card[card["metric"].notna()]
+        frames.append(card.loc[:, ["task_id", "metric", "scope", "value"]].assign(as_of=day))
+    if not frames:
+        return pd.DataFrame(columns=["as_of", "task_id", "metric", "scope", "value"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def write_report(
+    plan: Any = None,
+    layers: Mapping[str, Any] | str | os.PathLike[str] | None = None,
+    records: pd.DataFrame | str | os.PathLike[str] | None = None,
+    *,
+    path: str | os.PathLike[str] = "geoplan-report.html",
+    as_of: dt.date | str | None = None,
+    scorecard: pd.DataFrame | None = None,
+    history: pd.DataFrame | bool = True,
+    mapping: Any = None,
+    provenance: Sequence[str] = (),
+    sample: bool = False,
+    maps: bool = True,
+    pdf: bool | str | os.PathLike[str] = False,
+) -> Path:
+    """Write the progress report as one self-contained, offline HTML file.
+
+    Parameters
+    ----------
+    plan
+        A :class:`geoplan.plan.Plan`, or the path of a plan text; default the bundled
+        泉台管〔2021〕57号.
+    layers
+        Layer kind -> GeoDataFrame (as from :func:`geoplan.read_layers`), or a GeoPackage
+        path. Without layers every mapped target is "no data" and the report says so.
+    records
+        The progress log (DataFrame or CSV path). An empty file is reported, not an error.
+    path
+        Where to write the HTML; the write is atomic (temporary file, then rename).
+    as_of
+        Evaluate the targets as of this date (default today). A date in the future is
+        replaced by today, with a notice in the report.
+    scorecard
+        A precomputed :func:`geoplan.scorecard` frame; computed from the inputs otherwise.
+    history
+        Progress over time: a frame with ``as_of``, ``metric``, ``value`` (and optionally
+        ``task_id``, ``scope``), e.g. the store's metric snapshots; ``True`` computes the
+        scorecard at each year end since the plan started; ``False`` leaves it out.
+    mapping
+        The target -> metric mapping passed on to :func:`geoplan.scorecard`.
+    provenance
+        Extra lines for the "数据来源" list (survey dates, who supplied the layers).
+    sample
+        Say in the header that the data are the illustrative bundled sample.
+    maps
+        Embed an interactive offline map of each mapped task's layers (about 0.2 MB each).
+    pdf
+        Also print the report to PDF with headless Chromium: ``True`` writes it next to the
+        HTML with the suffix ``.pdf``, or give the PDF path.
+
+    Returns
+    -------
+    Path
+        The HTML file written.
+    """
+    html = render_report(
+        plan,
+        layers,
+        records,
+        as_of=as_of,
+        scorecard=scorecard,
+        history=history,
+        mapping=mapping,
+        provenance=provenance,
+        sample=sample,
+        maps=maps,
+    )
+    target = Path(path)
+    atomic_write_text(target, html)
+    logger.info("report written to %s (%.1f MB)", target, target.stat().st_size / 1e6)
+    if pdf:
+        from ._pdf import html_to_pdf
+
+        pdf_path = target.with_suffix(".pdf") if pdf is True else Path(pdf)
+        html_to_pdf(target, pdf_path)
+    return target
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder."""
+    folder = path.resolve().parent
+    if not folder.is_dir():
+        raise ReportError(
+            f"cannot write the report to {path}: folder {folder} does not exist; create it "
+            "first or choose another path"
+        )
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

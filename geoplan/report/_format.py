@@ -1,0 +1,121 @@
+"""Number, date and status formatting for Chinese planning reports.
+
+Reports follow the conventions of the bureau's own tables: thousands separators (千分位),
+lengths in kilometres with one decimal, percentages with one decimal, ISO dates, and the
+status vocabulary of the scorecard shown as Chinese labels.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import pandas as pd
+
+#: Scorecard status -> (Chinese label, badge colour). The order is the order of the summary.
+STATUSES: dict[str, tuple[str, str]] = {
+    "met": ("已达标", "#1a7f37"),
+    "on_track": ("按计划推进", "#0969da"),
+    "behind": ("滞后", "#bf8700"),
+    "missed": ("未完成", "#cf222e"),
+    "no_data": ("无数据", "#6e7781"),
+    "unmapped": ("未映射", "#afb8c1"),
+}
+
+#: Units written in metric frames -> how a Chinese report writes them.
+UNIT_LABELS: dict[str, str] = {
+    "km": "公里",
+    "m": "米",
+    "m2": "平方米",
+    "km2": "平方公里",
+    "ha": "公顷",
+    "count": "个",
+    "%": "%",
+}
+
+_COMPARATORS = {">=": "≥", "<=": "≤", "==": "=", ">": ">", "<": "<"}
+
+
+def is_missing(value: Any) -> bool:
+    """Return True for None, NaN, NaT and pandas NA."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def unit_label(unit: Any) -> str:
+    """Return the Chinese label of a unit (``"km"`` -> ``"公里"``); unknown units pass through."""
+    if is_missing(unit):
+        return ""
+    return UNIT_LABELS.get(str(unit), str(unit))
+
+
+def format_number(value: Any, unit: Any = None) -> str:
+    """Format a measured or target value for a Chinese report.
+
+    Kilometres and percentages get one decimal, whole numbers none, other fractions up to
+    two decimals; every number gets thousands separators. Missing values are ``"—"``.
+
+    Examples
+    --------
+    >>> format_number(12345.678, "km")
+    '12,345.7 公里'
+    >>> format_number(87.25, "%")
+    '87.3%'
+    >>> format_number(1200, "栋")
+    '1,200 栋'
+    """
+    if is_missing(value):
+        return "—"
+    number = float(value)
+    if math.isinf(number):
+        return "∞"
+    label = unit_label(unit)
+    if label in ("%", "公里"):
+        text = f"{_half_up(number, 1):,.1f}"
+    elif number == round(number):
+        text = f"{number:,.0f}"
+    else:
+        text = f"{_half_up(number, 2):,.2f}".rstrip("0").rstrip(".")
+    if not label:
+        return text
+    return f"{text}%" if label == "%" else f"{text} {label}"
+
+
+def _half_up(number: float, places: int) -> Decimal:
+    # Round as a planner does by hand (55.55 -> 55.6), not as binary floats do (55.5).
+    return Decimal(repr(number)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def format_target(value: Any, unit: Any, comparator: Any) -> str:
+    """Format a plan target, e.g. ``"≥ 10.0 公里"``; a missing value is ``"—"``."""
+    if is_missing(value):
+        return "—"
+    sign = _COMPARATORS.get(str(comparator), "") if not is_missing(comparator) else ""
+    text = format_number(value, unit)
+    return f"{sign} {text}" if sign else text
+
+
+def format_date(value: Any) -> str:
+    """Format a date as ``YYYY-MM-DD``; missing values are ``"—"``."""
+    if is_missing(value):
+        return "—"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def status_label(status: Any) -> str:
+    """Return the Chinese label of a scorecard status (unknown statuses pass through)."""
+    if is_missing(status):
+        return STATUSES["no_data"][0]
+    return STATUSES.get(str(status), (str(status), ""))[0]
