@@ -38,6 +38,8 @@ _LAZY: dict[str, str] = {
     "delineate_protection_zones": "metrics",
     "register_metric": "metrics",
     "scorecard": "metrics",
+    "Plan": "plan",
+    "parse_plan": "plan",
 }
 
 if TYPE_CHECKING:  # let type checkers and IDEs see the lazily imported names

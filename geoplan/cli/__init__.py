@@ -19,6 +19,7 @@ from .._errors import GeoplanError
 # command name -> "module:attribute" of its click command or group
 _COMMANDS: dict[str, str] = {
     "metrics": "geoplan.cli._metrics:metrics",
+    "plan": "geoplan.cli._plan:plan",
 }
 
 

@@ -1,0 +1,754 @@
+"""The action plan as data: parse a Chinese action-plan document into a task register.
+
+:func:`parse_plan` reads a plan such as 泉台管〔2021〕57号 and returns a :class:`Plan`: the
+document's metadata, the plan-level goals (总体目标), the sections (the actions under
+重点任务 and the measures under 保障措施), and the numbered tasks with their responsible
+units (lead unit first) and their targets.
+
+A *target* is a dated commitment: a clause that starts at a date phrase (到2025年,
+2023年底前, 2021年年底前, 用3-5年时间) and runs to the end of its sentence (。 or ；), or
+to the next date phrase in the same sentence. Its quantities are parsed with Chinese
+multipliers folded into the value (1万套 -> 10000 套, 400亿元 -> 4e10 元). Quantities that
+stand outside any dated clause (全区住宅小区物业管理覆盖率达到90%以上) become undated
+targets (``year`` None); they are never given a guessed year.
+
+The parser reads the common styles of Chinese government plans, not only the bundled one:
+full-width or half-width punctuation, 责任单位 / 牵头单位；配合单位 / "XX局牵头" unit
+clauses, tasks numbered ``1.``, ``1、``, ``（1）`` or ``(1)``, sections ``一、`` or
+``（一）``, and traditional characters (責任單位, 萬, 億, 個).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import itertools
+import json
+import logging
+import os
+import re
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from . import _plan_numbers as _num
+from ._errors import DataReadError, PlanParseError, PlanWarning, SchemaError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Plan", "PlanMeta", "Quantity", "Section", "Target", "Task", "parse_plan"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One number a target promises.
+
+    ``value`` has Chinese multipliers folded in (1万套 -> 10000.0) and ``unit`` is the unit
+    as written without the multiplier (套, 平方米, 元, 公里, %, 栋, 个). ``comparator`` is
+    ``">="`` for 以上 / 不少于 / 达到, ``"<="`` for 以下 / 不超过 / 控制在, None when the
+    text gives none. ``qualifiers`` lists codes (``per_year`` for 每年, ``per_town`` for
+    各乡镇, ``per_village``, ``cumulative``) followed by the words as written, the
+    qualitative word (全覆盖), ``基本`` when the promise is hedged, and ``range:3-5`` for
+    a range (whose lower bound is the value).
+    """
+
+    value: float
+    unit: str
+    comparator: Literal[">=", "<=", "=="] | None
+    qualifiers: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A dated commitment (or undated quantities) of a task or of the plan.
+
+    ``year`` and ``deadline`` are None for undated quantities. ``year_from`` is an
+    addition to the contract: the lower bound of a range deadline (用3-5年时间 in a 2021
+    plan -> ``year`` 2026, ``year_from`` 2024), None otherwise.
+    """
+
+    year: int | None
+    deadline: dt.date | None
+    text: str
+    quantities: list[Quantity] = field(default_factory=list)
+    year_from: int | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section: an action under 重点任务 or a measure under 保障措施.
+
+    ``id`` is ``"action-3"`` or ``"safeguard-1"``; ``number`` is the section's number in
+    the document (（三） -> 3).
+    """
+
+    id: str
+    number: int
+    title: str
+    kind: Literal["action", "safeguard"]
+
+
+@dataclass(frozen=True)
+class Task:
+    """A numbered task: ``units[0]`` is the lead unit; ``text`` is the paragraph as written."""
+
+    id: int
+    title: str
+    section: str
+    text: str
+    units: list[str] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PlanMeta:
+    """The document's title, number (文号), issuing body, date and index number (索引号)."""
+
+    title: str | None
+    doc_number: str | None
+    issuer: str | None
+    date: dt.date | None
+    index_number: str | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A parsed action plan: metadata, goals, sections and tasks."""
+
+    meta: PlanMeta
+    goals: list[Target]
+    sections: list[Section]
+    tasks: list[Task]
+
+    def task(self, id: int) -> Task:
+        """Return the task numbered ``id``; raise :class:`~geoplan.SchemaError` if none."""
+        for task in self.tasks:
+            if task.id == id:
+                return task
+        ids = [t.id for t in self.tasks]
+        valid = f"{min(ids)}-{max(ids)}" if ids else "none"
+        raise SchemaError(f"the plan has no task {id!r}; task ids run {valid}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the register as plain JSON-ready data (dates as ISO strings)."""
+        return {
+            "meta": _jsonable(dataclasses.asdict(self.meta)),
+            "goals": [_jsonable(dataclasses.asdict(g)) for g in self.goals],
+            "sections": [dataclasses.asdict(s) for s in self.sections],
+            "tasks": [_jsonable(dataclasses.asdict(t)) for t in self.tasks],
+        }
+
+    def to_json(self, path: str | os.PathLike[str] | None = None, *, indent: int = 2) -> str:
+        """Return the register as JSON; also write it (atomically, UTF-8) when ``path`` is given."""
+        text = json.dumps(self.to_dict(), ensure_ascii=False, indent=indent) + "\n"
+        if path is not None:
+            _write_atomic(Path(path), text, encoding="utf-8")
+        return text
+
+    def quantities_frame(self) -> pd.DataFrame:
+        """Return one row per quantity of a task (goal quantities are not included).
+
+        Columns: ``task_id``, ``title``, ``section``, ``target_index``, ``quantity_index``,
+        ``year`` (Int64), ``deadline`` (datetime64[ms], NaT when undated), ``value``,
+        ``unit``, ``comparator``, ``qualifiers`` (list of str), ``text`` (the clause).
+        """
+        import pandas as pd
+
+        rows = [
+            {
+                "task_id": task.id,
+                "title": task.title,
+                "section": task.section,
+                "target_index": ti,
+                "quantity_index": qi,
+                "year": target.year,
+                "deadline": target.deadline,
+                "value": q.value,
+                "unit": q.unit,
+                "comparator": q.comparator,
+                "qualifiers": list(q.qualifiers),
+                "text": target.text,
+            }
+            for task in self.tasks
+            for ti, target in enumerate(task.targets)
+            for qi, q in enumerate(target.quantities)
+        ]
+        frame = pd.DataFrame(rows, columns=_FRAME_COLUMNS)
+        frame["task_id"] = frame["task_id"].astype("int64")
+        frame["year"] = frame["year"].astype("Int64")
+        frame["deadline"] = pd.to_datetime(frame["deadline"]).astype("datetime64[ms]")
+        frame["value"] = frame["value"].astype("float64")
+        return frame
+
+    def to_csv(
+        self, path: str | os.PathLike[str] | None = None, *, encoding: str = "utf-8-sig"
+    ) -> str:
+        """Return the quantities as CSV; also write them (atomically) when ``path`` is given.
+
+        One row per quantity: task id, title, year, deadline, value, unit, comparator,
+        qualifiers (joined with ``;``) and the clause text. Files are UTF-8 with a byte
+        order mark by default, which Excel in China needs to show Chinese; pass
+        ``encoding="utf-8"`` for none. The returned string never carries the mark.
+        """
+        frame = self.quantities_frame()
+        frame["qualifiers"] = frame["qualifiers"].map(";".join)
+        frame["deadline"] = frame["deadline"].dt.strftime("%Y-%m-%d")
+        columns = ["task_id", "title", "year", "deadline", "value", "unit", "comparator"]
+        buffer = io.StringIO()
+        frame[[*columns, "qualifiers", "text"]].to_csv(buffer, index=False, lineterminator="\n")
+        text = buffer.getvalue()
+        if path is not None:
+            _write_atomic(Path(path), text, encoding=encoding)
+        return text
+
+
+_FRAME_COLUMNS = [
+    "task_id",
+    "title",
+    "section",
+    "target_index",
+    "quantity_index",
+    "year",
+    "deadline",
+    "value",
+    "unit",
+    "comparator",
+    "qualifiers",
+    "text",
+]
+
+
+def _jsonable(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: _jsonable(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_jsonable(v) for v in data]
+    if isinstance(data, dt.date):
+        return data.isoformat()
+    return data
+
+
+def _write_atomic(path: Path, text: str, *, encoding: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then move it into place."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise DataReadError(f"cannot write {path}: folder {folder} does not exist; create it first")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --------------------------------------------------------------------------- reading
+
+_TEXT_SUFFIXES = {".txt", ".text", ".md", ".csv", ".doc", ".docx", ".pdf", ".htm", ".html"}
+_MAGIC = {
+    b"\x89PNG": "a PNG image",
+    b"%PDF": "a PDF document",
+    b"PK\x03\x04": "a zip archive (a Word .docx is one)",
+    b"\xd0\xcf\x11\xe0": "an old Word/Excel (.doc/.xls) file",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+}
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+def _read_source(text_or_path: str | os.PathLike[str]) -> tuple[str, str]:
+    """Return ``(text, name)``: the decoded document and how messages should name it."""
+    if isinstance(text_or_path, os.PathLike):
+        return _read_file(Path(text_or_path))
+    if not isinstance(text_or_path, str):
+        raise PlanParseError(
+            f"parse_plan expects the plan text or a path, got {type(text_or_path).__name__}; "
+            "pass a str or a pathlib.Path"
+        )
+    candidate = text_or_path.strip()
+    if "\n" not in candidate and 0 < len(candidate) < 1024:
+        path = Path(candidate)
+        try:
+            is_file = path.is_file()
+        except OSError:  # a long line of text is not a valid file name on every system
+            is_file = False
+        if is_file or path.suffix.lower() in _TEXT_SUFFIXES:
+            return _read_file(path)
+    return text_or_path.lstrip("\ufeff"), "plan text"
+
+
+def _read_file(path: Path) -> tuple[str, str]:
+    name = f"plan file {path}"
+    if not path.exists():
+        raise DataReadError(
+            f"{name} does not exist; pass the path of the plan's text file (or the text itself)"
+        )
+    if path.is_dir():
+        raise DataReadError(f"{name} is a folder; pass the plan's text file inside it")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataReadError(
+            f"{name} cannot be read ({exc.strerror}); check its permissions"
+        ) from exc
+    return _decode(data, name), name
+
+
+def _decode(data: bytes, name: str) -> str:
+    """Decode a plan file: BOMs first, then UTF-8, then GB18030 (a superset of GBK)."""
+    expected = "expected the plain text of an action plan (UTF-8, GB18030/GBK or UTF-16)"
+    if not data.strip():
+        raise PlanParseError(f"{name} is empty; {expected}")
+    for magic, kind in _MAGIC.items():
+        if data.startswith(magic):
+            raise PlanParseError(
+                f"{name} is {kind}, not text; {expected}: save or copy the plan as a .txt file"
+            )
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding).lstrip("\ufeff")
+            except UnicodeDecodeError as exc:
+                raise PlanParseError(
+                    f"{name} starts with a {encoding} byte-order mark but is not valid "
+                    f"{encoding} at byte {exc.start}; {expected}"
+                ) from exc
+    if b"\x00" in data[:4096]:
+        raise PlanParseError(
+            f"{name} holds NUL bytes: it is a binary file or UTF-16 without a byte-order mark; "
+            f"{expected}"
+        )
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t\f")
+        if controls > len(text) // 100:
+            raise PlanParseError(
+                f"{name} has {controls} control characters in {len(text)}: it looks like a "
+                f"binary file; {expected}"
+            )
+        if encoding != "utf-8":
+            logger.info("%s is not UTF-8; decoded it as %s", name, encoding)
+        return text
+    raise PlanParseError(f"{name} is neither UTF-8 nor GB18030 text; {expected}")
+
+
+# ----------------------------------------------------------------------- structure
+
+_CN_NUMERAL = "[一二三四五六七八九十]+"
+_L1 = re.compile(rf"^\s*({_CN_NUMERAL})\s*[、.]\s*(.*)$")
+_L2 = re.compile(rf"^\s*\(\s*({_CN_NUMERAL})\s*\)\s*(.*)$")
+_TASK = re.compile(r"^\s*(?:\(\s*(\d{1,3})\s*\)|(\d{1,3})\s*[.、](?!\d))\s*(\S.*)$")
+_META = re.compile(
+    r"^\s*-?\s*(索\s*引\s*号|备注\s*/\s*文号|文\s*号|发文字号|发布机构|发文机关|"
+    r"公文生成日期|成文日期|发布日期)\s*:\s*(.+?)\s*$"
+)
+_DOC_NUMBER = re.compile(
+    r"[\u4e00-\u9fff]{1,12}[〔\[【(]\s*(?:19|20)\d\d\s*[〕\]】)]"
+    r"\s*\d{1,4}\s*号"
+)
+_CN_DATE = re.compile(r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_ISO_DATE = re.compile(r"((?:19|20)\d\d)[-./](\d{1,2})[-./](\d{1,2})")
+_TITLE_QUOTED = re.compile(r"《([^》]{4,120})》\s*(?:的通知|印发)")
+_TITLE_LINE = re.compile(r"^[^,:;。()《》]{6,60}(?:计划|方案|规划|意见|纲要|办法|要点)$")
+_UNITS_CLAUSE = re.compile(r"\(((?:[^()]|\([^()]*\))*?(?:单位|部门|牵头)(?:[^()]|\([^()]*\))*)\)")
+_ROLE = re.compile(
+    r"\s*(责任单位|责任部门|牵头单位|牵头部门|主办单位"
+    r"|配合单位|配合部门|协办单位)\s*:"
+)
+_LEAD = re.compile(r"^(.+?)牵头(?:负责)?\s*[,、;]?\s*(.*)$")
+_DUTY_SUFFIX = re.compile(
+    r"(?:按(?:照)?职责(?:分工)?(?:负责|配合|落实)?|分工负责|配合实施|配合|参与|负责|等)\s*$"
+)
+_NAME_SEPARATORS = re.compile(r"[、,;/]")
+_SENTENCE = re.compile(r"[^。;!?]+[。;!?]?")
+_SIGNATURE_END = re.compile(r"印发\s*$|^\s*\(此件|^\s*扫一扫")
+
+
+@dataclass
+class _Block:
+    """A heading or task with the span of its text (offsets into the document)."""
+
+    kind: str  # "l1", "l2" or "task"
+    number: int
+    start: int  # where its text (after the number) starts
+    end: int
+    parent: _Block | None = None
+    closed: bool = False  # a task's units clause has been seen: later lines are not its text
+
+
+def _lines(norm: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", norm)]
+
+
+def _blocks(norm: str) -> list[_Block]:
+    blocks: list[_Block] = []
+    l1: _Block | None = None
+    for start, end in _lines(norm):
+        line = norm[start:end]
+        match_l1, match_l2, match_task = _L1.match(line), _L2.match(line), _TASK.match(line)
+        if match_l1:
+            l1 = _Block(
+                "l1", int(_num.cn_to_number(match_l1.group(1))), start + match_l1.start(2), end
+            )
+            blocks.append(l1)
+        elif match_l2:
+            number = int(_num.cn_to_number(match_l2.group(1)))
+            blocks.append(_Block("l2", number, start + match_l2.start(2), end, parent=l1))
+        elif match_task:
+            number = int(match_task.group(1) or match_task.group(2))
+            blocks.append(_Block("task", number, start + match_task.start(3), end, parent=l1))
+        elif blocks and not blocks[-1].closed and not _SIGNATURE_END.search(line):
+            blocks[-1].end = end  # a continuation line of the heading or task above
+        if (
+            blocks
+            and blocks[-1].kind == "task"
+            and _UNITS_CLAUSE.search(norm, blocks[-1].start, blocks[-1].end)
+        ):
+            blocks[-1].closed = True
+    return blocks
+
+
+def _heading_title(norm: str, orig: str, block: _Block) -> tuple[str, int]:
+    """Return a heading's title and where its body starts (after 。 for "(一) 加强组织领导。…")."""
+    text = norm[block.start : block.end]
+    stop = text.find("。")
+    end = block.start + (stop if stop >= 0 else len(text))
+    return orig[block.start : end].strip(), end + 1 if stop >= 0 else block.end
+
+
+def _l1_kind(norm: str, block: _Block | None) -> str:
+    if block is None:
+        return "action"
+    title = norm[block.start : block.end]
+    if "目标" in title:
+        return "goals"
+    if "保障" in title or "措施" in title:
+        return "safeguard"
+    return "action"
+
+
+def parse_plan(text_or_path: str | os.PathLike[str]) -> Plan:
+    """Parse an action-plan document into a :class:`Plan` (the task register).
+
+    Parameters
+    ----------
+    text_or_path
+        The plan's text, or the path of a text file holding it. A ``Path`` is always read.
+        A ``str`` is read as a file when it is one line naming an existing file or ending in
+        a text-file suffix (``.txt``, ``.md``…); any other ``str`` is the plan text itself.
+        Files may be UTF-8 (with or without BOM), GB18030/GBK or UTF-16 with a BOM.
+
+    Returns
+    -------
+    Plan
+        Metadata, goals (the dated clauses under 总体目标), sections, tasks.
+
+    Raises
+    ------
+    DataReadError
+        The file does not exist or cannot be read.
+    PlanParseError
+        The input is empty, binary, in an unknown encoding, or holds no numbered tasks.
+
+    Warns
+    -----
+    PlanWarning
+        One warning lists the tasks without responsible units, one the tasks without any
+        target; others report renumbered tasks and a document that ends mid-sentence.
+        A truncated plan is parsed as far as it goes: its last task is kept as written.
+
+    Notes
+    -----
+    Deadlines: 到2025年 and 2023年底前 / 2021年年底前 mean 31 December of that year (the
+    last day of the month when a month is given); 用3-5年时间 means the upper bound counted
+    from the plan's year (2021 + 5 -> 2026-12-31), with the lower bound in
+    ``Target.year_from``. 全覆盖, 全面完成 and 全面建成 are 100 % ``">="``; a clause that only
+    promises 基本完成 is a target without quantities.
+
+    Examples
+    --------
+    >>> from geoplan._resources import SAMPLE_PLAN, data_path
+    >>> plan = parse_plan(data_path(SAMPLE_PLAN))
+    >>> plan.meta.doc_number, len(plan.tasks)
+    ('泉台管〔2021〕57号', 32)
+    >>> q = plan.task(9).targets[0].quantities[0]
+    >>> (q.value, q.unit, q.comparator)
+    (10.0, '公里', '>=')
+    """
+    raw, name = _read_source(text_or_path)
+    orig = raw.replace("\r\n", "\n").replace("\r", "\n")
+    norm = _num.normalise(orig)
+    blocks = _blocks(norm)
+    task_blocks = [b for b in blocks if b.kind == "task"]
+    if not task_blocks:
+        first = next((orig[a:b].strip() for a, b in _lines(norm)), "")
+        raise PlanParseError(
+            f"{name} holds no numbered tasks: expected lines such as '1.推进国土空间规划。…' or "
+            f"'（1）…' under section headings such as '（一）城市规划设计引领行动'; found "
+            f"{len(_lines(norm))} lines of text, the first being {first[:40]!r}"
+        )
+    meta = _parse_meta(norm, orig, blocks[0].start if blocks else len(norm))
+    plan_year = meta.date.year if meta.date else None
+    sections, task_section, goals = _parse_sections(norm, orig, blocks, plan_year)
+    tasks = [
+        _parse_task(norm, orig, block, task_section.get(id(block), ""), plan_year)
+        for block in task_blocks
+    ]
+    tasks = _check_numbers(tasks, name)
+    ending = norm.rstrip()
+    truncated = task_blocks[-1].end >= len(ending) and ending[-1] not in "。;!?)"
+    _warn_incomplete(tasks, name, truncated=truncated)
+    return Plan(meta=meta, goals=goals, sections=sections, tasks=tasks)
+
+
+def _parse_sections(
+    norm: str, orig: str, blocks: list[_Block], plan_year: int | None
+) -> tuple[list[Section], dict[int, str], list[Target]]:
+    """Return the sections, the section title of each task block, and the goals."""
+    has_l2 = {id(b.parent) for b in blocks if b.kind == "l2"}
+    sections: list[Section] = []
+    goals: list[Target] = []
+    task_section: dict[int, str] = {}
+    current = ""
+    for block in blocks:
+        if block.kind == "task":
+            task_section[id(block)] = current
+            continue
+        enclosing = block if block.kind == "l1" else block.parent
+        kind = _l1_kind(norm, enclosing)
+        if kind == "goals":
+            body = block.start if block.kind == "l1" else _heading_title(norm, orig, block)[1]
+            goals += _targets(norm, orig, body, block.end, plan_year)
+            current = ""
+            continue
+        if block.kind == "l1" and id(block) in has_l2:
+            current = ""
+            continue
+        title, _ = _heading_title(norm, orig, block)
+        same_kind = sum(1 for s in sections if s.kind == kind)
+        sections.append(Section(f"{kind}-{same_kind + 1}", block.number, title, kind))  # type: ignore[arg-type]
+        current = title
+    # A document with only 一、 headings: a 一、 heading is a section only if tasks follow it.
+    used = set(task_section.values())
+    sections = [s for s in sections if s.kind == "safeguard" or s.title in used]
+    return sections, task_section, goals
+
+
+def _parse_task(norm: str, orig: str, block: _Block, section: str, plan_year: int | None) -> Task:
+    text = norm[block.start : block.end]
+    title_match = re.match(r"([^。:;()]{1,60}?)[。:;]", text)
+    title_end = block.start + title_match.end(1) if title_match else block.start
+    if not title_match:
+        stop = re.search(r"[,。(]", text)
+        title_end = block.start + (stop.start() if stop else len(text))
+    clauses = list(_UNITS_CLAUSE.finditer(norm, block.start, block.end))
+    units: list[str] = []
+    body_end = block.end
+    if clauses:
+        last = clauses[-1]
+        units = _parse_units(norm, orig, last.start(1), last.end(1))
+        body_end = last.start()
+    targets = _targets(norm, orig, title_end, body_end, plan_year)
+    return Task(
+        id=block.number,
+        title=orig[block.start : title_end].strip(),
+        section=section,
+        text=orig[block.start : block.end].strip(),
+        units=units,
+        targets=targets,
+    )
+
+
+def _parse_units(norm: str, orig: str, start: int, end: int) -> list[str]:
+    """Return the unit names of a units clause, lead first, as written."""
+    lead: list[str] = []
+    others: list[str] = []
+    for part in re.finditer(r"[^;]+", norm[start:end]):
+        a, b = start + part.start(), start + part.end()
+        role = _ROLE.match(norm, a, b)
+        if role:
+            names = _split_names(norm, orig, role.end(), b)
+            (others if role.group(1).startswith(("配合", "协办")) else lead).extend(names)
+            continue
+        led = _LEAD.match(norm[a:b])
+        if led:
+            lead += _split_names(norm, orig, a + led.start(1), a + led.end(1))
+            others += _split_names(norm, orig, a + led.start(2), a + led.end(2))
+        else:
+            others += _split_names(norm, orig, a, b)
+    return lead + others
+
+
+def _split_names(norm: str, orig: str, start: int, end: int) -> list[str]:
+    names = []
+    for m in re.finditer(r"[^、,;/]+", norm[start:end]):
+        a, b = start + m.start(), start + m.end()
+        suffix = _DUTY_SUFFIX.search(norm, a, b)
+        if suffix and suffix.start() > a:
+            b = suffix.start()
+        name = orig[a:b].strip()
+        if name:
+            names.append(name)
+    return names
+
+
+def _targets(norm: str, orig: str, start: int, end: int, plan_year: int | None) -> list[Target]:
+    """Return the dated clauses and the undated quantities of ``norm[start:end]``."""
+    targets: list[Target] = []
+    for sentence in _SENTENCE.finditer(norm, start, end):
+        s_start, s_end = sentence.start(), sentence.end()
+        while s_end > s_start and norm[s_end - 1] in "。;!?\n ":
+            s_end -= 1
+        dates = _num.find_deadlines(norm[s_start:s_end], plan_year=plan_year)
+        cuts = [s_start + d.start for d in dates] + [s_end]
+        if cuts[0] > s_start:
+            targets += _undated(norm, orig, s_start, cuts[0])
+        for date, a, b in zip(dates, cuts, cuts[1:], strict=False):
+            text = orig[a:b].strip().rstrip(",、")
+            targets.append(
+                Target(
+                    date.year, date.deadline, text, _quantities(norm, orig, a, b), date.year_from
+                )
+            )
+    return targets
+
+
+def _undated(norm: str, orig: str, start: int, end: int) -> list[Target]:
+    """One undated target per comma-separated part of ``norm[start:end]`` that holds quantities."""
+    targets = []
+    for part in re.finditer(r"[^,:;。]+", norm[start:end]):
+        a, b = start + part.start(), start + part.end()
+        quantities = _quantities(norm, orig, a, b)
+        if quantities:
+            targets.append(Target(None, None, orig[a:b].strip(), quantities))
+    return targets
+
+
+def _quantities(norm: str, orig: str, start: int, end: int) -> list[Quantity]:
+    return [
+        Quantity(q.value, q.unit, q.comparator, q.qualifiers)  # type: ignore[arg-type]
+        for q in _num.find_quantities(norm, orig, start, end)
+    ]
+
+
+def _parse_meta(norm: str, orig: str, head_end: int) -> PlanMeta:
+    fields: dict[str, str] = {}
+    for start, end in _lines(norm[:head_end]):
+        m = _META.match(norm, start, end)
+        if m:
+            key = re.sub(r"\s", "", m.group(1))
+            fields.setdefault(key, orig[m.start(2) : m.end(2)])
+    head = norm[:head_end]
+    doc_number = fields.get("备注/文号") or fields.get("文号") or fields.get("发文字号")
+    if doc_number is None and (found := _DOC_NUMBER.search(head)):
+        doc_number = orig[found.start() : found.end()]
+    issuer = fields.get("发布机构") or fields.get("发文机关") or _signature(norm, orig, head_end)
+    date_text = fields.get("公文生成日期") or fields.get("成文日期") or fields.get("发布日期")
+    date = _to_date(_num.normalise(date_text)) if date_text else None
+    if date is None:
+        date = next((d for a, b in _lines(head) if (d := _to_date(head[a:b], whole=True))), None)
+    return PlanMeta(
+        title=_title(norm, orig, head_end),
+        doc_number=doc_number,
+        issuer=issuer,
+        date=date,
+        index_number=fields.get("索引号"),
+    )
+
+
+def _to_date(text: str, *, whole: bool = False) -> dt.date | None:
+    for pattern in (_CN_DATE, _ISO_DATE):
+        m = pattern.fullmatch(text.strip()) if whole else pattern.search(text)
+        if m:
+            try:
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                return None
+    return None
+
+
+def _signature(norm: str, orig: str, head_end: int) -> str | None:
+    """The issuing body: the line above a date line, or the text before 关于 in the title."""
+    lines = _lines(norm[:head_end])
+    for (a, b), (c, d) in itertools.pairwise(lines):
+        if _to_date(norm[c:d], whole=True) and not re.search(r"[,:;。《]", norm[a:b]):
+            return orig[a:b].strip()
+    joined = norm[:head_end]
+    m = re.search(r"([^\n,:;。]{2,40}?)\n?关于印发", joined)
+    return orig[m.start(1) : m.end(1)].replace("\n", "").strip() if m else None
+
+
+def _title(norm: str, orig: str, head_end: int) -> str | None:
+    m = _TITLE_QUOTED.search(norm, 0, head_end)
+    if m:
+        return orig[m.start(1) : m.end(1)].replace("\n", "").strip()
+    titles = [(a, b) for a, b in _lines(norm[:head_end]) if _TITLE_LINE.match(norm[a:b].strip())]
+    if titles:
+        a, b = titles[-1]
+        return orig[a:b].strip()
+    first = _lines(norm[:head_end])
+    return orig[first[0][0] : first[0][1]].strip() if first else None
+
+
+def _check_numbers(tasks: list[Task], name: str) -> list[Task]:
+    numbers = [t.id for t in tasks]
+    if len(set(numbers)) != len(numbers):
+        warnings.warn(
+            f"{name}: task numbers repeat (numbering restarts in each section); the tasks are "
+            f"numbered 1-{len(tasks)} in document order instead",
+            PlanWarning,
+            stacklevel=3,
+        )
+        return [dataclasses.replace(t, id=i) for i, t in enumerate(tasks, start=1)]
+    gaps = [b for a, b in itertools.pairwise(numbers) if b != a + 1]
+    if gaps:
+        warnings.warn(
+            f"{name}: task numbers are not consecutive (a jump before task(s) "
+            f"{', '.join(map(str, gaps))}); check that no task was lost",
+            PlanWarning,
+            stacklevel=3,
+        )
+    return tasks
+
+
+def _warn_incomplete(tasks: list[Task], name: str, *, truncated: bool) -> None:
+    no_units = [t.id for t in tasks if not t.units]
+    no_targets = [t.id for t in tasks if not t.targets]
+    if no_units:
+        warnings.warn(
+            f"{name}: {len(no_units)} of {len(tasks)} tasks name no responsible units "
+            f"(no '(责任单位:…)' clause): tasks {', '.join(map(str, no_units))}; "
+            "they are kept with units=[]",
+            PlanWarning,
+            stacklevel=3,
+        )
+    if no_targets:
+        warnings.warn(
+            f"{name}: {len(no_targets)} of {len(tasks)} tasks have no dated or quantified "
+            f"target: tasks {', '.join(map(str, no_targets))}; they are kept with targets=[]",
+            PlanWarning,
+            stacklevel=3,
+        )
+    if truncated:
+        warnings.warn(
+            f"{name}: the document ends mid-sentence in task {tasks[-1].id}; it may be "
+            "truncated. The task is kept as far as it goes",
+            PlanWarning,
+            stacklevel=3,
+        )
