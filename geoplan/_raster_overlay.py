@@ -1,0 +1,223 @@
+"""A classified raster as a colour image layer for folium maps (:func:`raster_overlay`).
+
+Leaflet's ``ImageOverlay`` places an image by its south-west and north-east corners and
+stretches it linearly between them in screen space, which is Web Mercator (EPSG:3857). A
+raster in lon/lat or Gauss-Kruger would be drawn a few tens of metres off at the middle
+rows (latitude is not linear in Mercator y) and skewed (Gauss-Kruger grid north is not
+true north away from 120°E). So the raster is first warped onto a regular EPSG:3857 grid
+(nearest neighbour: class values are never blended), then its corners are converted to
+lon/lat; on that grid Leaflet's linear stretch is exact.
+
+The PNG is inlined as a ``data:`` URI, so the map needs no tile or file server and opens
+offline.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._errors import RasterError
+
+if TYPE_CHECKING:
+    import folium
+
+    from .raster import Raster
+
+WEB_MERCATOR = "EPSG:3857"
+
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+_LEGEND = """
+{% macro html(this, kwargs) %}
+<div class="geoplan-raster-legend" style="position: absolute; z-index: 9999; {{ this.corner }};
+ background: rgba(255,255,255,0.9); padding: 6px 8px; border-radius: 4px;
+ font: 12px/1.4 sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,0.3);">
+{{ this.body }}
+</div>
+{% endmacro %}
+"""
+
+_CORNERS = {
+    "bottomright": "right: 10px; bottom: 24px",
+    "bottomleft": "left: 10px; bottom: 24px",
+    "topright": "right: 10px; top: 10px",
+    "topleft": "left: 60px; top: 10px",
+}
+
+
+def _legend_html(title: str, classes: Mapping[Any, tuple[str, str]]) -> str:
+    rows = [f"<b>{html.escape(title)}</b>"]
+    for label, colour in classes.values():
+        rows.append(
+            f'<div><span style="display:inline-block;width:12px;height:12px;'
+            f'background:{colour};margin-right:6px;vertical-align:middle"></span>'
+            f"{html.escape(str(label))}</div>"
+        )
+    return "\n".join(rows)
+
+
+def _check_classes(classes: Mapping[Any, Any]) -> dict[Any, tuple[str, str]]:
+    out: dict[Any, tuple[str, str]] = {}
+    for value, spec in classes.items():
+        if not (isinstance(spec, tuple) and len(spec) == 2 and _HEX.match(str(spec[1]))):
+            raise RasterError(
+                f"class {value!r}: {spec!r} is not a (label, colour) pair with a #rrggbb "
+                "colour; write classes as {1: ('水体', '#3a7bd5'), ...}"
+            )
+        out[value] = (str(spec[0]), str(spec[1]))
+    if not out:
+        raise RasterError("classes is empty; give at least one value: (label, colour)")
+    return out
+
+
+def raster_overlay(
+    raster: Raster | str | Path,
+    *,
+    zones: Any = None,
+    classes: Mapping[Any, tuple[str, str]] | None = None,
+    band: int = 1,
+    name: str = "land cover",
+    opacity: float = 0.7,
+    max_pixels: int = 4_000_000,
+    legend: str | None = "bottomright",
+    show: bool = True,
+    zones_name: str = "zones",
+) -> folium.FeatureGroup:
+    """Render a classified raster as a coloured, zone-clipped image layer.
+
+    Parameters
+    ----------
+    raster
+        A :class:`~geoplan.raster.Raster` or a path.
+    zones
+        Polygons (GeoDataFrame/GeoSeries with a CRS). Cells outside them are transparent,
+        and the image covers only their extent. None shows the whole raster.
+    classes
+        value -> (label, ``#rrggbb`` colour); values not listed, and nodata, are
+        transparent. Default: :data:`geoplan.raster.LANDCOVER_CLASSES`.
+    band
+        Band number (1-based).
+    name
+        Layer name in the layer control, and the legend title.
+    opacity
+        Image opacity (0-1).
+    max_pixels
+        Largest image, in pixels; a finer raster is warped to a coarser Web Mercator grid
+        (keeps the HTML small: a 2000 x 2000 PNG of a few classes is a few hundred kB).
+    legend
+        Corner for the legend (``bottomright``, ``bottomleft``, ``topright``,
+        ``topleft``) or None for none. Labels are HTML-escaped.
+    show
+        Whether the layer is on when the map opens.
+    zones_name
+        Name of the zone layer, for messages.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        Holds the ``ImageOverlay`` (bounds in lon/lat) and the legend; pass it to
+        ``geoplan.make_map(..., overlays=[...])`` or ``.add_to(m)``.
+    """
+    import folium
+    from branca.element import MacroElement, Template
+    from rasterio import band as rio_band
+    from rasterio.crs import CRS
+    from rasterio.features import geometry_mask
+    from rasterio.transform import from_bounds
+    from rasterio.warp import Resampling, reproject, transform_bounds
+
+    from .raster import LANDCOVER_CLASSES, _as_raster, _outside_message, _zones_in
+
+    if legend is not None and legend not in _CORNERS:
+        raise RasterError(f"legend={legend!r} is not a corner; choose {', '.join(_CORNERS)}")
+    palette = _check_classes(LANDCOVER_CLASSES if classes is None else classes)
+    r = _as_raster(raster)
+    merc = CRS.from_user_input(WEB_MERCATOR)
+
+    xmin, ymin, xmax, ymax = r.bounds
+    geoms = None
+    if zones is not None:
+        geoms = _zones_in(r, zones, zones_name)
+        zx0, zy0, zx1, zy1 = geoms.total_bounds
+        xmin, ymin, xmax, ymax = max(xmin, zx0), max(ymin, zy0), min(xmax, zx1), min(ymax, zy1)
+        if xmin >= xmax or ymin >= ymax:
+            raise RasterError(_outside_message(r, zones, geoms, zones_name))
+    left, bottom, right, top = transform_bounds(r.crs, merc, xmin, ymin, xmax, ymax)
+    # Keep about the raster's own resolution (in Mercator metres at this latitude).
+    cells_x = (xmax - xmin) / r.res[0]
+    cells_y = (ymax - ymin) / r.res[1]
+    scale = max(1.0, float(np.sqrt(cells_x * cells_y / max_pixels)))
+    width = max(1, round(cells_x / scale))
+    height = max(1, round(cells_y / scale))
+    dst_transform = from_bounds(left, bottom, right, top, width, height)
+
+    values = np.full((height, width), np.nan, dtype=np.float64)
+    with r.open() as src:
+        reproject(
+            # A band handle lets GDAL warp large rasters in chunks, not read them whole.
+            source=rio_band(src, band),
+            destination=values,
+            src_transform=r.transform,
+            src_crs=r.crs,
+            src_nodata=r.nodata,
+            dst_transform=dst_transform,
+            dst_crs=merc,
+            dst_nodata=np.nan,
+            resampling=Resampling.nearest,
+        )
+    visible = ~np.isnan(values)
+    if geoms is not None:
+        inside = geometry_mask(
+            geoms.to_crs(merc).dropna(), (height, width), dst_transform, invert=True
+        )
+        visible &= inside
+    rgba = np.zeros((4, height, width), dtype=np.uint8)
+    for value, (_, colour) in palette.items():
+        hit = visible & (values == float(value))
+        for k in range(3):
+            rgba[k][hit] = int(colour[1 + 2 * k : 3 + 2 * k], 16)
+        rgba[3][hit] = 255
+    png = _png(rgba, dst_transform, merc)
+
+    south_west = transform_bounds(merc, "EPSG:4326", left, bottom, right, top)
+    west, south, east, north = south_west
+    group = folium.FeatureGroup(name=name, show=show)
+    folium.raster_layers.ImageOverlay(
+        image="data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+        bounds=[[south, west], [north, east]],
+        opacity=opacity,
+        name=name,
+    ).add_to(group)
+    if legend is not None:
+        element = MacroElement()
+        element._template = Template(_LEGEND)
+        element.corner = _CORNERS[legend]
+        element.body = _legend_html(name, palette)
+        element.add_to(group)
+    return group
+
+
+def _png(rgba: np.ndarray, transform: Any, crs: Any) -> bytes:
+    from rasterio.io import MemoryFile
+
+    _, height, width = rgba.shape
+    with MemoryFile() as mem:
+        with mem.open(
+            driver="PNG",
+            width=width,
+            height=height,
+            count=4,
+            dtype="uint8",
+            transform=transform,
+            crs=crs,
+            ZLEVEL=9,
+        ) as dst:
+            dst.write(rgba)
+        return bytes(mem.read())
