@@ -1,0 +1,183 @@
+"""Headless Chromium for PNG export, the benchmark and the browser tests.
+
+Uses Playwright's Python API with the system Chromium (Debian's ``chromium`` package at
+``/usr/bin/chromium`` by default, or ``GEOPLAN_CHROMIUM``); geoplan never downloads a
+browser. Every request that is not a ``file:``/``data:``/``blob:`` URL is aborted, so an
+offline map that tried to reach a host would show it in :attr:`Page.blocked`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .._errors import MapError, missing_dependency
+
+#: Environment variable naming the Chromium executable.
+ENV_CHROMIUM = "GEOPLAN_CHROMIUM"
+
+#: Flags for a quiet, offline headless Chromium (no background network, no GPU).
+CHROMIUM_ARGS: tuple[str, ...] = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+_LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
+
+
+def chromium_path() -> str | None:
+    """The Chromium executable geoplan would use, or ``None`` when there is none."""
+    candidate = os.environ.get(ENV_CHROMIUM) or "/usr/bin/chromium"
+    if Path(candidate).is_file():
+        return candidate
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def browser_available() -> bool:
+    """True when both Playwright and a Chromium executable are installed."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return False
+    return chromium_path() is not None
+
+
+@dataclass
+class Page:
+    """A Playwright page plus what it tried to fetch and what it logged."""
+
+    page: Any
+    blocked: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def open(self, html_path: str | Path, *, timeout_ms: float = 60_000) -> float:
+        """Open a map file and wait for its first full draw; return ``readyAt`` in ms."""
+        self.page.goto(Path(html_path).resolve().as_uri(), wait_until="load", timeout=timeout_ms)
+        self.page.wait_for_function(
+            "window.geoplanMap && window.geoplanMap.ready", timeout=timeout_ms
+        )
+        return float(self.page.evaluate("window.geoplanMap.readyAt"))
+
+
+class Browser:
+    """One headless Chromium; :meth:`new_page` gives isolated, network-blocked pages."""
+
+    def __init__(self) -> None:
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError as exc:
+            raise missing_dependency("playwright", "browser", "render maps to PNG") from exc
+        exe = chromium_path()
+        if exe is None:
+            raise MapError(
+                "no Chromium found to render the map; install Debian's `chromium` package or "
+                f"set {ENV_CHROMIUM} to a Chromium executable"
+            )
+        self._pw = sync_playwright().start()
+        try:
+            self._browser = self._pw.chromium.launch(
+                executable_path=exe, args=list(CHROMIUM_ARGS), headless=True
+            )
+        except Exception:
+            self._pw.stop()
+            raise
+
+    @contextmanager
+    def new_page(self, *, width: int = 1280, height: int = 800) -> Iterator[Page]:
+        """A fresh page of the given viewport size; non-local requests are aborted."""
+        context = self._browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        wrapped = Page(page)
+
+        def route(r: Any) -> None:
+            url = r.request.url
+            if url.startswith(_LOCAL_SCHEMES):
+                r.continue_()
+            else:
+                wrapped.blocked.append(url)
+                r.abort()
+
+        context.route("**/*", route)
+        page.on("console", lambda m: m.type == "error" and wrapped.console_errors.append(m.text))
+        page.on("pageerror", lambda e: wrapped.console_errors.append(str(e)))
+
+        def on_dialog(d: Any) -> None:
+            wrapped.dialogs.append(d.message)
+            d.dismiss()
+
+        page.on("dialog", on_dialog)
+        try:
+            yield wrapped
+        finally:
+            context.close()
+
+    def close(self) -> None:
+        """Close the browser and stop Playwright."""
+        self._browser.close()
+        self._pw.stop()
+
+    def __enter__(self) -> Browser:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def map_to_png(
+    html_path: str | Path,
+    png_path: str | Path,
+    *,
+    width: int = 1600,
+    height: int = 1000,
+    timeout_s: float = 60.0,
+) -> Path:
+    """Render a saved map to a PNG image with headless Chromium.
+
+    The page is opened with the network blocked, so an offline map renders exactly as a
+    colleague without internet sees it (a map with a tile basemap shows no tiles). The
+    screenshot is taken after the map's first full draw. Playwright's synchronous API
+    cannot run inside a running asyncio loop: in Jupyter, call it from a thread or use
+    ``geoplan map --png`` in a terminal.
+
+    Parameters
+    ----------
+    html_path
+        A map written by :func:`geoplan.save_map` or ``geoplan map``.
+    png_path
+        Where to write the PNG (atomically).
+    width, height
+        Size of the image in pixels.
+    timeout_s
+        How long to wait for the page to load and draw.
+
+    Returns
+    -------
+    pathlib.Path
+        ``png_path``.
+    """
+    html_path = Path(html_path)
+    if not html_path.is_file():
+        raise MapError(f"map file {str(html_path)!r} does not exist; write it with save_map first")
+    png_path = Path(png_path)
+    tmp = png_path.with_name(f".{png_path.name}.tmp")
+    with Browser() as browser, browser.new_page(width=width, height=height) as page:
+        try:
+            page.open(html_path, timeout_ms=timeout_s * 1000)
+        except Exception as exc:
+            raise MapError(
+                f"map {str(html_path)!r} did not finish drawing within {timeout_s:g} s "
+                f"in headless Chromium ({type(exc).__name__}); is it a geoplan map?"
+            ) from exc
+        page.page.screenshot(path=str(tmp), full_page=False)
+    os.replace(tmp, png_path)
+    return png_path

@@ -1,0 +1,127 @@
+"""Tooltip/popup fields and the safe embedding of data in the page.
+
+Feature attributes come from spreadsheets typed by many people, so they are treated as
+untrusted text: they travel to the page as JSON inside ``<script type="application/json">``
+with ``<``, ``>``, ``&`` and U+2028/U+2029 escaped (nothing can close the script element or
+start markup), and ``geoplan.js`` inserts them with ``textContent`` only. Task links are
+built in the page from task numbers that match ``^\\d+$``; no attribute value ever becomes
+a URL.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from ._style import KIND_STYLES, STATUS_LABELS
+
+#: Columns whose text is shown in popups as the feature's note, if a layer has one.
+NOTE_COLUMNS: tuple[str, ...] = ("note", "notes", "remark", "备注")
+
+_JSON_ESCAPES = {
+    ord("<"): "\\u003c",
+    ord(">"): "\\u003e",
+    ord("&"): "\\u0026",
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
+
+
+def script_json(data: Any) -> str:
+    """Serialise ``data`` for a ``<script type="application/json">`` element.
+
+    The result is valid JSON in which no character sequence can end the script element
+    or be read as HTML (``</script>``, ``<!--``), and which is also a valid JavaScript
+    literal (U+2028/U+2029 escaped).
+    """
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.translate(_JSON_ESCAPES)
+
+
+def _text(series: pd.Series) -> list[str]:
+    return series.astype("string").fillna("").str.strip().tolist()
+
+
+def feature_props(kind: str, frame: pd.DataFrame) -> dict[str, list[str]]:
+    """Per-feature text shown in tooltips and popups, one list per field.
+
+    Fields: ``name``, ``id``, ``tasks`` (the ``task_ids`` column as written), ``status``
+    (Chinese label), ``year`` (of the kind's date column) and ``note`` when present.
+    Empty fields are omitted from the page to keep it small.
+    """
+    props: dict[str, list[str]] = {}
+    for key, col in (("name", "name"), ("id", "id"), ("tasks", "task_ids")):
+        if col in frame.columns:
+            props[key] = _text(frame[col])
+    spec = KIND_STYLES.get(kind)
+    if spec is not None and spec.status and spec.status in frame.columns:
+        codes = frame[spec.status].astype("string").fillna("")
+        props["status"] = codes.map(lambda c: STATUS_LABELS.get(c, c)).tolist()
+    elif kind == "protection_zones" and "level" in frame.columns:
+        labels = KIND_STYLES["protection_zones"].labels
+        props["status"] = (
+            frame["level"].astype("string").fillna("").map(lambda c: labels.get(c, c)).tolist()
+        )
+    if spec is not None and spec.date and spec.date in frame.columns:
+        dates = pd.to_datetime(frame[spec.date], errors="coerce")
+        props["year"] = dates.dt.year.astype("Int64").astype("string").fillna("").tolist()
+    elif "built_year" in frame.columns:
+        props["year"] = _text(frame["built_year"].astype("Int64"))
+    for col in NOTE_COLUMNS:
+        if col in frame.columns:
+            props["note"] = _text(frame[col])
+            break
+    return {k: v for k, v in props.items() if any(v)}
+
+
+def task_titles(plan: Any, task_ids: Iterable[str]) -> dict[str, str]:
+    """Titles of the tasks that features serve, from a :class:`geoplan.plan.Plan`.
+
+    Task numbers that the plan does not have are left out (the page then shows
+    "任务 N" without a title) rather than failing the whole map.
+    """
+    if plan is None:
+        return {}
+    by_id = {str(t.id): str(t.title) for t in plan.tasks}
+    wanted = {t.strip() for ids in task_ids for t in str(ids).split(",") if t.strip()}
+    return {t: by_id[t] for t in sorted(wanted) if t in by_id}
+
+
+def scorecard_rows(scorecard: pd.DataFrame) -> list[dict[str, str]]:
+    """Rows of the scorecard panel: task, metric, scope, value with unit, target, status."""
+    missing = [c for c in ("task_id", "metric", "value") if c not in scorecard.columns]
+    if missing:
+        from .._errors import MapError
+
+        raise MapError(
+            f"scorecard lacks column(s) {missing}; pass the DataFrame returned by "
+            "geoplan.scorecard(...)"
+        )
+    sc = scorecard.reset_index(drop=True)
+
+    def col(name: str) -> pd.Series:
+        return sc[name] if name in sc.columns else pd.Series("", index=sc.index)
+
+    value = pd.to_numeric(sc["value"], errors="coerce").round(2).astype("string").fillna("")
+    target = pd.to_numeric(col("target"), errors="coerce").round(2).astype("string").fillna("")
+    unit = col("unit").astype("string").fillna("")
+    comparator = col("comparator").astype("string").fillna("")
+    frame = pd.DataFrame(
+        {
+            "task_id": pd.to_numeric(sc["task_id"], errors="coerce")
+            .astype("Int64")
+            .astype("string")
+            .fillna(""),
+            "metric": col("metric").astype("string").fillna(""),
+            "scope": col("scope").astype("string").fillna(""),
+            "value": (value + " " + unit).str.strip(),
+            "target": (comparator + " " + target + " " + unit.where(target != "", "")).str.strip(),
+            "status": col("status").astype("string").fillna(""),
+        }
+    )
+    frame = frame[frame["task_id"] != ""]
+    order = pd.to_numeric(frame["task_id"]).argsort(kind="stable")
+    return frame.iloc[order].to_dict(orient="records")  # type: ignore[return-value]

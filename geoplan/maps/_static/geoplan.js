@@ -1,0 +1,481 @@
+/* geoplan map runtime.
+ *
+ * Decodes the compact layers written by geoplan.maps (zigzag varints of quantised,
+ * delta-encoded lon/lat, base64) and draws each layer on one canvas, grouped by style,
+ * so 100 000 polygons cost one path per style instead of 100 000 SVG/DOM objects.
+ * Tooltips and popups hit-test the decoded coordinates and build their content with
+ * textContent only: attribute values never reach innerHTML.
+ *
+ * window.geoplanMap exposes what tests and the PNG export read: `counts` (features drawn
+ * per layer in the last frame, 0 when the layer is switched off), `totals`, `ready`
+ * (set one animation frame after the first full draw) and `readyAt` (ms since navigation).
+ */
+(function () {
+  "use strict";
+  var G = (window.geoplanMap = window.geoplanMap || {
+    counts: {}, totals: {}, layers: [], ready: false, readyAt: null, map: null,
+  });
+
+  function bytes(b64) {
+    var bin = atob(b64), n = bin.length, out = new Uint8Array(n);
+    for (var i = 0; i < n; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+
+  function varints(b64) {
+    var b = bytes(b64), out = new Float64Array(b.length), n = 0, i = 0;
+    while (i < b.length) {
+      var v = 0, mul = 1, c;
+      do { c = b[i++]; v += (c & 127) * mul; mul *= 128; } while (c & 128);
+      out[n++] = v;
+    }
+    return out.subarray(0, n);
+  }
+
+  function unzig(u) { return u % 2 ? -(u + 1) / 2 : u / 2; }
+
+  /* lon/lat -> Leaflet's EPSG:3857 pixel space at zoom 0 (256 px world). */
+  function decode(d) {
+    var c = varints(d.coords), n = c.length / 2;
+    var xs = new Float64Array(n), ys = new Float64Array(n);
+    var x = 0, y = 0, q = d.quantum, ox = d.origin[0], oy = d.origin[1];
+    for (var i = 0; i < n; i++) {
+      x += unzig(c[2 * i]); y += unzig(c[2 * i + 1]);
+      var lon = (x + ox) * q, lat = (y + oy) * q, s = Math.sin(lat * Math.PI / 180);
+      xs[i] = (lon + 180) / 360 * 256;
+      ys[i] = (0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI)) * 256;
+    }
+    var rl = varints(d.rings), fr = varints(d.features), nr = rl.length, nf = fr.length;
+    var ringStart = new Int32Array(nr + 1), featRing = new Int32Array(nf + 1);
+    for (var r = 0; r < nr; r++) ringStart[r + 1] = ringStart[r] + rl[r];
+    for (var f = 0; f < nf; f++) featRing[f + 1] = featRing[f] + fr[f];
+    var bb = new Float64Array(nf * 4);
+    for (f = 0; f < nf; f++) {
+      var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+      for (var v = ringStart[featRing[f]]; v < ringStart[featRing[f + 1]]; v++) {
+        if (xs[v] < x0) x0 = xs[v]; if (xs[v] > x1) x1 = xs[v];
+        if (ys[v] < y0) y0 = ys[v]; if (ys[v] > y1) y1 = ys[v];
+      }
+      bb[4 * f] = x0; bb[4 * f + 1] = y0; bb[4 * f + 2] = x1; bb[4 * f + 3] = y1;
+    }
+    var si = d.style ? varints(d.style) : new Float64Array(nf), byStyle = [];
+    for (var s2 = 0; s2 < d.styles.length; s2++) byStyle.push([]);
+    for (f = 0; f < nf; f++) byStyle[si[f]].push(f);
+    return {
+      xs: xs, ys: ys, ringStart: ringStart, featRing: featRing, bbox: bb, n: nf,
+      styleOf: si, byStyle: byStyle.map(function (a) { return Int32Array.from(a); }),
+    };
+  }
+
+  function setStroke(ctx, st) {
+    ctx.globalAlpha = st.opacity == null ? 1 : st.opacity;
+    ctx.strokeStyle = st.color; ctx.lineWidth = st.weight;
+    ctx.setLineDash(st.dash || []);
+  }
+
+  /* Draw a legend swatch with the same style object the layer uses. */
+  function swatch(geom, st) {
+    var c = document.createElement("canvas"), ctx = c.getContext("2d");
+    c.width = 28; c.height = 16; c.className = "geoplan-swatch";
+    ctx.beginPath();
+    if (geom === "point") ctx.arc(14, 8, Math.min(st.radius || 4, 7), 0, 2 * Math.PI);
+    else if (geom === "line") { ctx.moveTo(2, 8); ctx.lineTo(26, 8); }
+    else ctx.rect(3, 2, 22, 12);
+    if (st.fill && geom !== "line") {
+      ctx.globalAlpha = st.fillOpacity == null ? 0.5 : st.fillOpacity;
+      ctx.fillStyle = st.fill; ctx.fill();
+    }
+    if (st.weight > 0) { setStroke(ctx, st); ctx.stroke(); }
+    return c;
+  }
+
+  var CanvasLayer = L.Layer.extend({
+    initialize: function (data, opts) {
+      this._d = data; this._o = opts || {};
+      this._g = data._decoded || (data._decoded = decode(data));
+      if (!this._o.mini) { G.totals[data.name] = this._g.n; G.counts[data.name] = 0; }
+    },
+    onAdd: function (map) {
+      this._map = map;
+      this._canvas = L.DomUtil.create("canvas", "geoplan-canvas leaflet-zoom-hide");
+      this._canvas.style.pointerEvents = "none";
+      map.getPanes().overlayPane.appendChild(this._canvas);
+      map.on("moveend resize viewreset", this.redraw, this);
+      this.redraw();
+    },
+    onRemove: function (map) {
+      L.DomUtil.remove(this._canvas);
+      map.off("moveend resize viewreset", this.redraw, this);
+      if (!this._o.mini) G.counts[this._d.name] = 0;
+    },
+    view: function () {
+      var map = this._map, k = Math.pow(2, map.getZoom()), o = map.getPixelBounds().min;
+      var size = map.getSize(), m = 24 / k;
+      return { k: k, ox: o.x, oy: o.y, size: size,
+        x0: o.x / k - m, y0: o.y / k - m, x1: (o.x + size.x) / k + m, y1: (o.y + size.y) / k + m };
+    },
+    clustered: function () {
+      return this._d.geom === "point" && this._d.clusterBelowZoom != null &&
+        this._map.getZoom() < this._d.clusterBelowZoom;
+    },
+    redraw: function () {
+      var map = this._map, c = this._canvas, v = this.view(), dpr = window.devicePixelRatio || 1;
+      L.DomUtil.setPosition(c, map.containerPointToLayerPoint([0, 0]));
+      c.width = v.size.x * dpr; c.height = v.size.y * dpr;
+      c.style.width = v.size.x + "px"; c.style.height = v.size.y + "px";
+      var ctx = c.getContext("2d"); ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      var n = this.clustered() ? this._drawClusters(ctx, v) : this._drawFeatures(ctx, v);
+      if (!this._o.mini) G.counts[this._d.name] = n;
+    },
+    _drawFeatures: function (ctx, v) {
+      var d = this._d, g = this._g, bb = g.bbox, xs = g.xs, ys = g.ys, drawn = 0;
+      var k = v.k, ox = v.ox, oy = v.oy, geom = d.geom;
+      for (var s = 0; s < d.styles.length; s++) {
+        var st = d.styles[s], idx = g.byStyle[s], r0 = st.radius || 4, any = false;
+        ctx.beginPath();
+        for (var j = 0; j < idx.length; j++) {
+          var f = idx[j];
+          if (bb[4 * f] > v.x1 || bb[4 * f + 2] < v.x0 || bb[4 * f + 1] > v.y1 || bb[4 * f + 3] < v.y0) continue;
+          any = true; drawn++;
+          for (var r = g.featRing[f]; r < g.featRing[f + 1]; r++) {
+            var a = g.ringStart[r], b = g.ringStart[r + 1];
+            if (geom === "point") {
+              for (var p = a; p < b; p++) {
+                var px = xs[p] * k - ox, py = ys[p] * k - oy;
+                ctx.moveTo(px + r0, py); ctx.arc(px, py, r0, 0, 2 * Math.PI);
+              }
+              continue;
+            }
+            ctx.moveTo(xs[a] * k - ox, ys[a] * k - oy);
+            for (var q = a + 1; q < b; q++) ctx.lineTo(xs[q] * k - ox, ys[q] * k - oy);
+            if (geom === "polygon") ctx.closePath();
+          }
+        }
+        if (!any) continue;
+        if (st.fill && geom !== "line") {
+          ctx.globalAlpha = st.fillOpacity == null ? 0.5 : st.fillOpacity;
+          ctx.fillStyle = st.fill; ctx.fill("evenodd");
+        }
+        if (st.weight > 0) { setStroke(ctx, st); ctx.stroke(); }
+      }
+      ctx.setLineDash([]); ctx.globalAlpha = 1;
+      return drawn;
+    },
+    /* Dense points below clusterBelowZoom: count them per 48 px cell and draw one
+       labelled disc per cell, so a town's thousands of farmhouses stay readable. */
+    _drawClusters: function (ctx, v) {
+      var g = this._g, bb = g.bbox, cell = 48, cells = {}, keys = [], drawn = 0, k = v.k;
+      for (var f = 0; f < g.n; f++) {
+        var x = bb[4 * f], y = bb[4 * f + 1];
+        if (x > v.x1 || x < v.x0 || y > v.y1 || y < v.y0) continue;
+        var px = x * k - v.ox, py = y * k - v.oy, key = Math.floor(px / cell) + ":" + Math.floor(py / cell);
+        var e = cells[key];
+        if (!e) { e = cells[key] = { n: 0, sx: 0, sy: 0 }; keys.push(key); }
+        e.n++; e.sx += px; e.sy += py; drawn++;
+      }
+      ctx.font = "11px sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+      for (var i = 0; i < keys.length; i++) {
+        var c = cells[keys[i]], cx = c.sx / c.n, cy = c.sy / c.n, rad = 6 + 3 * Math.log(c.n);
+        ctx.beginPath(); ctx.arc(cx, cy, rad, 0, 2 * Math.PI);
+        ctx.globalAlpha = 0.8; ctx.fillStyle = this._d.clusterColor || "#3182bd"; ctx.fill();
+        ctx.globalAlpha = 1; ctx.strokeStyle = "#fff"; ctx.lineWidth = 1.5; ctx.setLineDash([]); ctx.stroke();
+        ctx.fillStyle = "#fff"; ctx.fillText(String(c.n), cx, cy);
+      }
+      return drawn;
+    },
+    /* Index of the feature under container point cp, or -1. */
+    hit: function (cp) {
+      if (this.clustered()) return -1;
+      var v = this.view(), k = v.k, wx = (cp.x + v.ox) / k, wy = (cp.y + v.oy) / k;
+      var d = this._d, g = this._g, bb = g.bbox, xs = g.xs, ys = g.ys;
+      for (var f = g.n - 1; f >= 0; f--) {
+        var st = d.styles[g.styleOf[f]], tol = ((st.radius || 0) + (st.weight || 1) / 2 + 3) / k;
+        if (wx < bb[4 * f] - tol || wx > bb[4 * f + 2] + tol || wy < bb[4 * f + 1] - tol || wy > bb[4 * f + 3] + tol) continue;
+        var inside = false;
+        for (var r = g.featRing[f]; r < g.featRing[f + 1]; r++) {
+          var a = g.ringStart[r], b = g.ringStart[r + 1];
+          if (d.geom === "point") {
+            for (var p = a; p < b; p++) if (Math.hypot(xs[p] - wx, ys[p] - wy) <= tol) return f;
+          } else if (d.geom === "line") {
+            for (var q = a; q + 1 < b; q++) if (segDist(wx, wy, xs[q], ys[q], xs[q + 1], ys[q + 1]) <= tol) return f;
+          } else {
+            for (var i = a, j = b - 1; i < b; j = i++) {
+              if ((ys[i] > wy) !== (ys[j] > wy) && wx < (xs[j] - xs[i]) * (wy - ys[i]) / (ys[j] - ys[i]) + xs[i]) inside = !inside;
+            }
+          }
+        }
+        if (inside) return f;
+      }
+      return -1;
+    },
+    featureBounds: function (f) {
+      var bb = this._g.bbox, m = this._map;
+      return L.latLngBounds(m.unproject([bb[4 * f], bb[4 * f + 1]], 0), m.unproject([bb[4 * f + 2], bb[4 * f + 3]], 0));
+    },
+  });
+
+  function segDist(px, py, ax, ay, bx, by) {
+    var dx = bx - ax, dy = by - ay, l2 = dx * dx + dy * dy, t = 0;
+    if (l2 > 0) t = Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / l2));
+    return Math.hypot(px - (ax + t * dx), py - (ay + t * dy));
+  }
+
+  function readJSON(id) { return JSON.parse(document.getElementById(id).textContent); }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  }
+
+  /* Tooltip (short) or popup (with task links) for feature f of a layer: textContent only. */
+  function featureBox(layer, f, popup) {
+    var d = layer._d, p = d.props, box = el("div", "geoplan-tip");
+    box.appendChild(el("b", null, (p.name && p.name[f]) || "（未命名）"));
+    var bits = [d.kindLabel];
+    if (p.status && p.status[f]) bits.push(p.status[f]);
+    if (p.year && p.year[f]) bits.push(p.year[f] + "年");
+    box.appendChild(el("div", null, bits.join(" · ")));
+    var tasks = p.tasks && p.tasks[f] ? String(p.tasks[f]).split(",") : [];
+    for (var i = 0; i < tasks.length; i++) {
+      var t = tasks[i].trim();
+      if (!/^\d+$/.test(t)) continue;
+      var title = G.config.taskTitles[t], text = "任务" + t + (title ? "：" + title : "");
+      if (popup && G.config.scorecard && G.config.scorecardTasks[t]) {
+        var line = el("div"), a = el("a", null, text);
+        a.href = "#task-" + t;
+        a.addEventListener("click", showScore.bind(null, t));
+        line.appendChild(a); box.appendChild(line);
+      } else box.appendChild(el("div", null, text));
+    }
+    if (popup && p.note && p.note[f]) box.appendChild(el("div", "geoplan-note", "备注：" + p.note[f]));
+    if (popup && p.id && p.id[f]) box.appendChild(el("div", "geoplan-id", "编号：" + p.id[f]));
+    return box;
+  }
+
+  function showScore(task, ev) {
+    if (ev) ev.preventDefault();
+    var panel = G.scorePanel;
+    if (!panel) return;
+    panel.classList.add("open");
+    var row = document.getElementById("task-" + task);
+    if (row) {
+      row.scrollIntoView({ block: "nearest" });
+      var rows = panel.querySelectorAll(".geoplan-hl");
+      for (var i = 0; i < rows.length; i++) rows[i].classList.remove("geoplan-hl");
+      row.classList.add("geoplan-hl");
+    }
+  }
+
+  function topHit(cp) {
+    for (var i = G.layers.length - 1; i >= 0; i--) {
+      var l = G.layers[i];
+      if (!G.map.hasLayer(l)) continue;
+      var f = l.hit(cp);
+      if (f >= 0) return { layer: l, f: f };
+    }
+    return null;
+  }
+
+  function button(parent, text, title, onClick) {
+    var a = el("a", "geoplan-btn", text);
+    a.href = "#"; a.title = title; a.setAttribute("role", "button");
+    L.DomEvent.on(a, "click", function (e) { L.DomEvent.preventDefault(e); L.DomEvent.stopPropagation(e); onClick(); });
+    parent.appendChild(a);
+    return a;
+  }
+
+  function addTools(map, cfg) {
+    var Tools = L.Control.extend({
+      options: { position: "topleft" },
+      onAdd: function () {
+        var div = el("div", "leaflet-bar geoplan-tools");
+        L.DomEvent.disableClickPropagation(div);
+        var box = map.getContainer();
+        button(div, "全", "全屏", function () {
+          if (document.fullscreenElement) document.exitFullscreen();
+          else if (box.requestFullscreen) box.requestFullscreen();
+          else box.classList.toggle("geoplan-full");
+          setTimeout(function () { map.invalidateSize(); }, 50);
+        });
+        var readout = null, pts = [], line = null, active = false;
+        var mBtn = button(div, "距", "测距：单击地图添加节点，再按一次结束", function () {
+          active = !active;
+          mBtn.classList.toggle("geoplan-on", active);
+          map.getContainer().style.cursor = active ? "crosshair" : "";
+          if (active) { pts = []; if (line) map.removeLayer(line); line = null; readout.textContent = "测距：单击地图"; readout.style.display = "block"; }
+        });
+        readout = el("div", "geoplan-readout"); readout.style.display = "none";
+        div.appendChild(readout);
+        map.on("click", function (e) {
+          if (!active) return;
+          pts.push(e.latlng);
+          if (!line) line = L.polyline(pts, { color: "#c00", weight: 2, dashArray: "4 4", interactive: false }).addTo(map);
+          else line.setLatLngs(pts);
+          var m = 0;
+          for (var i = 1; i < pts.length; i++) m += map.distance(pts[i - 1], pts[i]);
+          readout.textContent = "距离：" + (m >= 1000 ? (m / 1000).toFixed(2) + " 公里" : m.toFixed(0) + " 米");
+        });
+        G.measuring = function () { return active; };
+        return div;
+      },
+    });
+    new Tools().addTo(map);
+
+    var Search = L.Control.extend({
+      options: { position: "topleft" },
+      onAdd: function () {
+        var div = el("div", "leaflet-bar geoplan-search"), input = el("input"), list = el("ul");
+        input.type = "search"; input.placeholder = "按名称搜索"; input.setAttribute("aria-label", "按名称搜索要素");
+        div.appendChild(input); div.appendChild(list);
+        L.DomEvent.disableClickPropagation(div); L.DomEvent.disableScrollPropagation(div);
+        input.addEventListener("input", function () {
+          while (list.firstChild) list.removeChild(list.firstChild);
+          var q = input.value.trim().toLowerCase(), found = 0;
+          if (!q) return;
+          for (var i = 0; i < G.layers.length && found < 8; i++) {
+            var l = G.layers[i], names = l._d.props.name || [];
+            for (var f = 0; f < names.length && found < 8; f++) {
+              if (!names[f] || String(names[f]).toLowerCase().indexOf(q) < 0) continue;
+              found++;
+              var li = el("li", null, names[f] + "（" + l._d.kindLabel + "）");
+              li.addEventListener("click", (function (l, f) {
+                return function () {
+                  if (!map.hasLayer(l)) map.addLayer(l);
+                  var b = l.featureBounds(f);
+                  map.fitBounds(b, { maxZoom: 17, animate: false });
+                  L.popup().setLatLng(b.getCenter()).setContent(featureBox(l, f, true)).openOn(map);
+                };
+              })(l, f));
+              list.appendChild(li);
+            }
+          }
+        });
+        return div;
+      },
+    });
+    new Search().addTo(map);
+  }
+
+  function addLegend(map, cfg) {
+    var Legend = L.Control.extend({
+      options: { position: "bottomright" },
+      onAdd: function () {
+        var div = el("div", "geoplan-legend");
+        L.DomEvent.disableClickPropagation(div); L.DomEvent.disableScrollPropagation(div);
+        if (cfg.title) div.appendChild(el("div", "geoplan-legend-title", cfg.title));
+        for (var i = 0; i < cfg.legend.length; i++) {
+          var sec = cfg.legend[i];
+          div.appendChild(el("div", "geoplan-legend-head", sec.title));
+          for (var j = 0; j < sec.items.length; j++) {
+            var it = sec.items[j], row = el("div", "geoplan-legend-row");
+            row.appendChild(swatch(sec.geom, it.style));
+            row.appendChild(el("span", null, it.label));
+            div.appendChild(row);
+          }
+        }
+        for (var w = 0; w < cfg.warnings.length; w++) div.appendChild(el("div", "geoplan-warn", "⚠ " + cfg.warnings[w]));
+        return div;
+      },
+    });
+    new Legend().addTo(map);
+  }
+
+  function addScorecard(map, cfg) {
+    var Panel = L.Control.extend({
+      options: { position: "topright" },
+      onAdd: function () {
+        var div = el("div", "geoplan-score"), body = el("div", "geoplan-score-body");
+        L.DomEvent.disableClickPropagation(div); L.DomEvent.disableScrollPropagation(div);
+        button(div, "计分卡", "显示/隐藏计分卡", function () { div.classList.toggle("open"); });
+        var table = el("table"), head = el("tr");
+        ["任务", "指标", "范围", "数值", "目标", "状态"].forEach(function (h) { head.appendChild(el("th", null, h)); });
+        table.appendChild(head);
+        var seen = {};
+        cfg.scorecard.forEach(function (r) {
+          var tr = el("tr");
+          if (!seen[r.task_id]) { seen[r.task_id] = 1; tr.id = "task-" + r.task_id; }
+          [r.task_id, r.metric, r.scope, r.value, r.target, r.status].forEach(function (c) { tr.appendChild(el("td", null, c)); });
+          table.appendChild(tr);
+        });
+        body.appendChild(table); div.appendChild(body);
+        G.scorePanel = div;
+        return div;
+      },
+    });
+    new Panel().addTo(map);
+  }
+
+  function addMinimap(map, cfg, bounds) {
+    var base = null;
+    for (var i = 0; i < G.layers.length; i++) if (G.layers[i]._d.geom === "polygon") { base = G.layers[i]; break; }
+    var Mini = L.Control.extend({
+      options: { position: "bottomleft" },
+      onAdd: function () {
+        var div = el("div", "geoplan-minimap");
+        L.DomEvent.disableClickPropagation(div);
+        setTimeout(function () {
+          var mm = L.map(div, { attributionControl: false, zoomControl: false, dragging: false, scrollWheelZoom: false,
+            doubleClickZoom: false, boxZoom: false, keyboard: false, touchZoom: false });
+          mm.fitBounds(bounds, { animate: false });
+          if (cfg.tiles) L.tileLayer(cfg.tiles.url, cfg.tiles.options).addTo(mm);
+          if (base) new CanvasLayer(base._d, { mini: true }).addTo(mm);
+          var box = L.rectangle(map.getBounds(), { color: "#c00", weight: 1, fill: false, interactive: false }).addTo(mm);
+          map.on("moveend", function () { box.setBounds(map.getBounds()); });
+        }, 0);
+        return div;
+      },
+    });
+    new Mini().addTo(map);
+  }
+
+  window.geoplan = {
+    layer: function (dataId) {
+      var l = new CanvasLayer(readJSON(dataId));
+      G.layers.push(l);
+      return l;
+    },
+    finish: function (map, cfgId) {
+      var cfg = readJSON(cfgId);
+      G.map = map; G.config = cfg;
+      cfg.scorecardTasks = {};
+      (cfg.scorecard || []).forEach(function (r) { cfg.scorecardTasks[r.task_id] = 1; });
+      var bounds = L.latLngBounds(cfg.bounds);
+      map.fitBounds(bounds, { animate: false });
+      L.control.scale({ imperial: false }).addTo(map);
+      addTools(map, cfg);
+      addLegend(map, cfg);
+      if (cfg.scorecard) addScorecard(map, cfg);
+      if (cfg.minimap) addMinimap(map, cfg, bounds);
+
+      var tip = L.tooltip({ direction: "top", offset: [0, -6], className: "geoplan-tooltip" }), pending = null;
+      map.on("mousemove", function (e) {
+        pending = e.containerPoint;
+        if (G._tipFrame) return;
+        G._tipFrame = requestAnimationFrame(function () {
+          G._tipFrame = null;
+          var h = topHit(pending), ll = map.containerPointToLatLng(pending);
+          map.getContainer().style.cursor = h ? "pointer" : (G.measuring && G.measuring() ? "crosshair" : "");
+          if (!h) { if (map.hasLayer(tip)) map.closeTooltip(tip); G.hover = null; return; }
+          var key = h.layer._d.name + "/" + h.f;
+          if (G.hover !== key) { tip.setContent(featureBox(h.layer, h.f, false)); G.hover = key; }
+          tip.setLatLng(ll);
+          if (!map.hasLayer(tip)) map.openTooltip(tip);
+        });
+      });
+      map.on("mouseout", function () { if (map.hasLayer(tip)) map.closeTooltip(tip); G.hover = null; });
+      map.on("click", function (e) {
+        if (G.measuring && G.measuring()) return;
+        var h = topHit(e.containerPoint);
+        if (h) L.popup({ maxWidth: 320 }).setLatLng(e.latlng).setContent(featureBox(h.layer, h.f, true)).openOn(map);
+      });
+      requestAnimationFrame(function () {
+        requestAnimationFrame(function () {
+          G.ready = true; G.readyAt = performance.now();
+          document.documentElement.setAttribute("data-geoplan-ready", "1");
+        });
+      });
+    },
+  };
+})();
