@@ -202,7 +202,7 @@ def gcj02_to_wgs84(lng: ArrayLike, lat: ArrayLike) -> tuple[Any, Any]:
     unchanged. Parameters and return value as in :func:`wgs84_to_gcj02`.
     """
     x, y = _as_lnglat(lng, lat)
-    x1, y1 = np.atleast_1d(x), np.atleast_1d(y)
+    x1, y1 = x.ravel(), y.ravel()
     inside = _in_china(x1, y1)
     dlng, dlat = _gcj_offset(x1, y1)
     first = (np.where(inside, x1 - dlng, x1), np.where(inside, y1 - dlat, y1))
@@ -238,7 +238,7 @@ def bd09_to_gcj02(lng: ArrayLike, lat: ArrayLike) -> tuple[Any, Any]:
     Parameters and return value as in :func:`wgs84_to_gcj02`.
     """
     x, y = _as_lnglat(lng, lat)
-    x1, y1 = np.atleast_1d(x), np.atleast_1d(y)
+    x1, y1 = x.ravel(), y.ravel()
     inside = _in_china(x1, y1)
     px = x1 - 0.0065
     py = y1 - 0.006
@@ -427,47 +427,65 @@ def _transformer(source: str, target: str) -> pyproj.Transformer:
     return pyproj.Transformer.from_crs(_crs(source), _crs(target), always_xy=True)
 
 
-_ESRI_NAMES = [
+def _gk3_cm(n: int) -> int | None:
+    return _GK3_CM_FIRST + (n - 75) // 3 if 75 <= n <= 135 and n % 3 == 0 else None
+
+
+def _gk3_zone(n: int) -> int | None:
+    return _GK3_ZONE_FIRST + n - 25 if 25 <= n <= 45 else None
+
+
+def _gk6_cm(n: int) -> int | None:
+    return _GK6_CM_FIRST + (n - 75) // 6 if 75 <= n <= 135 and n % 6 == 3 else None
+
+
+def _gk6_zone(n: int) -> int | None:
+    return _GK6_ZONE_FIRST + n - 13 if 13 <= n <= 23 else None
+
+
+# Names of CGCS2000 CRSs as Esri, Chinese GIS packages and PROJ spell them; tried only when
+# the EPSG matcher finds nothing (e.g. a .prj whose datum is called "D_CGCS2000").
+_CGCS2000_NAMES: list[tuple[re.Pattern[str], Callable[[int], int | None]]] = [
+    (re.compile(r"CGCS_?2000.*3.Degree.*(?:GK|Gauss.Kruger).*CM.(\d+)E", re.I), _gk3_cm),
+    (re.compile(r"CGCS_?2000.*3.Degree.*(?:GK|Gauss.Kruger).*Zone.(\d+)", re.I), _gk3_zone),
+    (re.compile(r"CGCS_?2000.*(?:GK|Gauss.Kruger).*CM.(\d+)E", re.I), _gk6_cm),
+    (re.compile(r"CGCS_?2000.*(?:GK|Gauss.Kruger).*Zone.(\d+)", re.I), _gk6_zone),
     (
-        re.compile(r"CGCS_?2000_3_Degree_GK_CM_(\d+)E", re.I),
-        lambda n: _GK3_CM_FIRST + (n - 75) // 3,
+        re.compile(r"^(?:GCS_)?(?:CGCS_?2000|China.Geodetic.Coordinate.System.2000)$", re.I),
+        lambda _: 4490,
     ),
-    (re.compile(r"CGCS_?2000_3_Degree_GK_Zone_(\d+)", re.I), lambda n: _GK3_ZONE_FIRST + n - 25),
-    (
-        re.compile(r"CGCS_?2000_(?:6_Degree_)?GK_CM_(\d+)E", re.I),
-        lambda n: _GK6_CM_FIRST + (n - 75) // 6,
-    ),
-    (
-        re.compile(r"CGCS_?2000_(?:6_Degree_)?GK_Zone_(\d+)", re.I),
-        lambda n: _GK6_ZONE_FIRST + n - 13,
-    ),
-    (re.compile(r"^GCS_China_Geodetic_Coordinate_System_2000$", re.I), lambda n: 4490),
 ]
+
+
+def _code_from_name(parsed: pyproj.CRS) -> int | None:
+    ellipsoid = parsed.ellipsoid
+    if ellipsoid is None or abs(ellipsoid.semi_major_metre - 6378137.0) > 0.01:
+        return None  # the name says CGCS2000 but the ellipsoid does not: do not guess
+    if abs(ellipsoid.inverse_flattening - 298.257222101) > 1e-6:
+        return None
+    for pattern, to_code in _CGCS2000_NAMES:
+        match = pattern.search(parsed.name or "")
+        if match:
+            return to_code(int(match.group(1)) if match.groups() else 0)
+    return None
 
 
 def normalize_crs(crs: Any) -> pyproj.CRS | None:
     """Return the EPSG CRS that a file's CRS (often an Esri ``.prj`` WKT) stands for.
 
     ``"CGCS2000_3_Degree_GK_CM_120E"`` becomes EPSG:4549, ``"CGCS2000_3_Degree_GK_Zone_40"``
-    EPSG:4528, ``"GCS_China_Geodetic_Coordinate_System_2000"`` EPSG:4490. A CRS that
-    matches no EPSG code is returned unchanged; ``None`` stays ``None``.
+    EPSG:4528, ``"GCS_China_Geodetic_Coordinate_System_2000"`` EPSG:4490. When the EPSG
+    matcher finds no code (datum spelled ``"D_CGCS2000"`` and the like), a CGCS2000 name on
+    the CGCS2000 ellipsoid decides. A CRS that matches no EPSG code is returned unchanged;
+    ``None`` stays ``None``.
     """
     if crs is None:
         return None
     parsed = pyproj.CRS.from_user_input(crs)
-    code = parsed.to_epsg(min_confidence=70)
-    if code is None:
-        for pattern, to_code in _ESRI_NAMES:
-            match = pattern.search(parsed.name or "")
-            if match:
-                code = to_code(int(match.group(1)) if match.groups() else 0)
-                break
+    code = parsed.to_epsg(min_confidence=70) or _code_from_name(parsed)
     if code is None:
         return parsed
-    try:
-        return _crs(f"EPSG:{code}")
-    except pyproj.exceptions.CRSError:
-        return parsed
+    return _crs(f"EPSG:{code}")
 
 
 def crs_label(crs: Any) -> str:
