@@ -426,10 +426,11 @@ def _blocks(norm: str) -> list[_Block]:
 
 def _heading_title(norm: str, orig: str, block: _Block) -> tuple[str, int]:
     """Return a heading's title and where its body starts (after 。 for "(一) 加强组织领导。…")."""
-    text = norm[block.start : block.end]
-    stop = text.find("。")
-    end = block.start + (stop if stop >= 0 else len(text))
-    return orig[block.start : end].strip(), end + 1 if stop >= 0 else block.end
+    line_end = norm.find("\n", block.start, block.end)
+    line_end = block.end if line_end < 0 else line_end
+    stop = norm.find("。", block.start, line_end)
+    end = line_end if stop < 0 else stop
+    return orig[block.start : end].strip(), end + 1 if stop >= 0 else line_end
 
 
 def _l1_kind(norm: str, block: _Block | None) -> str:
