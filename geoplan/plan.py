@@ -484,10 +484,13 @@ def parse_plan(text_or_path: str | os.PathLike[str]) -> Plan:
 
     Examples
     --------
+    >>> import warnings
     >>> from geoplan._resources import SAMPLE_PLAN, data_path
-    >>> plan = parse_plan(data_path(SAMPLE_PLAN))
-    >>> plan.meta.doc_number, len(plan.tasks)
-    ('泉台管〔2021〕57号', 32)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always", PlanWarning)
+    ...     plan = parse_plan(data_path(SAMPLE_PLAN))
+    >>> plan.meta.doc_number, len(plan.tasks), len(caught)
+    ('泉台管〔2021〕57号', 32, 1)
     >>> q = plan.task(9).targets[0].quantities[0]
     >>> (q.value, q.unit, q.comparator)
     (10.0, '公里', '>=')
