@@ -94,9 +94,9 @@ def test_greenway_km_match_geodesic_lengths_and_time_travel():
     assert row(late, "洛阳镇")["value"] == pytest.approx(km[0] + km[2], rel=1e-3)
     assert row(late, "东园镇")["value"] == 0.0
     assert row(late, "2024", "year")["value"] == pytest.approx(km[2], rel=1e-3)
-    assert "1 completed greenways without a date" in row(late, "全区")["note"]
+    assert "1 greenways marked completed without a date not counted" in row(late, "全区")["note"]
     total = compute_metric("greenway_total_km", layers, as_of=AS_OF_2023)
-    assert row(total, "全区")["value"] == pytest.approx(km[0] + km[1] + km[4], rel=1e-3)
+    assert row(total, "全区")["value"] == pytest.approx(km[0] + km[1], rel=1e-3)
     building = compute_metric("greenway_under_construction_km", layers, as_of=AS_OF_2023)
     assert row(building, "全区")["value"] == pytest.approx(km[2] + km[3], rel=1e-3)
     assert compute_metric("greenway_planned_km", layers, as_of=LATER)["value"].sum() == 0.0
@@ -217,9 +217,9 @@ def test_village_shares_as_of():
     assert row(plan, "东园镇")["value"] == 0.0
     assert row(compute_metric("village_plan_share", layers, as_of=LATER), "全区")["value"] == 75
     green = compute_metric("green_village_share", layers, as_of=AS_OF_2023)
-    # V1 dated before; V4 undated counts (flagged); V3 dated 2025 does not yet
-    assert row(green, "全区")["value"] == 50.0
-    assert "1 绿盈乡村 marked completed without a date" in row(green, "全区")["note"]
+    # V1 dated before; V4 undated is not counted (flagged); V3 dated 2025 not yet
+    assert row(green, "全区")["value"] == 25.0
+    assert "1 绿盈乡村 marked completed without a date not counted" in row(green, "全区")["note"]
     demo = compute_metric("demonstration_villages", layers, as_of=LATER)
     assert row(demo, "洛阳镇")["value"] == 1 and row(demo, "东园镇")["value"] == 1
 
@@ -257,13 +257,15 @@ def farmhouses() -> gpd.GeoDataFrame:
 def test_farmhouse_rate_and_per_year_counts():
     layers = {"farmhouses": farmhouses(), "towns": towns()}
     rate = compute_metric("farmhouse_renovation_rate", layers, as_of=AS_OF_2023)
-    # completed by 2023-12-31: T1 four, T2 the undated one
-    assert row(rate, "全区")["value"] == pytest.approx(50.0)
+    # completed by 2023-12-31: T1 four; T2's only dated renovation is in 2024, and the
+    # undated one is not counted
+    assert row(rate, "全区")["value"] == pytest.approx(40.0)
     assert row(rate, "洛阳镇")["value"] == pytest.approx(100 * 4 / 6)
-    assert row(rate, "东园镇")["value"] == pytest.approx(25.0)
-    assert row(compute_metric("farmhouse_renovation_rate", layers, as_of=LATER), "东园镇")[
-        "value"
-    ] == pytest.approx(50.0)
+    assert row(rate, "东园镇")["value"] == pytest.approx(0.0)
+    assert "1 farmhouses marked completed without a date" in row(rate, "全区")["note"]
+    later = compute_metric("farmhouse_renovation_rate", layers, as_of=LATER)
+    assert row(later, "东园镇")["value"] == pytest.approx(25.0)
+    assert row(later, "全区")["value"] == pytest.approx(50.0)
     per = compute_metric("farmhouse_renovations_per_year", layers, as_of=LATER)
     counts = dict(zip(per["scope"], per["value"], strict=True))
     # 2021-03-01 is before the plan start and not counted

@@ -18,6 +18,9 @@ from ._registry import (
 )
 from ._registry import compute as compute_metric
 
+# Bound after the submodule import so that `geoplan.metrics.scorecard` is the function.
+from .scorecard import list_metrics, scorecard
+
 __all__ = [
     "FRAME_COLUMNS",
     "METRICS",
@@ -32,17 +35,9 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    # Family modules and the scorecard load on first use (they import geopandas).
-    if name == "scorecard":
-        from .scorecard import scorecard
-
-        return scorecard
+    # The water family loads on first use (it imports geopandas).
     if name == "delineate_protection_zones":
         from .water import delineate_protection_zones
 
         return delineate_protection_zones
-    if name == "list_metrics":
-        from .scorecard import list_metrics
-
-        return list_metrics
     raise AttributeError(f"module 'geoplan.metrics' has no attribute {name!r}")

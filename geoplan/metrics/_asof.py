@@ -12,12 +12,13 @@ Every dated column of the layer catalogue is evaluated against ``as_of``:
 * villages get a derived ``plan_approved`` flag from ``plan_approved_date``;
 * parks opened and protection zones delineated after ``as_of`` are dropped.
 
-**Undated completions.** A feature whose status says completed (or whose flag is true) but
-whose date is unknown is counted as completed at every ``as_of``: the layer is the bureau's
-own statement and dropping it would under-report work that was done. Such features are
-marked in a boolean ``undated_<column>`` column so that metrics say in their ``note`` how
-many figures rest on them, and they are left out of "since the plan start" and per-year
-splits, which need a date.
+**Undated completions.** The contract (docs/architecture.md) counts a feature as completed
+at D when its status is completed *and* its date is on or before D, so a feature marked
+completed (or flagged true) without a date is **not** counted at any ``as_of``: a figure
+reported upward must be traceable to a dated piece of work, and the layer checks
+(:func:`geoplan.check_layers`) already ask for the date. Such features read ``undated``
+in their status column (false for a flag) and are marked in a boolean
+``undated_<column>`` column, so that metrics say in their ``note`` how many were left out.
 
 **Records.** The progress log (``records``) explains the dated columns. A record dated on or
 before ``as_of`` with status ``completed`` for a feature fills that feature's primary dated
@@ -110,7 +111,9 @@ def layer_as_of(kind: str, layer: Any, as_of: dt.date, records: pd.DataFrame | N
         dates = _dates(frame, date_col)
         done = frame[status_col] == "completed"
         later = done & (dates > day)
-        frame[f"undated_{status_col}"] = done & dates.isna()
+        undated = done & dates.isna()
+        frame[f"undated_{status_col}"] = undated
+        frame.loc[undated, status_col] = "undated"
         if later.any():
             starts = _dates(frame, "start_date")
             frame.loc[later, status_col] = "under_construction"
@@ -121,7 +124,7 @@ def layer_as_of(kind: str, layer: Any, as_of: dt.date, records: pd.DataFrame | N
         dates = _dates(frame, date_col)
         flag = frame[flag_col].fillna(False).astype(bool)
         frame[f"undated_{flag_col}"] = flag & dates.isna()
-        frame[flag_col] = flag & ~(dates > day)
+        frame[flag_col] = flag & (dates <= day)
     if kind == "villages" and "plan_approved_date" in frame:
         frame["plan_approved"] = _dates(frame, "plan_approved_date") <= day
     return frame

@@ -194,9 +194,9 @@ def _coverage_from(
 
 
 def undated_note(frame: pd.DataFrame, column: str, what: str) -> str:
-    """A note saying how many features are counted although their date is unknown."""
+    """A note saying how many features marked done were left out for want of a date."""
     col = f"undated_{column}"
     n = int(frame[col].sum()) if col in frame else 0
     if not n:
         return ""
-    return f"{n} {what} marked completed without a date are counted as completed"
+    return f"{n} {what} marked completed without a date not counted (fill the date)"

@@ -54,7 +54,18 @@ FRAME_COLUMNS: tuple[str, ...] = (
 
 #: Scope types a metric row may carry.
 SCOPE_TYPES: frozenset[str] = frozenset(
-    {"zone", "town", "district", "village", "community", "year", "town_year", "level", "source"}
+    {
+        "zone",  # the whole 台商投资区 (scope 全区)
+        "town",
+        "district",
+        "village",
+        "community",
+        "year",  # scope "2023", with the year column set
+        "town_year",  # scope "洛阳镇 2023": per-town-per-year targets
+        "scale",  # water sources: centralized / dispersed
+        "level",  # protection-zone level
+        "layer",  # conflicts per layer kind
+    }
 )
 
 MetricFunc = Callable[..., pd.DataFrame]

@@ -37,8 +37,8 @@ def greenway_completed_km(
 ) -> pd.DataFrame:
     """Greenway km completed on or after the plan start (2021-05-24) and by ``as_of``.
 
-    Rows: the zone, each town, each completion year. Greenways completed without a date
-    cannot be placed after the plan start and are left out (the note counts them).
+    Rows: the zone, each town, each completion year. Greenways marked completed without a
+    date are left out (the note counts them).
     """
     gw = project(layers, ("greenways",))["greenways"]
     done = gw["status"] == "completed"
@@ -56,8 +56,7 @@ def greenway_completed_km(
                 "value": float(value),
             }
         )
-    undated = int((done & dates.isna()).sum())
-    note = f"{undated} completed greenways without a date left out" if undated else ""
+    note = undated_note(gw, "status", "greenways")
     frame = metric_frame(
         "greenway_completed_km",
         rows,

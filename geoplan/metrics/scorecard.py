@@ -198,8 +198,8 @@ def _quantities(plan: Any) -> pd.DataFrame:
     if isinstance(plan, pd.DataFrame):
         return plan
     if plan is None or isinstance(plan, str | Path):
-        from .. import parse_plan
         from .._resources import SAMPLE_PLAN, data_path
+        from ..plan import parse_plan
 
         plan = parse_plan(plan if plan is not None else data_path(SAMPLE_PLAN))
     return plan.quantities_frame()
@@ -340,7 +340,7 @@ def scorecard(
     """
     day = resolve_as_of(as_of)
     if layers is None:
-        from .. import load_sample, load_sample_records
+        from ..layers import load_sample, load_sample_records
 
         layers = load_sample()
         if records is None:

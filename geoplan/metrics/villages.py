@@ -131,7 +131,6 @@ def farmhouse_renovations_per_year(
         }
         for y in years
     ]
-    undated = int(((f["renovation_status"] == "completed") & dates.isna()).sum())
     frame = metric_frame(
         "farmhouse_renovations_per_year",
         rows,
@@ -140,7 +139,7 @@ def farmhouse_renovations_per_year(
         method="farmhouses with renovation completed in the calendar year "
         "(from the plan start in 2021, to as_of in the current year)",
     )
-    frame["note"] = f"{undated} undated renovations left out" if undated else ""
+    frame["note"] = undated_note(f, "renovation_status", "farmhouses")
     return frame
 
 

@@ -55,7 +55,7 @@ def _share_metric(
         method=f"sources with {what} by as_of ÷ all sources (zone, scale, town)",
     )
     n = int(s[f"undated_{column}"].sum()) if f"undated_{column}" in s else 0
-    frame["note"] = f"{n} sources marked done without a date counted as done" if n else ""
+    frame["note"] = f"{n} sources marked done without a date not counted" if n else ""
     return frame
 
 

@@ -1,0 +1,189 @@
+"""``geoplan metrics``: the target scorecard (or one metric) as a table, JSON or CSV."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+import pandas as pd
+
+TABLE_COLUMNS = (
+    "task_id",
+    "metric",
+    "scope",
+    "value",
+    "unit",
+    "target",
+    "target_unit",
+    "deadline",
+    "expected",
+    "status",
+)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file in the same folder, then replace ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dt.date | pd.Timestamp):
+        return value.isoformat()[:10]
+    if hasattr(value, "item"):
+        return _jsonable(value.item())
+    return value
+
+
+def to_json(frame: pd.DataFrame) -> str:
+    """Rows as a JSON list of objects (NaN and NaT as null, dates as ISO strings)."""
+    rows = [{k: _jsonable(v) for k, v in rec.items()} for rec in frame.to_dict("records")]
+    return json.dumps(rows, ensure_ascii=False, indent=1)
+
+
+def _table(frame: pd.DataFrame, title: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    colours = {
+        "met": "green",
+        "on_track": "cyan",
+        "behind": "yellow",
+        "missed": "red",
+        "no_data": "magenta",
+        "unmapped": "dim",
+    }
+    table = Table(title=title, show_lines=False)
+    cols = [c for c in TABLE_COLUMNS if c in frame] or list(frame.columns)
+    for col in cols:
+        table.add_column(col, overflow="fold")
+    for rec in frame.to_dict("records"):
+        cells = []
+        for col in cols:
+            v = _jsonable(rec[col])
+            text = "" if v is None else (f"{v:.4g}" if isinstance(v, float) else str(v))
+            if col == "status":
+                text = f"[{colours.get(text, 'white')}]{text}[/]"
+            cells.append(text)
+        table.add_row(*cells)
+    Console().print(table)
+
+
+@click.command("metrics")
+@click.option(
+    "--layers",
+    "layers_path",
+    type=click.Path(exists=True, path_type=Path),
+    help="GeoPackage or folder of layers (default: the bundled sample).",
+)
+@click.option(
+    "--plan",
+    "plan_path",
+    type=click.Path(exists=True, path_type=Path),
+    help="Action-plan text (default: the bundled 泉台管〔2021〕57号).",
+)
+@click.option(
+    "--records",
+    "records_path",
+    type=click.Path(exists=True, path_type=Path),
+    help="Progress log CSV (default: the sample's, with the sample layers).",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Evaluate as of this date (default: today; not before 2021-05-24).",
+)
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, path_type=Path),
+    help="Target mapping CSV replacing the bundled targets.csv.",
+)
+@click.option(
+    "--metric",
+    "metric_name",
+    default=None,
+    help="Print one metric's frame instead of the scorecard.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default=None,
+    help="Output format (default: table on screen, else from the -o suffix).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here (atomically) instead of the screen.",
+)
+@click.option("--no-bom", is_flag=True, help="CSV without the UTF-8 BOM Excel needs.")
+def metrics(
+    layers_path: Path | None,
+    plan_path: Path | None,
+    records_path: Path | None,
+    as_of: str | None,
+    mapping: Path | None,
+    metric_name: str | None,
+    fmt: str | None,
+    output: Path | None,
+    no_bom: bool,
+) -> None:
+    """Measure the plan's targets as of a date: value, target, deadline and status."""
+    from ..metrics import compute_metric, scorecard
+    from ..metrics._registry import resolve_as_of
+
+    day = resolve_as_of(as_of)
+    layers = records = None
+    if layers_path is not None:
+        from ..layers import read_layers
+
+        layers = read_layers(layers_path)
+    if records_path is not None:
+        from ..records import read_records
+
+        records = read_records(records_path)
+    if metric_name:
+        if layers is None:
+            from ..layers import load_sample, load_sample_records
+
+            layers = load_sample()
+            records = load_sample_records() if records is None else records
+        frame = compute_metric(metric_name, layers, records, as_of=day)
+    else:
+        frame = scorecard(plan_path, layers, records, as_of=day, mapping=mapping)
+    if fmt is None:
+        suffix = output.suffix.lower().lstrip(".") if output else ""
+        fmt = suffix if suffix in ("json", "csv") else ("table" if output is None else "csv")
+    if fmt == "table" and output is None:
+        _table(frame, metric_name or f"geoplan scorecard as of {day}")
+        return
+    if fmt == "json":
+        data = to_json(frame).encode("utf-8")
+    elif fmt == "csv":
+        data = frame.to_csv(index=False).encode("utf-8" if no_bom else "utf-8-sig")
+    else:
+        data = frame.to_string(index=False).encode("utf-8")
+    if output is None:
+        click.echo(data.decode("utf-8-sig"))
+    else:
+        _write_atomic(output, data)
+        click.echo(f"wrote {len(frame)} rows to {output}", err=True)

@@ -1,0 +1,279 @@
+"""Scorecard statuses, the target mapping, bad input and the `geoplan metrics` command.
+
+Statuses are checked against straight-line expectations worked out here from the dates;
+the fixtures are the hand-built greenways and villages of test_metrics_families.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from geoplan import MetricError, SchemaError
+from geoplan.cli import main
+from geoplan.metrics import compute_metric, register_metric, scorecard
+from geoplan.metrics._registry import METRICS, metric_frame
+from geoplan.metrics.scorecard import read_mapping
+from tests.test_metrics_families import farmhouses, geod_km, greenways, towns, villages
+
+START = dt.date(2021, 5, 24)
+
+
+def quantities(rows: list[tuple]) -> pd.DataFrame:
+    """A register shaped like Plan.quantities_frame()."""
+    out = []
+    for task, ti, qi, year, value, unit, comp, text in rows:
+        out.append(
+            {
+                "task_id": task,
+                "title": "",
+                "section": "",
+                "target_index": ti,
+                "quantity_index": qi,
+                "year": year,
+                "deadline": dt.date(year, 12, 31) if year else None,
+                "value": value,
+                "unit": unit,
+                "comparator": comp,
+                "qualifiers": [],
+                "text": text,
+            }
+        )
+    return pd.DataFrame(out)
+
+
+REGISTER = quantities(
+    [
+        (9, 0, 0, 2025, 4.0, "公里", ">=", "到2025年全区新建福道4公里以上"),
+        (9, 0, 1, 2025, 100.0, "%", ">=", "全面完成国家园林城市创建工作"),
+        (17, 0, 0, 2023, 100.0, "%", ">=", "2023年底前实现全区村庄规划全覆盖"),
+        (18, 0, 0, None, 2.0, "栋", ">=", "各乡镇每年整治既有农房2栋以上"),
+        (18, 1, 0, 2025, 60.0, "%", None, "到2025年,全区60%以上的既有农房完成整治"),
+        (22, 0, 0, 2025, 80.0, "%", ">=", "到2025年,全区绿盈乡村达80%以上"),
+    ]
+)
+
+MAPPING = """task_id,target_index,quantity_index,year,metric,scope_type,scope
+9,0,0,2025,greenway_completed_km,zone,
+17,0,0,2023,village_plan_share,zone,
+18,0,0,,farmhouse_renovations_per_year,town_year,
+18,1,0,2025,farmhouse_renovation_rate,zone,
+22,0,0,2025,greenway_completed_km,zone,
+"""
+
+
+@pytest.fixture()
+def mapping(tmp_path: Path) -> Path:
+    path = tmp_path / "targets.csv"
+    path.write_text(MAPPING, encoding="utf-8")
+    return path
+
+
+@pytest.fixture()
+def layers():
+    return {
+        "greenways": greenways(),
+        "villages": villages(),
+        "farmhouses": farmhouses(),
+        "towns": towns(),
+    }
+
+
+def card_row(card: pd.DataFrame, task: int, scope: str = "全区", ti: int = 0) -> pd.Series:
+    sel = card.loc[
+        (card["task_id"] == task) & (card["scope"] == scope) & (card["target_index"] == ti)
+    ]
+    assert len(sel) == 1, card
+    return sel.iloc[0]
+
+
+def test_statuses_against_straight_line(layers, mapping, caplog):
+    as_of = dt.date(2023, 12, 31)
+    with caplog.at_level(logging.WARNING, logger="geoplan"):
+        card = scorecard(REGISTER, layers, as_of=as_of, mapping=mapping)
+    km = geod_km(greenways())
+    gw = card_row(card, 9)
+    frac = (as_of - START).days / (dt.date(2025, 12, 31) - START).days
+    assert gw["value"] == pytest.approx(km[0], rel=1e-3)
+    assert gw["expected"] == pytest.approx(4.0 * frac, rel=1e-9)
+    assert gw["baseline"] == 0.0
+    assert gw["value"] == pytest.approx(2.71, abs=0.01) and gw["expected"] < 2.27
+    assert gw["status"] == "on_track"
+    # on its deadline day 50 % is behind the line (which reaches 100 % that day) ...
+    assert card_row(card, 17)["status"] == "behind"
+    assert card_row(card, 17)["expected"] == pytest.approx(100.0)
+    # 2 per town per year: 洛阳镇 renovated 1 after the start in 2021, 2 in 2022
+    assert card_row(card, 18, "洛阳镇 2021")["status"] == "missed"
+    assert card_row(card, 18, "洛阳镇 2022")["status"] == "met"
+    assert card_row(card, 18, "东园镇 2022")["status"] == "missed"
+    assert card_row(card, 18, "东园镇 2023")["status"] == "behind"  # its last day
+    # renovation rate 40 % at 2023-12-31; baseline from dated features at the plan start:
+    # F0 (2021-03-01) of the 10 farmhouses was renovated; the undated one is not counted
+    rate = card_row(card, 18, ti=1)
+    assert rate["value"] == pytest.approx(40.0)
+    assert rate["baseline"] == pytest.approx(10.0)
+    assert rate["expected"] == pytest.approx(10.0 + (60.0 - 10.0) * frac)
+    assert rate["expected"] == pytest.approx(38.27, abs=0.01)  # 951 of 1 682 days
+    assert rate["status"] == "on_track"
+    unmapped = card.loc[card["status"] == "unmapped"]
+    assert list(unmapped["task_id"]) == [9]
+    # a km metric mapped to a % target: reported as no data with both units named
+    bad = card_row(card, 22)
+    assert bad["status"] == "no_data" and "km" in bad["note"] and "%" in bad["note"]
+    assert any("unit mismatch" in r.getMessage() for r in caplog.records)
+
+
+def test_time_travel_changes_the_card(layers, mapping):
+    early = scorecard(REGISTER, layers, as_of="2023-12-31", mapping=mapping)
+    late = scorecard(REGISTER, layers, as_of="2026-11-26", mapping=mapping)
+    km = geod_km(greenways())
+    assert card_row(late, 9)["value"] == pytest.approx(km[0] + km[2], rel=1e-3)
+    # the deadline (2025-12-31) passed: judged on the value then, G3 was done in 2024
+    assert card_row(late, 9)["status"] == "met"  # 2.71 + 1.70 km ≥ 4 km by 2025-12-31
+    assert card_row(early, 9)["value"] != card_row(late, 9)["value"]
+    # ... and missed the day after: judged on the value at the deadline (50 %), with a note
+    # that V3 (approved 2024-03-01) came later
+    v17 = card_row(late, 17)
+    assert v17["status"] == "missed" and v17["value"] == 75.0
+    assert "50 at the deadline 2023-12-31" in v17["note"]
+
+
+def test_missing_layer_is_no_data_not_a_crash(layers, mapping):
+    del layers["greenways"]
+    card = scorecard(REGISTER, layers, as_of="2023-12-31", mapping=mapping)
+    gw = card_row(card, 9)
+    assert gw["status"] == "no_data"
+    assert "layer `greenways` missing" in gw["note"]
+    layers["villages"] = layers["villages"].iloc[:0]
+    out = compute_metric("village_plan_share", layers, as_of="2023-12-31")
+    assert out["value"].isna().all() and "layer `villages` empty" in out["note"].iloc[0]
+
+
+def test_as_of_before_plan_start():
+    with pytest.raises(MetricError, match="before the plan started"):
+        compute_metric("greenway_total_km", {}, as_of="2021-05-23")
+    with pytest.raises(MetricError, match="not an ISO date"):
+        compute_metric("greenway_total_km", {}, as_of="31/12/2023")
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("99,0,0,,greenway_completed_km,zone,", "unknown task id 99"),
+        ("9,0,5,,greenway_completed_km,zone,", "quantity_index 5 is out of range"),
+        ("9,3,0,,greenway_completed_km,zone,", "no quantified target_index 3"),
+        ("9,0,0,,greenway_miles,zone,", "unknown metric 'greenway_miles'"),
+        ("9,0,0,2030,greenway_completed_km,zone,", "says year 2030"),
+        ("9,0,0,,greenway_completed_km,planet,", "unknown scope_type 'planet'"),
+    ],
+)
+def test_mapping_errors_name_file_and_line(tmp_path, line, message):
+    path = tmp_path / "m.csv"
+    path.write_text(f"# comment\n{MAPPING.splitlines()[0]}\n{line}\n", encoding="utf-8")
+    with pytest.raises(SchemaError, match=message) as err:
+        read_mapping(path, REGISTER)
+    assert f"{path} line 3" in str(err.value)
+
+
+def test_bundled_mapping_matches_the_real_register(plan_path):
+    from geoplan.plan import parse_plan
+
+    with pytest.warns(Warning):  # the parser warns about tasks without targets
+        plan = parse_plan(plan_path)
+    rules = read_mapping(None, plan.quantities_frame())
+    assert {r.task_id for r in rules} >= {4, 5, 9, 16, 17, 18, 21, 22}
+
+
+def test_registered_metric_with_extra_input():
+    @register_metric(
+        "test_input_metric", unit="count", requires=("towns",), inputs=("raster",), replace=True
+    )
+    def _m(layers, records, *, as_of, raster, factor=1.0):
+        return metric_frame(
+            "test_input_metric",
+            [{"scope_type": "zone", "scope": "全区", "value": len(layers["towns"]) * factor}],
+            unit="count",
+            as_of=as_of,
+            method="towns × factor",
+        )
+
+    try:
+        lay = {"towns": towns()}
+        missing = compute_metric("test_input_metric", lay, as_of="2024-01-01")
+        assert "input `raster` not supplied" in missing["note"].iloc[0]
+        out = compute_metric(
+            "test_input_metric", lay, as_of="2024-01-01", raster="x.tif", factor=3.0, unrelated=1
+        )
+        assert out["value"].iloc[0] == 6.0
+        with pytest.raises(MetricError, match="already registered"):
+            register_metric("test_input_metric", unit="count")(lambda *a, **k: None)
+    finally:
+        METRICS.pop("test_input_metric")
+
+
+# the real plan has tasks without targets; the parser says so with a PlanWarning
+@pytest.mark.filterwarnings("ignore::geoplan._errors.PlanWarning")
+def test_cli_json_and_bom_csv(tmp_path, layers, plan_path):
+    """The real bundled plan and mapping, on the hand-built layers."""
+    gpkg = tmp_path / "l.gpkg"
+    for kind, gdf in layers.items():
+        gdf.to_file(gpkg, layer=kind, driver="GPKG")
+    runner = CliRunner()
+    out = tmp_path / "card.json"
+    res = runner.invoke(
+        main,
+        [
+            "metrics",
+            "--layers",
+            str(gpkg),
+            "--plan",
+            str(plan_path),
+            "--as-of",
+            "2023-12-31",
+            "-o",
+            str(out),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    rows = json.loads(out.read_text(encoding="utf-8"))
+    gw = next(r for r in rows if r["metric"] == "greenway_completed_km")
+    assert gw["task_id"] == 9 and gw["target"] == 10.0 and gw["target_unit"] == "公里"
+    assert gw["value"] == pytest.approx(geod_km(greenways())[0], rel=1e-3)
+    assert {
+        "task_id",
+        "metric",
+        "scope",
+        "value",
+        "unit",
+        "target",
+        "comparator",
+        "deadline",
+        "status",
+    } <= set(gw)
+    assert gw["deadline"] == "2025-12-31"
+    csv_path = tmp_path / "card.csv"
+    res = runner.invoke(
+        main,
+        [
+            "metrics",
+            "--layers",
+            str(gpkg),
+            "--plan",
+            str(plan_path),
+            "--as-of",
+            "2023-12-31",
+            "-o",
+            str(csv_path),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert csv_path.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert len(pd.read_csv(csv_path, encoding="utf-8-sig")) == len(rows)
+    bad = runner.invoke(main, ["metrics", "--layers", str(gpkg), "--as-of", "2020-01-01"])
+    assert bad.exit_code == 2 and "before the plan started" in bad.output
