@@ -366,7 +366,11 @@ _CN_DATE = re.compile(r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*�
 _ISO_DATE = re.compile(r"((?:19|20)\d\d)[-./](\d{1,2})[-./](\d{1,2})")
 _TITLE_QUOTED = re.compile(r"《([^》]{4,120})》\s*(?:的通知|印发)")
 _TITLE_LINE = re.compile(r"^[^,:;。()《》]{6,60}(?:计划|方案|规划|意见|纲要|办法|要点)$")
-_UNITS_CLAUSE = re.compile(r"\(((?:[^()]|\([^()]*\))*?(?:单位|部门|牵头)(?:[^()]|\([^()]*\))*)\)")
+# A parenthesis naming who is responsible: (责任单位:…), (牵头单位:…;配合单位:…), (XX局牵头,…),
+# (XX局负责). One level of nested parentheses is allowed inside it.
+_UNITS_CLAUSE = re.compile(
+    r"\(((?:[^()]|\([^()]*\))*?(?:责任|牵头|配合|主办|协办|负责)(?:[^()]|\([^()]*\))*)\)"
+)
 _ROLE = re.compile(
     r"\s*(责任单位|责任部门|牵头单位|牵头部门|主办单位"
     r"|配合单位|配合部门|协办单位)\s*:"
@@ -436,10 +440,14 @@ def _heading_title(norm: str, orig: str, block: _Block) -> tuple[str, int]:
 def _l1_kind(norm: str, block: _Block | None) -> str:
     if block is None:
         return "action"
-    title = norm[block.start : block.end]
+    line_end = norm.find("\n", block.start, block.end)
+    title = norm[block.start : block.end if line_end < 0 else line_end]
     if "目标" in title:
         return "goals"
-    if "保障" in title or "措施" in title:
+    # 保障措施, 组织保障, 组织实施 -- but 住房保障行动 is an action
+    if re.search(r"措施|保障$|组织实施|工作要求", title) and not re.search(
+        r"行动|任务|工程", title
+    ):
         return "safeguard"
     return "action"
 

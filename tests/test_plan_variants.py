@@ -55,6 +55,17 @@ TRADITIONAL = """ZZ區住房建設行動計劃
 2.發展建築業。到2026年，建築業總產值達到1.5萬億元，各鄉鎮每年新建農房300棟以上。（牽頭單位：區發改局；配合單位：區財政局）
 """
 
+HOUSING = """一、住房保障行动
+区政府将住房保障作为民生目标之一。
+1.筹集保障性租赁住房。到2025年，筹集保障性租赁住房
+2000套以上，其中新建（含改建）不少于1200套。（区住建局、区财政局负责）
+2.加强文物保护。修缮文物建筑（含文物保护单位）。（责任单位：区文旅局）
+二、组织保障
+加强领导。
+区住房和城乡建设局
+2023年1月5日印发
+"""
+
 RESTARTING = """一、重点任务
 （一）道路
 1.修路。到2023年，新建道路3公里。（责任单位：交通局）
@@ -202,3 +213,26 @@ def test_task_without_units_or_targets_is_kept_and_reported() -> None:
 def test_quantity_phrases(clause: str, expected: list[Quantity]) -> None:
     plan = _quiet(f"1.测试任务。{clause}。（责任单位：测试局）")
     assert plan.task(1).targets[0].quantities == expected
+
+
+def test_section_names_multiline_tasks_and_responsible_parenthesis() -> None:
+    with pytest.warns(
+        PlanWarning, match=r"1 of 2 tasks have no dated or quantified target: tasks 2;"
+    ):
+        plan = parse_plan(HOUSING)
+    # 住房保障行动 is an action although it says 保障; 组织保障 is a safeguard measure
+    assert plan.sections == [
+        Section("action-1", 1, "住房保障行动", "action"),
+        Section("safeguard-1", 2, "组织保障", "safeguard"),
+    ]
+    # a line mentioning 目标 in a section's introduction does not make it the goals
+    assert plan.goals == []
+    t1, t2 = plan.tasks
+    assert t1.units == ["区住建局", "区财政局"]
+    (target,) = t1.targets
+    # the task runs over two lines; the clause is reported as written, line break included
+    assert target.text == "到2025年，筹集保障性租赁住房\n2000套以上，其中新建（含改建）不少于1200套"
+    assert target.quantities == [Quantity(2000.0, "套", ">=", []), Quantity(1200.0, "套", ">=", [])]
+    # a parenthesis that merely mentions 单位 is body text, not the responsible units
+    assert t2.units == ["区文旅局"]
+    assert t2.text.endswith("（责任单位：区文旅局）")
