@@ -104,3 +104,12 @@ def test_real_subprocess_gb18030_to_json_file(plan_path: Path, tmp_path: Path) -
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["tasks"][18]["units"][0] == "百崎乡"
     assert [t["deadline"] for t in data["tasks"][20]["targets"]] == ["2021-12-31", "2023-12-31"]
+
+
+def test_output_folder_must_exist(tmp_path: Path) -> None:
+    target = tmp_path / "no_such_folder" / "register.json"
+    code, _, err = _run("-o", str(target))
+    assert code == 2
+    assert err.splitlines()[-1] == (
+        f"error: cannot write {target}: folder {target.parent} does not exist; create it first"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -252,6 +253,9 @@ def test_json_round_trip(plan: Plan, tmp_path: Path) -> None:
         "qualifiers": ["全覆盖"],
     }
     assert [p.name for p in tmp_path.iterdir()] == ["register.json"]  # no temp file left
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's 0600
 
 
 def test_csv_has_bom_by_default(plan: Plan, tmp_path: Path) -> None:
