@@ -46,7 +46,8 @@ def _share_metric(
     layers: dict[str, Any], name: str, column: str, what: str, as_of: dt.date
 ) -> pd.DataFrame:
     s = layers["water_sources"]
-    ok = s[column] == "completed" if s[column].dtype == object else s[column]
+    flag = pd.api.types.is_bool_dtype(s[column])
+    ok = s[column] if flag else s[column] == "completed"
     frame = metric_frame(
         name,
         _scale_rows(layers, ok),
@@ -242,14 +243,18 @@ class ZoneParams:
 def _river_zones(
     point: shapely.Point, line: shapely.LineString, width: float, p: ZoneParams
 ) -> tuple[shapely.Geometry, shapely.Geometry]:
-    # River lines run downstream: measures grow with the flow.
-    at = shapely.line_locate_point(line, point)
-    seg1 = substring(line, at - p.river_upstream_m, at + p.river_downstream_m)
+    # River lines run downstream: measures grow with the flow. Clamp to the line (substring
+    # reads negative distances from the far end).
+    at, length = shapely.line_locate_point(line, point), line.length
+
+    def piece(up: float, down: float) -> shapely.Geometry:
+        return substring(line, max(at - up, 0.0), min(at + down, length))
+
+    seg1 = piece(p.river_upstream_m, p.river_downstream_m)
     level1 = shapely.buffer(seg1, width / 2 + p.river_land_m, cap_style="flat")
-    seg2 = substring(
-        line,
-        at - p.river_upstream_m - p.river_level2_upstream_m,
-        at + p.river_downstream_m + p.river_level2_downstream_m,
+    seg2 = piece(
+        p.river_upstream_m + p.river_level2_upstream_m,
+        p.river_downstream_m + p.river_level2_downstream_m,
     )
     level2 = shapely.buffer(seg2, width / 2 + p.river_level2_land_m, cap_style="flat")
     return level1, shapely.difference(level2, level1)
