@@ -40,6 +40,8 @@ _LAZY: dict[str, str] = {
     "scorecard": "metrics",
     "Plan": "plan",
     "parse_plan": "plan",
+    "open_store": "store",
+    "read_layers_from_db": "store",
 }
 
 if TYPE_CHECKING:  # let type checkers and IDEs see the lazily imported names

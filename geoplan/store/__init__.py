@@ -1,0 +1,188 @@
+"""The planning database: layers, plan register, progress log and metric snapshots.
+
+One schema (SQLAlchemy 2 + GeoAlchemy2) on two backends:
+
+- a **GeoPackage** file by default (``./geoplan.gpkg``, or any ``.gpkg`` path): no server,
+  one file that QGIS and GDAL open directly, with SpatiaLite doing the geometry work;
+- **PostGIS** for a team: ``postgresql+psycopg://user@host/db``, from ``url=`` or the
+  ``GEOPLAN_DB_URL`` environment variable.
+
+Every load is one transaction. Features are upserted by ``id``; when a feature changes, its
+previous version is kept in ``<kind>_history``, so ``read_layers_from_db(as_of=...)``
+returns the layers as they stood on a past date and a scorecard can be recomputed.
+
+Examples
+--------
+>>> import geoplan.store as store
+>>> db = store.init_db(tmp_path / "bureau.gpkg")  # doctest: +SKIP
+>>> store.load_layers(geoplan.load_sample(), url=db.url)  # doctest: +SKIP
+>>> store.read_layers_from_db(db.url)["greenways"].shape  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ._backends import resolve_url
+from ._load import LoadStats
+from ._models import SCHEMA_VERSION
+from ._store import Store
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "LoadStats",
+    "Store",
+    "dump",
+    "init_db",
+    "load_layers",
+    "load_plan",
+    "load_records",
+    "open_store",
+    "read_layers_from_db",
+    "read_plan_from_db",
+    "read_records_from_db",
+    "resolve_url",
+    "snapshot_scorecard",
+]
+
+Url = str | os.PathLike[str] | None
+
+
+def open_store(url: Url = None) -> Store:
+    """Open the planning database at ``url`` (see :class:`Store`); nothing is written yet.
+
+    Parameters
+    ----------
+    url
+        A ``.gpkg`` path, ``gpkg:///path``, ``postgresql+psycopg://…``, or ``None`` for
+        ``$GEOPLAN_DB_URL`` and then ``./geoplan.gpkg`` in the working directory.
+    """
+    return Store(url)
+
+
+def init_db(url: Url = None) -> Store:
+    """Create the geoplan schema at ``url`` if it is not there yet and return the store."""
+    return Store(url).init()
+
+
+def load_layers(
+    layers: Mapping[str, Any], *, url: Url = None, valid_from: dt.date | str | None = None
+) -> dict[str, LoadStats]:
+    """Upsert layers (kind -> GeoDataFrame) in one transaction; see :meth:`Store.load`."""
+    with Store(url) as store:
+        return store.load(layers=layers, valid_from=valid_from)
+
+
+def load_plan(plan: Any, *, url: Url = None) -> None:
+    """Store the plan register (a :class:`geoplan.plan.Plan` or a path to plan text)."""
+    if isinstance(plan, (str, Path)):
+        from ..plan import parse_plan
+
+        plan = parse_plan(plan)
+    with Store(url) as store:
+        store.load(plan=plan)
+
+
+def load_records(records: pd.DataFrame, *, url: Url = None) -> None:
+    """Upsert the progress log by ``record_id`` in one transaction."""
+    with Store(url) as store:
+        store.load(records=records)
+
+
+def snapshot_scorecard(
+    *,
+    url: Url = None,
+    as_of: dt.date | str | None = None,
+    card: pd.DataFrame | None = None,
+    mapping: str | os.PathLike[str] | None = None,
+) -> pd.DataFrame:
+    """Compute the scorecard from the database's own contents and store it as a snapshot.
+
+    The plan, the layers as they stood at ``as_of`` and the records dated on or before it
+    are read from the database and passed to :func:`geoplan.metrics.scorecard`. Running it
+    again for the same ``as_of`` replaces that snapshot.
+
+    Parameters
+    ----------
+    url
+        The database (see :func:`open_store`).
+    as_of
+        The date to evaluate (default today).
+    card
+        A scorecard already computed; stored as is instead of computing one.
+    mapping
+        A target mapping CSV passed on to the scorecard.
+
+    Returns
+    -------
+    DataFrame
+        The scorecard that was stored.
+    """
+    day = as_of or dt.date.today()
+    with Store(url) as store:
+        if card is None:
+            from ..metrics import scorecard
+
+            plan = store.read_plan()
+            if plan is None:
+                from .._errors import StoreError
+
+                raise StoreError(
+                    f"{store!r} holds no plan register; load one first with `geoplan db load`"
+                )
+            layers = store.read_layers(as_of=day)
+            records = store.read_records(as_of=day)
+            card = scorecard(plan, layers, records, as_of=day, mapping=mapping)
+        store.snapshot(card, as_of=day)
+    return card
+
+
+def read_layers_from_db(
+    url: Url = None, *, as_of: dt.date | str | None = None, kinds: list[str] | None = None
+) -> dict[str, Any]:
+    """Read layers from the database as GeoDataFrames in EPSG:4326.
+
+    Parameters
+    ----------
+    url
+        The database (see :func:`open_store`).
+    as_of
+        Return each feature as it stood at the end of this date (default: current).
+    kinds
+        Kinds to read; by default every kind that holds features.
+    """
+    with Store(url) as store:
+        return store.read_layers(as_of=as_of, kinds=kinds)
+
+
+def read_plan_from_db(url: Url = None) -> Any:
+    """Read the stored plan register as a :class:`geoplan.plan.Plan` (None if none)."""
+    with Store(url) as store:
+        return store.read_plan()
+
+
+def read_records_from_db(url: Url = None, *, as_of: dt.date | str | None = None) -> pd.DataFrame:
+    """Read the stored progress log (records dated on or before ``as_of`` when given)."""
+    with Store(url) as store:
+        return store.read_records(as_of=as_of)
+
+
+def dump(
+    out_dir: str | os.PathLike[str],
+    *,
+    url: Url = None,
+    as_of: dt.date | str | None = None,
+    layer_format: str = "gpkg",
+) -> list[Path]:
+    """Write the database to ``out_dir`` as GeoPackage/GeoJSON, CSV and JSON files.
+
+    See :meth:`Store.dump`; returns the paths written.
+    """
+    with Store(url) as store:
+        return store.dump(out_dir, as_of=as_of, layer_format=layer_format)

@@ -1,0 +1,206 @@
+"""Where the planning database lives and how geoplan talks to it.
+
+Two backends share one code path:
+
+- a GeoPackage file (``gpkg:///path.gpkg`` or a plain ``.gpkg`` path), written through
+  GeoAlchemy2's GeoPackage dialect on SQLite with SpatiaLite loaded, so that QGIS and GDAL
+  open the same file directly;
+- PostGIS (``postgresql+psycopg://user@host/db``) for a team database.
+
+Everything that differs between the two (geometry encoding, the SQL that compares or reads
+geometries, how a bulk load streams rows) is a small method of :class:`Backend`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import shapely
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError
+
+from .._errors import StoreError
+from .._settings import ENV_DB_URL
+
+logger = logging.getLogger("geoplan.store")
+
+#: The database file used when neither ``url=`` nor ``GEOPLAN_DB_URL`` is given.
+DEFAULT_FILENAME = "geoplan.gpkg"
+
+#: SRID of every stored geometry (WGS84 lon/lat, see ``geoplan._settings.STORAGE_CRS``).
+SRID = 4326
+
+#: SQLite page cache for bulk loads (negative = KiB), so a million-row load stays in memory.
+SQLITE_CACHE_KIB = 262_144
+
+_SPATIALITE_HELP = (
+    "the SpatiaLite extension (mod_spatialite) could not be loaded, so geoplan cannot "
+    "write GeoPackage geometries; install it with "
+    "`apt-get install libsqlite3-mod-spatialite` (Debian/Ubuntu) or "
+    "`brew install libspatialite` (macOS), or point --url at a PostGIS database"
+)
+
+
+def resolve_url(url: str | os.PathLike[str] | None = None) -> str:
+    """Turn what a user typed into a SQLAlchemy URL geoplan can open.
+
+    Parameters
+    ----------
+    url
+        A SQLAlchemy URL (``postgresql+psycopg://…``, ``gpkg:///path.gpkg``), a plain path
+        to a ``.gpkg`` file, or ``None`` for ``$GEOPLAN_DB_URL`` and then
+        ``./geoplan.gpkg`` in the working directory.
+
+    Returns
+    -------
+    str
+        ``gpkg:////absolute/path.gpkg`` or a ``postgresql+psycopg://`` URL.
+    """
+    if url is None:
+        url = os.environ.get(ENV_DB_URL) or Path.cwd() / DEFAULT_FILENAME
+    text = os.fspath(url).strip()
+    if "://" not in text:
+        path = Path(text).expanduser()
+        if path.suffix.lower() != ".gpkg":
+            raise StoreError(
+                f"database {text!r} is neither a SQLAlchemy URL nor a .gpkg file; pass a "
+                "path ending in .gpkg or a URL such as postgresql+psycopg://user@host/db"
+            )
+        return f"gpkg:///{path.resolve()}"
+    scheme = text.split("://", 1)[0].lower()
+    if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+        return "postgresql+psycopg://" + text.split("://", 1)[1]
+    if scheme == "gpkg":
+        return text
+    raise StoreError(
+        f"database URL {_hide_password(text)!r} uses {scheme!r}, which geoplan does not "
+        "store to; use a .gpkg path (GeoPackage) or postgresql+psycopg://… (PostGIS)"
+    )
+
+
+def _hide_password(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def _sqlite_module() -> ModuleType:
+    """Return a DB-API sqlite module that can load extensions.
+
+    Some Python builds (pyenv's default, several distributions) compile the standard
+    ``sqlite3`` without extension loading; the ``pysqlite3-binary`` wheel fills the gap.
+    """
+    if hasattr(sqlite3.Connection, "enable_load_extension"):
+        return sqlite3
+    try:
+        return importlib.import_module("pysqlite3.dbapi2")
+    except ImportError:
+        raise StoreError(
+            "this Python's sqlite3 module cannot load extensions, so SpatiaLite cannot be "
+            "loaded for the GeoPackage store; install `pip install pysqlite3-binary` "
+            "(Linux x86-64) or use a Python built with --enable-loadable-sqlite-extensions"
+        ) from None
+
+
+def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event below decide when a transaction starts, so that DDL
+    # and the whole bulk load share one transaction (the pysqlite recipe in SQLAlchemy).
+    dbapi_conn.isolation_level = None
+    try:
+        dbapi_conn.enable_load_extension(True)
+        dbapi_conn.load_extension("mod_spatialite")
+        dbapi_conn.enable_load_extension(False)
+    except Exception as exc:  # the driver raises its own OperationalError class
+        raise StoreError(f"{_SPATIALITE_HELP} ({exc})") from exc
+    cur = dbapi_conn.cursor()
+    cur.execute("SELECT EnableGpkgAmphibiousMode()")
+    cur.execute("PRAGMA busy_timeout = 30000")
+    cur.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+    cur.close()
+
+
+@dataclass(frozen=True)
+class Backend:
+    """The few things that differ between the GeoPackage and PostGIS stores."""
+
+    name: str  # "gpkg" or "postgis"
+
+    @property
+    def is_gpkg(self) -> bool:
+        return self.name == "gpkg"
+
+    def geometry_values(self, geoms: np.ndarray) -> list[Any]:
+        """Encode shapely geometries for the staging table of a bulk load."""
+        if self.is_gpkg:
+            return gpkg_blobs(geoms)
+        return list(shapely.to_wkb(geoms, hex=True, include_srid=True))
+
+    def wkb(self, column: str) -> str:
+        """SQL reading a geometry column as ISO WKB."""
+        return f"AsBinary({column})" if self.is_gpkg else f"ST_AsBinary({column})"
+
+    def distinct(self, left: str, right: str, *, geometry: bool = False) -> str:
+        """SQL that is true when two values differ, NULL-safe."""
+        if geometry and not self.is_gpkg:
+            left, right = f"ST_AsEWKB({left})", f"ST_AsEWKB({right})"
+        op = "IS NOT" if self.is_gpkg else "IS DISTINCT FROM"
+        return f"{left} {op} {right}"
+
+
+def gpkg_blobs(geoms: np.ndarray) -> list[bytes]:
+    """Encode geometries as GeoPackage binary (header with envelope + ISO WKB).
+
+    The 40-byte headers (magic ``GP``, version 0, flags = little-endian with an XY
+    envelope, SRS id, minx, maxx, miny, maxy) are built for all rows at once with numpy.
+    """
+    n = len(geoms)
+    bounds = shapely.bounds(geoms)
+    header = np.zeros(
+        n, dtype=[("magic", "S2"), ("version", "u1"), ("flags", "u1"), ("srs", "<i4"),
+                  ("env", "<f8", (4,))]
+    )  # fmt: skip
+    header["magic"] = b"GP"
+    header["flags"] = 0b0000_0011  # envelope [minx, maxx, miny, maxy], little endian
+    header["srs"] = SRID
+    header["env"] = bounds[:, [0, 2, 1, 3]]
+    raw = header.tobytes()
+    size = header.itemsize
+    wkb = shapely.to_wkb(geoms, flavor="iso")
+    return [raw[i * size : (i + 1) * size] + w for i, w in enumerate(wkb)]
+
+
+def make_engine(url: str) -> tuple[Engine, Backend]:
+    """Create the SQLAlchemy engine for a resolved URL (see :func:`resolve_url`)."""
+    if url.startswith("gpkg://"):
+        importlib.import_module("geoalchemy2")  # registers the gpkg:// dialect
+        path = Path(url[len("gpkg:///") :])
+        if not path.parent.is_dir():
+            raise StoreError(
+                f"cannot create the database {path}: folder {path.parent} does not exist; "
+                "create it or pass another --url"
+            )
+        engine = create_engine(url, module=_sqlite_module())
+        event.listen(engine, "connect", _on_sqlite_connect)
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN")
+
+        return engine, Backend("gpkg")
+    try:
+        importlib.import_module("psycopg")
+    except ImportError:
+        from .._errors import missing_dependency
+
+        raise missing_dependency("psycopg", "postgis", "use a PostGIS database") from None
+    return create_engine(url), Backend("postgis")

@@ -1,0 +1,258 @@
+"""The tables of the planning database, as SQLAlchemy 2 / GeoAlchemy2 models.
+
+The layer tables are generated from the catalogue of layer kinds
+(:data:`geoplan._schema.LAYER_KINDS`), so a column added there is a column here. Each kind
+``k`` has two tables:
+
+``k``
+    The current state: ``fid`` (integer key GDAL and QGIS need), ``id`` (the feature id,
+    unique), the catalogue columns, ``valid_from`` (the date this version was loaded as)
+    and ``geom`` (EPSG:4326, spatially indexed).
+``k_history``
+    Superseded versions: the same columns plus ``valid_to``. A feature's state at a date
+    ``D`` is the version with ``valid_from <= D < valid_to``.
+
+The plan register, the progress log (``records``) and ``metric_snapshots`` are plain
+tables; ``geoplan_meta`` records the schema version.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeEngine
+
+from .._schema import LAYER_KINDS, LayerKind
+from ._backends import SRID
+
+#: Bumped whenever a table or column changes; stored in ``geoplan_meta``.
+SCHEMA_VERSION = 1
+
+_SQL_TYPES: dict[str, type[TypeEngine[object]]] = {
+    "str": Text,
+    "enum": Text,
+    "status": Text,
+    "int": Integer,
+    "float": Float,
+    "bool": Boolean,
+    "date": Date,
+}
+
+#: GeoPackage/PostGIS geometry type per catalogue family. Polygon and line kinds accept
+#: both single and multi parts, so they are declared generically and checked by geoplan.
+_GEOMETRY_TYPES = {"Point": "POINT", "LineString": "GEOMETRY", "Polygon": "GEOMETRY"}
+
+metadata = MetaData()
+
+geoplan_meta = Table(
+    "geoplan_meta",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+plan_meta = Table(
+    "plan_meta",
+    metadata,
+    Column("plan_key", Integer, primary_key=True),  # always 1: one plan per database
+    Column("title", Text),
+    Column("doc_number", Text),
+    Column("issuer", Text),
+    Column("date", Date),
+    Column("index_number", Text),
+)
+
+plan_sections = Table(
+    "plan_sections",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("number", Integer, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("position", Integer, nullable=False),  # order in the plan text
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("title", Text, nullable=False),
+    Column("section", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("units", Text, nullable=False),  # JSON list, lead unit first
+)
+
+targets = Table(
+    "targets",
+    metadata,
+    Column("target_key", Integer, primary_key=True),
+    Column("task_id", Integer, ForeignKey("tasks.id")),  # NULL: one of the plan's goals
+    Column("target_index", Integer, nullable=False),
+    Column("year", Integer),
+    Column("deadline", Date),
+    Column("text", Text, nullable=False),
+    Column("year_from", Integer),
+    UniqueConstraint("task_id", "target_index"),
+)
+
+quantities = Table(
+    "quantities",
+    metadata,
+    Column("quantity_key", Integer, primary_key=True),
+    Column("target_key", Integer, ForeignKey("targets.target_key"), nullable=False),
+    Column("quantity_index", Integer, nullable=False),
+    Column("value", Float, nullable=False),
+    Column("unit", Text, nullable=False),
+    Column("comparator", Text),
+    Column("qualifiers", Text, nullable=False),  # JSON list
+)
+
+records = Table(
+    "records",
+    metadata,
+    Column("fid", Integer, primary_key=True),
+    Column("record_id", Text, nullable=False, unique=True),
+    Column("task_id", Integer, nullable=False),
+    Column("layer", Text),
+    Column("feature_id", Text),
+    Column("date", Date),
+    Column("status", Text),
+    Column("quantity", Float),
+    Column("unit", Text),
+    Column("note", Text),
+    Column("lon", Float),
+    Column("lat", Float),
+)
+
+#: Columns of the progress log in contract order, with their catalogue-style types.
+RECORD_COLUMNS: dict[str, str] = {
+    "record_id": "str",
+    "task_id": "int",
+    "layer": "str",
+    "feature_id": "str",
+    "date": "date",
+    "status": "str",
+    "quantity": "float",
+    "unit": "str",
+    "note": "str",
+    "lon": "float",
+    "lat": "float",
+}
+
+#: Columns of ``metric_snapshots`` filled from a scorecard frame (the scorecard's columns
+#: plus ``method`` of the metric frame), with their catalogue-style types. A column the
+#: frame lacks is stored as NULL.
+SNAPSHOT_COLUMNS: dict[str, str] = {
+    "metric": "str",
+    "scope_type": "str",
+    "scope": "str",
+    "value": "float",
+    "unit": "str",
+    "numerator": "float",
+    "denominator": "float",
+    "as_of": "date",
+    "method": "str",
+    "task_id": "int",
+    "target": "float",
+    "status": "str",
+    "target_index": "int",
+    "quantity_index": "int",
+    "year": "int",
+    "target_unit": "str",
+    "comparator": "str",
+    "deadline": "date",
+    "baseline": "float",
+    "expected": "float",
+    "target_text": "str",
+    "note": "str",
+}
+
+metric_snapshots = Table(
+    "metric_snapshots",
+    metadata,
+    Column("fid", Integer, primary_key=True),
+    *(
+        Column(
+            name,
+            _SQL_TYPES[kind](),
+            nullable=name not in ("metric", "as_of"),
+            index=name == "as_of",
+        )
+        for name, kind in SNAPSHOT_COLUMNS.items()
+    ),
+    Column("created_at", DateTime, nullable=False),
+)
+
+
+def _geometry(kind: LayerKind, *, spatial_index: bool) -> Column[object]:
+    from geoalchemy2 import Geometry
+
+    geometry_type = _GEOMETRY_TYPES[kind.geometry]
+    return Column(
+        "geom",
+        Geometry(geometry_type, srid=SRID, spatial_index=spatial_index, nullable=False),
+        nullable=False,
+    )
+
+
+def _attribute_columns(kind: LayerKind) -> list[Column[object]]:
+    return [Column(c.name, _SQL_TYPES[c.type]()) for c in kind.columns if c.name != "id"]
+
+
+def _layer_tables() -> dict[str, tuple[Table, Table]]:
+    tables = {}
+    for kind in LAYER_KINDS.values():
+        current = Table(
+            kind.name,
+            metadata,
+            Column("fid", Integer, primary_key=True),
+            Column("id", Text, nullable=False, unique=True),
+            *_attribute_columns(kind),
+            Column("valid_from", Date, nullable=False),
+            _geometry(kind, spatial_index=True),
+        )
+        history = Table(
+            f"{kind.name}_history",
+            metadata,
+            Column("fid", Integer, primary_key=True),
+            Column("id", Text, nullable=False, index=True),
+            *_attribute_columns(kind),
+            Column("valid_from", Date, nullable=False),
+            Column("valid_to", Date, nullable=False),
+            _geometry(kind, spatial_index=False),
+        )
+        tables[kind.name] = (current, history)
+    return tables
+
+
+#: kind -> (current table, history table)
+LAYER_TABLES: dict[str, tuple[Table, Table]] = _layer_tables()
+
+#: Plain (non-spatial) tables, registered as "attributes" in a GeoPackage so that QGIS and
+#: GDAL list them next to the layers.
+ATTRIBUTE_TABLES: tuple[Table, ...] = (
+    geoplan_meta,
+    plan_meta,
+    plan_sections,
+    tasks,
+    targets,
+    quantities,
+    records,
+    metric_snapshots,
+)
+
+
+def layer_columns(kind: str) -> dict[str, str]:
+    """Return ``column -> catalogue type`` of one kind, ``id`` first, geometry excluded."""
+    return {c.name: c.type for c in LAYER_KINDS[kind].columns}

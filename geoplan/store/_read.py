@@ -1,0 +1,217 @@
+"""Reading the planning database back into GeoDataFrames, DataFrames and a Plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pandas as pd
+import shapely
+from sqlalchemy import select, text
+from sqlalchemy.engine import Connection
+
+from .._schema import LAYER_KINDS
+from ._backends import SRID, Backend
+from ._load import check_kind, q
+from ._models import (
+    LAYER_TABLES,
+    RECORD_COLUMNS,
+    SNAPSHOT_COLUMNS,
+    layer_columns,
+    plan_meta,
+    plan_sections,
+    quantities,
+    targets,
+    tasks,
+)
+
+
+def typed_frame(rows: list[Any], columns: dict[str, str]) -> pd.DataFrame:
+    """Build a DataFrame with the dtypes geoplan uses for each catalogue type.
+
+    ``int`` -> int64 (Int64 when values are missing), ``float`` -> float64, ``bool`` ->
+    bool (pandas ``boolean`` when values are missing), ``date`` -> datetime64[ms] with NaT,
+    text -> object with ``None``.
+    """
+    frame = pd.DataFrame.from_records(rows, columns=list(columns))
+    for name, kind in columns.items():
+        s = frame[name]
+        if kind == "int":
+            s = pd.to_numeric(s).astype("Int64")
+            frame[name] = s.astype("int64") if s.notna().all() else s
+        elif kind == "float":
+            frame[name] = pd.to_numeric(s).astype("float64")
+        elif kind == "bool":
+            s = s.astype("boolean")
+            frame[name] = s.astype(bool) if s.notna().all() else s
+        elif kind == "date":
+            frame[name] = pd.to_datetime(s).astype("datetime64[ms]")
+        else:
+            frame[name] = s.astype(object).where(s.notna(), None)
+    return frame
+
+
+def _params(backend: Backend, as_of: dt.date) -> dict[str, Any]:
+    return {"d": as_of.isoformat() if backend.is_gpkg else as_of}
+
+
+def read_layer(
+    conn: Connection, backend: Backend, kind: str, *, as_of: dt.date | None = None
+) -> Any:
+    """Read one layer, current or as it stood at the end of ``as_of``."""
+    import geopandas as gpd
+
+    check_kind(kind)
+    current, history = LAYER_TABLES[kind]
+    t, h = q(conn, current.name), q(conn, history.name)
+    columns = layer_columns(kind)
+    names = ", ".join(q(conn, c) for c in columns)
+    select_current = f"SELECT {names}, {backend.wkb('geom')} AS geom_wkb, fid AS ord FROM {t}"
+    if as_of is None:
+        sql, params = f"{select_current} ORDER BY ord", {}
+    else:
+        hist_names = ", ".join(f"h.{q(conn, c)}" for c in columns)
+        sql = (
+            f"{select_current} WHERE valid_from <= :d UNION ALL "
+            f"SELECT {hist_names}, {backend.wkb('h.geom')}, t.fid FROM {h} AS h "
+            f"JOIN {t} AS t ON t.id = h.id WHERE h.valid_from <= :d AND h.valid_to > :d "
+            "ORDER BY ord"
+        )
+        params = _params(backend, as_of)
+    rows = conn.execute(text(sql), params).all()
+    frame = typed_frame([r[:-2] for r in rows], columns)
+    geoms = shapely.from_wkb([bytes(r[-2]) for r in rows])
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=SRID), crs=SRID)
+
+
+def read_layers(
+    conn: Connection,
+    backend: Backend,
+    *,
+    as_of: dt.date | None = None,
+    kinds: list[str] | None = None,
+) -> dict[str, Any]:
+    """Read layers; without ``kinds``, every kind that holds features at that date."""
+    wanted = list(LAYER_KINDS) if kinds is None else [check_kind(k) for k in kinds]
+    layers = {kind: read_layer(conn, backend, kind, as_of=as_of) for kind in wanted}
+    if kinds is None:
+        layers = {k: v for k, v in layers.items() if len(v)}
+    return layers
+
+
+def read_records(conn: Connection, backend: Backend, *, as_of: dt.date | None = None) -> Any:
+    """Read the progress log (records dated on or before ``as_of`` when given)."""
+    names = ", ".join(q(conn, c) for c in RECORD_COLUMNS)
+    sql = f"SELECT {names} FROM records"
+    params: dict[str, Any] = {}
+    if as_of is not None:
+        sql += " WHERE date <= :d"
+        params = _params(backend, as_of)
+    rows = conn.execute(text(sql + " ORDER BY fid"), params).all()
+    return typed_frame(rows, RECORD_COLUMNS)
+
+
+def read_snapshots(conn: Connection, backend: Backend, *, as_of: dt.date | None = None) -> Any:
+    """Read stored metric snapshots (one as-of date, or all)."""
+    names = ", ".join(q(conn, c) for c in [*SNAPSHOT_COLUMNS, "created_at"])
+    sql = f"SELECT {names} FROM metric_snapshots"
+    params: dict[str, Any] = {}
+    if as_of is not None:
+        sql += " WHERE as_of = :d"
+        params = _params(backend, as_of)
+    rows = conn.execute(text(sql + " ORDER BY fid"), params).all()
+    frame = typed_frame([r[:-1] for r in rows], SNAPSHOT_COLUMNS)
+    frame["created_at"] = pd.to_datetime([r[-1] for r in rows])
+    return frame
+
+
+def read_plan_dict(conn: Connection) -> dict[str, Any] | None:
+    """Read the plan register as the JSON shape of ``Plan.to_dict()`` (None if empty)."""
+    meta = conn.execute(select(plan_meta)).mappings().first()
+    if meta is None:
+        return None
+    all_targets = conn.execute(select(targets).order_by(targets.c.task_id, targets.c.target_index))
+    by_target: dict[int, list[dict[str, Any]]] = {}
+    for qty in conn.execute(
+        select(quantities).order_by(quantities.c.target_key, quantities.c.quantity_index)
+    ).mappings():
+        by_target.setdefault(qty["target_key"], []).append(
+            {
+                "value": qty["value"],
+                "unit": qty["unit"],
+                "comparator": qty["comparator"],
+                "qualifiers": json.loads(qty["qualifiers"]),
+            }
+        )
+    by_task: dict[int | None, list[dict[str, Any]]] = {}
+    for tgt in all_targets.mappings():
+        by_task.setdefault(tgt["task_id"], []).append(
+            {
+                "year": tgt["year"],
+                "deadline": _iso(tgt["deadline"]),
+                "text": tgt["text"],
+                "quantities": by_target.get(tgt["target_key"], []),
+                "year_from": tgt["year_from"],
+            }
+        )
+    return {
+        "meta": {
+            "title": meta["title"],
+            "doc_number": meta["doc_number"],
+            "issuer": meta["issuer"],
+            "date": _iso(meta["date"]),
+            "index_number": meta["index_number"],
+        },
+        "goals": by_task.get(None, []),
+        "sections": [
+            {k: v for k, v in row.items() if k != "position"}
+            for row in conn.execute(select(plan_sections).order_by(plan_sections.c.position))
+            .mappings()
+            .all()
+        ],
+        "tasks": [
+            {
+                "id": row["id"],
+                "title": row["title"],
+                "section": row["section"],
+                "text": row["text"],
+                "units": json.loads(row["units"]),
+                "targets": by_task.get(row["id"], []),
+            }
+            for row in conn.execute(select(tasks).order_by(tasks.c.id)).mappings()
+        ],
+    }
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def plan_from_dict(data: dict[str, Any]) -> Any:
+    """Rebuild a :class:`geoplan.plan.Plan` from its JSON shape."""
+    from ..plan import Plan, PlanMeta, Quantity, Section, Target, Task
+
+    def date(value: str | None) -> dt.date | None:
+        return None if value is None else dt.date.fromisoformat(value)
+
+    def target(t: dict[str, Any]) -> Any:
+        return Target(
+            year=t["year"],
+            deadline=date(t["deadline"]),
+            text=t["text"],
+            quantities=[Quantity(**qty) for qty in t["quantities"]],
+            year_from=t["year_from"],
+        )
+
+    meta = dict(data["meta"], date=date(data["meta"]["date"]))
+    return Plan(
+        meta=PlanMeta(**meta),
+        goals=[target(t) for t in data["goals"]],
+        sections=[Section(**s) for s in data["sections"]],
+        tasks=[
+            Task(**{k: v for k, v in t.items() if k != "targets"},
+                 targets=[target(x) for x in t["targets"]])
+            for t in data["tasks"]
+        ],
+    )  # fmt: skip

@@ -1,0 +1,423 @@
+"""The :class:`Store`: one planning database, its schema version and its operations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import delete, func, inspect, insert, select, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from .._errors import SchemaError, StoreError
+from ._backends import SRID, _hide_password, make_engine, resolve_url
+from ._load import LoadStats, column_values, load_layers
+from ._models import (
+    ATTRIBUTE_TABLES,
+    RECORD_COLUMNS,
+    SCHEMA_VERSION,
+    SNAPSHOT_COLUMNS,
+    geoplan_meta,
+    metadata,
+    metric_snapshots,
+    plan_meta,
+    plan_sections,
+    quantities,
+    records,
+    targets,
+    tasks,
+)
+from ._read import plan_from_dict, read_layers, read_plan_dict, read_records, read_snapshots
+
+logger = logging.getLogger("geoplan.store")
+
+
+class Store:
+    """A planning database: a GeoPackage file or a PostGIS database.
+
+    Open one with :func:`geoplan.store.open_store`. Every ``load_*`` call is a single
+    transaction: it either completes or leaves the database as it was.
+
+    Parameters
+    ----------
+    url
+        A ``.gpkg`` path, ``gpkg:///path``, ``postgresql+psycopg://…``, or ``None`` for
+        ``$GEOPLAN_DB_URL`` and then ``./geoplan.gpkg``.
+    """
+
+    def __init__(self, url: str | os.PathLike[str] | None = None) -> None:
+        self.url = resolve_url(url)
+        self.engine, self.backend = make_engine(self.url)
+
+    def __repr__(self) -> str:
+        return f"Store({self.label!r})"
+
+    @property
+    def label(self) -> str:
+        """The URL with any password hidden, for messages."""
+        return _hide_password(self.url)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    @property
+    def path(self) -> Path | None:
+        """The GeoPackage file, or ``None`` for PostGIS."""
+        return Path(self.url[len("gpkg:///") :]) if self.backend.is_gpkg else None
+
+    # ------------------------------------------------------------------ connections
+
+    @contextmanager
+    def _begin(self, *, write: bool) -> Iterator[Connection]:
+        """One transaction; a missing file or server becomes a StoreError."""
+        if self.path is not None and not write and not self.path.exists():
+            raise StoreError(
+                f"no planning database at {self.path}; create it with "
+                f"`geoplan db init --url {self.path}` or pass another --url"
+            )
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except OperationalError as exc:
+            raise StoreError(
+                f"cannot use the database {self!r}: {exc.orig}; check the URL, that the "
+                "server runs and that you may write there"
+            ) from exc
+
+    def _check_version(self, conn: Connection) -> bool:
+        """Return True for an initialised database of this schema version.
+
+        Returns False for an empty database; raises StoreError for one that is not
+        geoplan's, or of another schema version.
+        """
+        names = set(inspect(conn).get_table_names())
+        if "geoplan_meta" not in names:
+            if names & {"tasks", "records", "metric_snapshots"}:
+                raise StoreError(
+                    f"{self!r} holds tables but no geoplan_meta table, so it was not written "
+                    "by geoplan or predates schema versions; use a new database for "
+                    "`geoplan db init` and load your data there"
+                )
+            return False
+        found = conn.execute(
+            select(geoplan_meta.c.value).where(geoplan_meta.c.key == "schema_version")
+        ).scalar()
+        version = int(found) if found is not None else 0
+        if version < SCHEMA_VERSION:
+            raise StoreError(
+                f"{self!r} has geoplan schema version {version}, older than this geoplan's "
+                f"{SCHEMA_VERSION}; export it with `geoplan db dump -o DIR` using the geoplan "
+                "that wrote it, then `geoplan db init` a new database and `geoplan db load` "
+                "the dump into it"
+            )
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self!r} has geoplan schema version {version}, newer than this geoplan's "
+                f"{SCHEMA_VERSION}; upgrade geoplan (`pip install -U geoplan`)"
+            )
+        return True
+
+    @contextmanager
+    def _open(self, *, write: bool) -> Iterator[Connection]:
+        with self._begin(write=write) as conn:
+            if not self._check_version(conn):
+                if not write:
+                    raise StoreError(
+                        f"{self!r} is not initialised; run `geoplan db init` (or "
+                        "geoplan.store.init_db) first"
+                    )
+                self._create(conn)
+            yield conn
+
+    # ------------------------------------------------------------------ schema
+
+    def init(self) -> Store:
+        """Create the schema (idempotent); returns the store itself."""
+        with self._begin(write=True) as conn:
+            if not self._check_version(conn):
+                self._create(conn)
+        return self
+
+    def _create(self, conn: Connection) -> None:
+        if self.backend.is_gpkg:
+            if not conn.exec_driver_sql("SELECT CheckGeoPackageMetaData()").scalar():
+                conn.exec_driver_sql("SELECT gpkgCreateBaseTables()")
+        else:
+            installed = conn.execute(
+                text("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")
+            ).scalar()
+            if not installed:
+                try:
+                    with conn.begin_nested():
+                        conn.exec_driver_sql("CREATE EXTENSION postgis")
+                except DBAPIError as exc:
+                    raise StoreError(
+                        f"{self!r} lacks the PostGIS extension and geoplan may not create "
+                        f"it ({exc.orig}); ask the database owner to run "
+                        "`CREATE EXTENSION postgis`"
+                    ) from exc
+        metadata.create_all(conn)
+        if self.backend.is_gpkg:
+            # Register the plain tables so QGIS and GDAL list them as attribute tables.
+            for table in ATTRIBUTE_TABLES:
+                conn.execute(
+                    text(
+                        "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, "
+                        "identifier, description) VALUES (:t, 'attributes', :t, :d)"
+                    ),
+                    {"t": table.name, "d": f"geoplan {table.name}"},
+                )
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        conn.execute(
+            insert(geoplan_meta),
+            [
+                {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+                {"key": "created_at", "value": now},
+                {"key": "srid", "value": str(SRID)},
+            ],
+        )
+        logger.info("created the geoplan schema (version %d) in %r", SCHEMA_VERSION, self)
+
+    # ------------------------------------------------------------------ loading
+
+    def load(
+        self,
+        *,
+        layers: Mapping[str, Any] | None = None,
+        plan: Any = None,
+        records: pd.DataFrame | None = None,
+        valid_from: dt.date | str | None = None,
+    ) -> dict[str, LoadStats]:
+        """Load any of layers, plan and records in one transaction.
+
+        Parameters
+        ----------
+        layers
+            Kind -> GeoDataFrame. Features are upserted by ``id``; a changed feature's
+            previous version moves to ``<kind>_history``.
+        plan
+            A :class:`geoplan.plan.Plan`; replaces the stored register.
+        records
+            The progress log; rows are upserted by ``record_id``.
+        valid_from
+            The date the loaded layer versions take effect (default today).
+
+        Returns
+        -------
+        dict of str to LoadStats
+            Per layer kind: features staged, inserted, updated.
+        """
+        day = _as_date(valid_from, "valid_from") or dt.date.today()
+        with self._open(write=True) as conn:
+            stats = load_layers(conn, self.backend, layers or {}, valid_from=day)
+            if plan is not None:
+                _write_plan(conn, plan)
+            if records is not None:
+                self._write_records(conn, records)
+        return stats
+
+    def _write_records(self, conn: Connection, frame: pd.DataFrame) -> None:
+        if "record_id" not in frame.columns:
+            raise SchemaError("records have no 'record_id' column; every record needs an id")
+        ids = frame["record_id"]
+        if ids.isna().any() or ids.astype(str).duplicated().any():
+            raise SchemaError(
+                "records: record_id must be present and unique; fix the progress log"
+            )
+        rows = _rows(frame, RECORD_COLUMNS, "records")
+        for row in rows:
+            row["record_id"] = str(row["record_id"])
+        if self.backend.is_gpkg:
+            from sqlalchemy.dialects.sqlite import insert as upsert
+        else:
+            from sqlalchemy.dialects.postgresql import insert as upsert  # type: ignore[assignment]
+        stmt = upsert(records)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["record_id"],
+            set_={c: stmt.excluded[c] for c in RECORD_COLUMNS if c != "record_id"},
+        )
+        if rows:
+            conn.execute(stmt, rows)
+
+    def snapshot(self, card: pd.DataFrame, *, as_of: dt.date | str) -> int:
+        """Store a scorecard as the snapshot of ``as_of``, replacing an earlier one.
+
+        Returns the number of rows stored.
+        """
+        day = _as_date(as_of, "as_of")
+        assert day is not None
+        frame = card.copy()
+        frame["as_of"] = pd.Timestamp(day)
+        rows = _rows(frame, SNAPSHOT_COLUMNS, "scorecard")
+        created = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        for row in rows:
+            row["created_at"] = created
+        with self._open(write=True) as conn:
+            conn.execute(delete(metric_snapshots).where(metric_snapshots.c.as_of == day))
+            if rows:
+                conn.execute(insert(metric_snapshots), rows)
+        return len(rows)
+
+    # ------------------------------------------------------------------ reading
+
+    def read_layers(
+        self, *, as_of: dt.date | str | None = None, kinds: list[str] | None = None
+    ) -> dict[str, Any]:
+        """Read layers as GeoDataFrames (EPSG:4326), as they stood at ``as_of``."""
+        with self._open(write=False) as conn:
+            return read_layers(conn, self.backend, as_of=_as_date(as_of, "as_of"), kinds=kinds)
+
+    def read_records(self, *, as_of: dt.date | str | None = None) -> pd.DataFrame:
+        """Read the progress log (records dated on or before ``as_of`` when given)."""
+        with self._open(write=False) as conn:
+            return read_records(conn, self.backend, as_of=_as_date(as_of, "as_of"))
+
+    def read_snapshots(self, *, as_of: dt.date | str | None = None) -> pd.DataFrame:
+        """Read stored scorecard snapshots, all or those of one ``as_of`` date."""
+        with self._open(write=False) as conn:
+            return read_snapshots(conn, self.backend, as_of=_as_date(as_of, "as_of"))
+
+    def read_plan(self) -> Any:
+        """Read the plan register back as a :class:`geoplan.plan.Plan` (None if none)."""
+        with self._open(write=False) as conn:
+            data = read_plan_dict(conn)
+        return None if data is None else plan_from_dict(data)
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table, for ``geoplan db info``."""
+        with self._open(write=False) as conn:
+            names = sorted(t.name for t in metadata.sorted_tables)
+            return {
+                name: conn.execute(select(func.count()).select_from(metadata.tables[name]))
+                .scalar_one()
+                for name in names
+            }
+
+    def dump(self, out_dir: str | os.PathLike[str], *, as_of: dt.date | str | None = None,
+             layer_format: str = "gpkg") -> list[Path]:  # fmt: skip
+        """Write the database to files: layers, ``records.csv``, ``plan.json``, snapshots.
+
+        Layers go to ``layers.gpkg`` (one layer per kind) or, with
+        ``layer_format="geojson"``, one ``<kind>.geojson`` each. Files are written to a
+        temporary folder beside ``out_dir`` and moved in only when all are complete, so a
+        failed dump leaves no partial file.
+
+        Returns the paths written.
+        """
+        if layer_format not in ("gpkg", "geojson"):
+            raise StoreError(f"dump format {layer_format!r} is unknown; use 'gpkg' or 'geojson'")
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        layers = self.read_layers(as_of=as_of)
+        recs = self.read_records(as_of=as_of)
+        snaps = self.read_snapshots()
+        plan = self.read_plan()
+        tmp = Path(tempfile.mkdtemp(prefix=".geoplan-dump-", dir=out))
+        try:
+            written = []
+            if layer_format == "gpkg":
+                for kind, gdf in layers.items():
+                    gdf.to_file(tmp / "layers.gpkg", layer=kind, driver="GPKG")
+                written.append("layers.gpkg")
+            else:
+                for kind, gdf in layers.items():
+                    gdf.to_file(tmp / f"{kind}.geojson", driver="GeoJSON")
+                    written.append(f"{kind}.geojson")
+            recs.to_csv(tmp / "records.csv", index=False, encoding="utf-8-sig")
+            snaps.to_csv(tmp / "metric_snapshots.csv", index=False, encoding="utf-8-sig")
+            written += ["records.csv", "metric_snapshots.csv"]
+            if plan is not None:
+                (tmp / "plan.json").write_text(
+                    json.dumps(plan.to_dict(), ensure_ascii=False, indent=2) + "\n",
+                    encoding="utf-8",
+                )
+                written.append("plan.json")
+            for name in written:
+                os.replace(tmp / name, out / name)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return [out / name for name in written]
+
+
+def _as_date(value: dt.date | str | None, what: str) -> dt.date | None:
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.date()
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise SchemaError(f"{what} {value!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+def _rows(frame: pd.DataFrame, columns: dict[str, str], what: str) -> list[dict[str, Any]]:
+    """Turn a frame into row dicts for a Core insert (absent columns become NULL)."""
+    values = {}
+    for name, kind in columns.items():
+        if name not in frame.columns:
+            values[name] = [None] * len(frame)
+            continue
+        got = column_values(frame[name], kind, where=f"{what}.{name}")
+        values[name] = [dt.date.fromisoformat(v) if kind == "date" and v else v for v in got]
+    return [dict(zip(values, row, strict=True)) for row in zip(*values.values(), strict=True)]
+
+
+def _write_plan(conn: Connection, plan: Any) -> None:
+    """Replace the stored plan register with ``plan``."""
+    for table in (quantities, targets, tasks, plan_sections, plan_meta):
+        conn.execute(delete(table))
+    meta = plan.meta
+    conn.execute(
+        insert(plan_meta),
+        {"plan_key": 1, "title": meta.title, "doc_number": meta.doc_number,
+         "issuer": meta.issuer, "date": meta.date, "index_number": meta.index_number},
+    )  # fmt: skip
+    if plan.sections:
+        conn.execute(
+            insert(plan_sections),
+            [{"id": s.id, "number": s.number, "title": s.title, "kind": s.kind, "position": i}
+             for i, s in enumerate(plan.sections)],
+        )  # fmt: skip
+    if plan.tasks:
+        conn.execute(
+            insert(tasks),
+            [{"id": t.id, "title": t.title, "section": t.section, "text": t.text,
+              "units": json.dumps(list(t.units), ensure_ascii=False)} for t in plan.tasks],
+        )  # fmt: skip
+    owners = [(None, plan.goals)] + [(t.id, t.targets) for t in plan.tasks]
+    target_rows, quantity_rows = [], []
+    key = 0
+    for task_id, owned in owners:
+        for index, target in enumerate(owned):
+            key += 1
+            target_rows.append(
+                {"target_key": key, "task_id": task_id, "target_index": index,
+                 "year": target.year, "deadline": target.deadline, "text": target.text,
+                 "year_from": getattr(target, "year_from", None)}
+            )  # fmt: skip
+            quantity_rows += [
+                {"target_key": key, "quantity_index": i, "value": qty.value, "unit": qty.unit,
+                 "comparator": qty.comparator,
+                 "qualifiers": json.dumps(list(qty.qualifiers), ensure_ascii=False)}
+                for i, qty in enumerate(target.quantities)
+            ]  # fmt: skip
+    if target_rows:
+        conn.execute(insert(targets), target_rows)
+    if quantity_rows:
+        conn.execute(insert(quantities), quantity_rows)
