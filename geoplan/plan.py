@@ -386,7 +386,6 @@ _LEAD = re.compile(r"^(.+?)牵头(?:负责)?\s*[,、;]?\s*(.*)$")
 _DUTY_SUFFIX = re.compile(
     r"(?:按(?:照)?职责(?:分工)?(?:负责|配合|落实)?|分工负责|配合实施|配合|参与|负责|等)\s*$"
 )
-_NAME_SEPARATORS = re.compile(r"[、,;/]")
 _SENTENCE = re.compile(r"[^。;!?]+[。;!?]?")
 _SIGNATURE_END = re.compile(r"印发\s*$|^\s*\(此件|^\s*扫一扫")
 
@@ -435,10 +434,15 @@ def _blocks(norm: str) -> list[_Block]:
     return blocks
 
 
+def _line_end(norm: str, block: _Block) -> int:
+    """Where the first line of a block ends."""
+    end = norm.find("\n", block.start, block.end)
+    return block.end if end < 0 else end
+
+
 def _heading_title(norm: str, orig: str, block: _Block) -> tuple[str, int]:
     """Return a heading's title and where its body starts (after 。 for "(一) 加强组织领导。…")."""
-    line_end = norm.find("\n", block.start, block.end)
-    line_end = block.end if line_end < 0 else line_end
+    line_end = _line_end(norm, block)
     stop = norm.find("。", block.start, line_end)
     end = line_end if stop < 0 else stop
     return orig[block.start : end].strip(), end + 1 if stop >= 0 else line_end
@@ -447,8 +451,7 @@ def _heading_title(norm: str, orig: str, block: _Block) -> tuple[str, int]:
 def _l1_kind(norm: str, block: _Block | None) -> str:
     if block is None:
         return "action"
-    line_end = norm.find("\n", block.start, block.end)
-    title = norm[block.start : block.end if line_end < 0 else line_end]
+    title = norm[block.start : _line_end(norm, block)]
     if "目标" in title:
         return "goals"
     # 保障措施, 组织保障, 组织实施 -- but 住房保障行动 is an action
@@ -583,7 +586,8 @@ def _parse_task(norm: str, orig: str, block: _Block, section: str, plan_year: in
         last = clauses[-1]
         units = _parse_units(norm, orig, last.start(1), last.end(1))
         body_end = last.start()
-    targets = _targets(norm, orig, title_end, body_end, plan_year)
+    # the title sentence is searched too: "1.到2025年新建绿道10公里。" is a target
+    targets = _targets(norm, orig, block.start, body_end, plan_year)
     return Task(
         id=block.number,
         title=orig[block.start : title_end].strip(),

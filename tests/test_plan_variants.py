@@ -208,6 +208,7 @@ def test_task_without_units_or_targets_is_kept_and_reported() -> None:
         ("到2025年，各村建设1处公园", [Quantity(1.0, "处", None, ["per_village", "各村"])]),
         ("到2025年，落实“一户一宅”，建成二十五个示范村", [Quantity(25.0, "个", None, [])]),
         ("到2025年，建设第3个片区", []),
+        ("到2025年，公共服务设施覆盖率提升至95%", [Quantity(95.0, "%", ">=", [])]),
     ],
 )
 def test_quantity_phrases(clause: str, expected: list[Quantity]) -> None:
@@ -236,3 +237,12 @@ def test_section_names_multiline_tasks_and_responsible_parenthesis() -> None:
     # a parenthesis that merely mentions 单位 is body text, not the responsible units
     assert t2.units == ["区文旅局"]
     assert t2.text.endswith("（责任单位：区文旅局）")
+
+
+def test_a_title_that_is_itself_a_target() -> None:
+    plan = _quiet("1.到2025年新建绿道10公里以上。（责任单位：区城管局）")
+    task = plan.task(1)
+    assert task.title == "到2025年新建绿道10公里以上"
+    assert [(t.year, t.text, t.quantities) for t in task.targets] == [
+        (2025, "到2025年新建绿道10公里以上", [Quantity(10.0, "公里", ">=", [])])
+    ]
