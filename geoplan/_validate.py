@@ -1,0 +1,760 @@
+"""Validation and safe repair of layers against the catalogue in :mod:`geoplan._schema`.
+
+What is checked, and what happens (nothing is dropped; every change is counted):
+
+==============================================  =========  ==================================
+finding                                         level      what geoplan does
+==============================================  =========  ==================================
+required column missing                         error      —
+optional column missing                         info       added, empty (``False`` for bool)
+column under its Chinese label (名称, 状态…)    info       renamed to the catalogue name
+id missing or duplicated                        error      —
+null or empty geometry                          error      —
+geometry of the wrong family (a line in parks)  error      —
+invalid polygon (self-intersection…)            warning    ``shapely.make_valid``, polygonal
+                                                           part kept, counted in ``repaired``
+collection holding polygons / one-point multi   warning    polygonal part / the point kept
+polygon footprint in a point layer              warning    replaced by a point on its surface
+unknown enum or status value                    error      —
+Chinese label or synonym (已完成, 一级)         info       mapped to the value
+unparseable date                                error      —
+date without a day (2023年5月, 2023-05)         info       the 1st of the month
+date with only a year (2023年)                  warning    1 January of that year
+Excel serial date (45047)                       info       converted (1900 date system)
+empty bool cell                                 warning    taken as ``False``
+status ``completed`` without its date           warning    — (as-of metrics never count it)
+date given but status not ``completed``         warning    —
+id in town_id/village_id/… not in its layer     warning    —
+==============================================  =========  ==================================
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ._errors import SchemaError
+from ._schema import (
+    BOOL_WORDS,
+    GEOMETRY_TYPES,
+    LAYER_KINDS,
+    REFERENCES,
+    STATUS_ALIASES,
+    STATUS_LABELS,
+    Column,
+    LayerKind,
+)
+from ._settings import STORAGE_CRS
+
+Level = Literal["error", "warning", "info"]
+_SHOW_IDS = 5
+
+#: Extra spellings of enum values (applied only where the value belongs to the column).
+ENUM_ALIASES: dict[str, str] = {
+    "一级保护区": "level1",
+    "二级保护区": "level2",
+    "准保护区": "quasi",
+    "集中式": "centralized",
+    "千人以上": "centralized",
+    "分散": "dispersed",
+    "河道": "river",
+    "江河": "river",
+    "井": "groundwater",
+    "水井": "groundwater",
+    "国家级": "national",
+    "全国重点文物保护单位": "national",
+    "省级文物保护单位": "provincial",
+    "市级文物保护单位": "municipal",
+    "区级文物保护单位": "district",
+}
+
+
+@dataclass
+class Issue:
+    """One finding of a check.
+
+    Attributes
+    ----------
+    level
+        ``error`` (the layer cannot be used), ``warning`` (used, but a figure may be off)
+        or ``info`` (a normalisation geoplan made).
+    layer
+        Layer kind, or the file/table for findings about a whole source.
+    column
+        The column concerned, ``None`` for whole-layer findings.
+    message
+        What is wrong, with the values found.
+    fix
+        What to change in the data.
+    feature_ids
+        Ids of the features concerned (all of them; the text shows the first few).
+    count
+        How many features or values are concerned.
+    """
+
+    level: Level
+    layer: str
+    column: str | None
+    message: str
+    fix: str = ""
+    feature_ids: list[str] = field(default_factory=list)
+    count: int = 0
+
+    def __str__(self) -> str:
+        where = self.layer + (f".{self.column}" if self.column else "")
+        ids = ""
+        if self.feature_ids:
+            shown = ", ".join(self.feature_ids[:_SHOW_IDS])
+            more = len(self.feature_ids) - _SHOW_IDS
+            ids = f" [ids: {shown}{f', … {more} more' if more > 0 else ''}]"
+        fix = f" — fix: {self.fix}" if self.fix else ""
+        return f"{self.level.upper():7} {where}: {self.message}{ids}{fix}"
+
+
+@dataclass
+class CheckReport:
+    """The result of :func:`geoplan.check_layers`.
+
+    Attributes
+    ----------
+    source
+        What was checked (a path, URL or ``"<GeoDataFrames>"``).
+    issues
+        Every finding, in layer order.
+    features
+        Kind -> number of features read.
+    repaired
+        Kind -> number of geometries repaired or converted (see the module table).
+    """
+
+    source: str
+    issues: list[Issue] = field(default_factory=list)
+    features: dict[str, int] = field(default_factory=dict)
+    repaired: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """``True`` when there is no error (warnings and info allowed)."""
+        return not self.errors
+
+    @property
+    def errors(self) -> list[Issue]:
+        """The findings of level ``error``."""
+        return [i for i in self.issues if i.level == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        """The findings of level ``warning``."""
+        return [i for i in self.issues if i.level == "warning"]
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the issues as a DataFrame, one row per issue."""
+        cols = ["level", "layer", "column", "count", "message", "fix", "feature_ids"]
+        rows = [{c: getattr(i, c) for c in cols} for i in self.issues]
+        return pd.DataFrame(rows, columns=cols)
+
+    def raise_for_errors(self, error: type[SchemaError] = SchemaError) -> None:
+        """Raise ``error`` (a :class:`~geoplan.SchemaError`) listing every error, if any."""
+        if self.errors:
+            lines = "\n".join(f"  {i}" for i in self.errors)
+            raise error(f"{self.source}: {len(self.errors)} error(s):\n{lines}")
+
+    def __str__(self) -> str:
+        n_feat = sum(self.features.values())
+        counts = {
+            lv: sum(i.level == lv for i in self.issues) for lv in ("error", "warning", "info")
+        }
+        lines = [
+            f"geoplan layers check: {self.source}",
+            f"{len(self.features)} layers, {n_feat} features, {counts['error']} errors, "
+            f"{counts['warning']} warnings, {counts['info']} info, "
+            f"{sum(self.repaired.values())} geometries repaired",
+        ]
+        for kind, n in self.features.items():
+            rep = self.repaired.get(kind, 0)
+            lines.append(f"  {kind:<18} {n:>6} features" + (f", {rep} repaired" if rep else ""))
+        lines += [str(i) for i in self.issues]
+        lines.append("OK" if self.ok else "FAILED")
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------- values
+
+
+def _ids(gdf: pd.DataFrame, mask: np.ndarray | pd.Series) -> list[str]:
+    mask = np.asarray(mask, dtype=bool)
+    if "id" in gdf.columns:
+        return [str(v) for v in gdf["id"].to_numpy()[mask]]
+    return [f"row {i}" for i in np.flatnonzero(mask)]
+
+
+def _blank(s: pd.Series) -> pd.Series:
+    """True where a cell is missing or only whitespace."""
+    return s.isna() | s.astype(str).str.strip().eq("")
+
+
+def to_text(s: pd.Series) -> pd.Series:
+    """Strings, stripped; integral floats written without ``.0``; blanks -> ``None``."""
+    if pd.api.types.is_float_dtype(s) and np.all(np.mod(s.dropna(), 1) == 0):
+        s = s.astype("Int64")
+    text = s.astype(str).str.strip()
+    return text.where(~_blank(s), None).astype(object)
+
+
+_DATE_FULL = re.compile(
+    r"^(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*(?:[-/.月]\s*(?P<d>\d{1,2})\s*日?|月)?"
+    r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?)?$"
+)
+_DATE_COMPACT = re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$")
+_DATE_YEAR = re.compile(r"^(?P<y>\d{4})\s*年?$")
+_DATE_SERIAL = re.compile(r"^(?P<n>\d{5})$")
+_EXCEL_EPOCH = np.datetime64("1899-12-30")
+
+
+def parse_dates(values: pd.Series) -> tuple[pd.Series, dict[str, pd.Series]]:
+    """Parse dates written in the forms planners use, vectorised.
+
+    Accepted: ISO ``2023-05-01`` (with or without a time), ``2023/5/1``, ``2023.5.1``,
+    ``2023年5月1日``, ``20230501``; ``2023-05`` and ``2023年5月`` (taken as the 1st of the
+    month); ``2023`` and ``2023年`` (taken as 1 January); Excel serial day numbers
+    ``20000``–``80000`` (1900 date system, e.g. ``45047`` = 2023-05-01).
+
+    Returns
+    -------
+    dates
+        ``datetime64[ms]``, ``NaT`` where the cell is blank or unparseable.
+    flags
+        Boolean Series: ``bad`` (not blank, not parseable), ``month_only``, ``year_only``,
+        ``serial``.
+    """
+    idx = values.index
+    none = pd.Series(False, index=idx)
+    if pd.api.types.is_datetime64_any_dtype(values):
+        dates = values.dt.tz_localize(None) if values.dt.tz is not None else values
+        flags = {"bad": none, "month_only": none, "year_only": none, "serial": none}
+        return dates.dt.normalize().astype("datetime64[ms]"), flags
+    blank = _blank(values)
+    text = values.astype(str).str.strip().str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+    parts = pd.DataFrame({"y": np.nan, "m": np.nan, "d": np.nan}, index=idx)
+    month_only, year_only = none.copy(), none.copy()
+    for pattern in (_DATE_FULL, _DATE_COMPACT, _DATE_YEAR):
+        got = text.str.extract(pattern).astype(float)
+        todo = parts["y"].isna() & got["y"].notna()
+        for c in ("y", "m", "d"):
+            if c in got:
+                parts.loc[todo, c] = got.loc[todo, c]
+        if pattern is _DATE_FULL:
+            month_only |= todo & got["d"].isna()
+        if pattern is _DATE_YEAR:
+            year_only |= todo
+    parts["m"] = parts["m"].fillna(1)
+    parts["d"] = parts["d"].fillna(1)
+    ok = parts["y"].notna()
+    dates = pd.Series(pd.NaT, index=idx, dtype="datetime64[ms]")
+    if ok.any():
+        p = parts[ok].astype(int).rename(columns={"y": "year", "m": "month", "d": "day"})
+        dates[ok] = pd.to_datetime(p, errors="coerce")
+    serial_n = text.str.extract(_DATE_SERIAL)["n"].astype(float)
+    serial = dates.isna() & serial_n.between(20000, 80000)
+    if serial.any():
+        days = serial_n[serial].astype("int64").to_numpy().astype("timedelta64[D]")
+        dates[serial] = (_EXCEL_EPOCH + days).astype("datetime64[ms]")
+    bad = ~blank & dates.isna()
+    flags = {
+        "bad": bad,
+        "month_only": month_only & ~bad,
+        "year_only": year_only & ~bad,
+        "serial": serial,
+    }
+    return dates.astype("datetime64[ms]"), flags
+
+
+def _vocabulary(col: Column) -> dict[str, str]:
+    lookup = {}
+    for value, label in col.values.items():
+        lookup[value] = value
+        lookup[value.replace("_", "")] = value
+        lookup[label.lower()] = value
+    extra = STATUS_ALIASES if col.type == "status" else ENUM_ALIASES
+    lookup.update({k.lower(): v for k, v in extra.items() if v in col.values})
+    return lookup
+
+
+def map_vocabulary(s: pd.Series, col: Column) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Map a status/enum column to its vocabulary.
+
+    Returns the mapped values (``None`` for blanks), a mask of unknown values, and a mask
+    of values that were written as a label or synonym (e.g. ``已完成``).
+    """
+    blank = _blank(s)
+    key = s.astype(str).str.strip().str.lower().str.replace(r"[\s\-]+", "_", regex=True)
+    mapped = key.map(_vocabulary(col))
+    unknown = ~blank & mapped.isna()
+    relabelled = ~blank & mapped.notna() & (key != mapped)
+    return mapped.where(~blank, None).astype(object), unknown, relabelled
+
+
+def normalise_task_ids(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """``"17，18"``, ``"17、18"``, ``17`` -> ``"17,18"``/``"17"``; blanks -> ``""``.
+
+    Returns the normalised strings and a mask of cells that are not lists of numbers.
+    """
+    text = to_text(s).fillna("")
+    text = text.str.replace(r"[，、;；/\s]+", ",", regex=True).str.strip(",")
+    bad = ~text.str.fullmatch(r"(\d+(,\d+)*)?")
+    return text.astype(object), bad
+
+
+# ---------------------------------------------------------------------------- layers
+
+
+class _Checker:
+    """Validate one layer; collects issues and the repair count."""
+
+    def __init__(self, kind: LayerKind, source: str) -> None:
+        self.kind = kind
+        self.source = source
+        self.issues: list[Issue] = []
+        self.repaired = 0
+
+    def add(
+        self,
+        level: Level,
+        column: str | None,
+        message: str,
+        fix: str = "",
+        ids: list[str] | None = None,
+        count: int | None = None,
+    ) -> None:
+        ids = ids or []
+        self.issues.append(
+            Issue(
+                level,
+                self.kind.name,
+                column,
+                message,
+                fix,
+                ids,
+                count if count is not None else len(ids),
+            )
+        )
+
+    # -- columns
+    def rename_labels(self, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        present = set(gdf.columns)
+        renames = {}
+        for col in self.kind.columns:
+            if col.name in present:
+                continue
+            for alt in (col.label, *col.aliases):
+                if alt in present and alt not in renames:
+                    renames[alt] = col.name
+                    break
+        if renames:
+            gdf = gdf.rename(columns=renames)
+            pairs = ", ".join(f"{a} → {b}" for a, b in renames.items())
+            self.add("info", None, f"columns renamed from their Chinese labels: {pairs}")
+        return gdf
+
+    def missing_columns(self, gdf: gpd.GeoDataFrame) -> bool:
+        expected = ", ".join(c.name for c in self.kind.columns)
+        missing = [c for c in self.kind.required if c not in gdf.columns]
+        for name in missing:
+            col = self.kind.column(name)
+            self.add(
+                "error",
+                name,
+                f"required column {name!r} ({col.label}) is missing from {self.source}; "
+                f"columns found: {', '.join(map(str, gdf.columns.drop('geometry')))}",
+                f"add a column {name!r} (or {col.label!r}); the {self.kind.name} layer "
+                f"expects: {expected}",
+            )
+        return bool(missing)
+
+    def column(self, gdf: gpd.GeoDataFrame, col: Column) -> None:
+        name = col.name
+        if name not in gdf.columns:
+            if col.type == "bool":
+                gdf[name] = False
+            elif col.type == "date":
+                gdf[name] = pd.Series(pd.NaT, index=gdf.index, dtype="datetime64[ms]")
+            elif col.type in ("int", "float"):
+                gdf[name] = pd.Series(
+                    pd.NA if col.type == "int" else np.nan,
+                    index=gdf.index,
+                    dtype="Int64" if col.type == "int" else "float64",
+                )
+            else:
+                gdf[name] = "" if name == "task_ids" else None
+            return
+        s = gdf[name]
+        if col.type == "str":
+            gdf[name] = normalise_task_ids(s)[0] if name == "task_ids" else to_text(s)
+            if name == "task_ids":
+                bad = normalise_task_ids(s)[1]
+                if bad.any():
+                    vals = sorted(set(s[bad].astype(str)))[:5]
+                    self.add(
+                        "error",
+                        name,
+                        f"task ids that are not plan task numbers: {vals}",
+                        'write task numbers separated by commas, e.g. "17,18"',
+                        _ids(gdf, bad),
+                    )
+        elif col.type in ("int", "float"):
+            self._numeric(gdf, col)
+        elif col.type == "bool":
+            self._bool(gdf, col)
+        elif col.type == "date":
+            self._date(gdf, col)
+        else:
+            self._vocab(gdf, col)
+
+    def _numeric(self, gdf: gpd.GeoDataFrame, col: Column) -> None:
+        s = gdf[col.name]
+        text = s.astype(str).str.replace(r"[,，\s]", "", regex=True)
+        num = pd.to_numeric(text.where(~_blank(s)), errors="coerce")
+        bad = ~_blank(s) & num.isna()
+        if col.type == "int":
+            bad |= num.notna() & (np.mod(num.fillna(0), 1) != 0)
+        if bad.any():
+            vals = sorted(set(s[bad].astype(str)))[:5]
+            self.add(
+                "error",
+                col.name,
+                f"values that are not {col.type}s: {vals}",
+                f"write {col.label} ({col.name}) as a number",
+                _ids(gdf, bad),
+            )
+            num = num.where(~bad)
+        if col.type == "int":
+            num = num.astype("Int64")
+            gdf[col.name] = num.astype("int64") if num.notna().all() else num
+        else:
+            gdf[col.name] = num.astype("float64")
+
+    def _bool(self, gdf: gpd.GeoDataFrame, col: Column) -> None:
+        s = gdf[col.name]
+        if pd.api.types.is_bool_dtype(s) and not s.isna().any():
+            gdf[col.name] = s.astype(bool)
+            return
+        blank = _blank(s)
+        mapped = s.astype(str).str.strip().str.lower().map(BOOL_WORDS)
+        bad = ~blank & mapped.isna()
+        if bad.any():
+            vals = sorted(set(s[bad].astype(str)))[:5]
+            self.add(
+                "error",
+                col.name,
+                f"values that are not yes/no: {vals}",
+                "write true/false, 1/0 or 是/否",
+                _ids(gdf, bad),
+            )
+        if blank.any():
+            self.add(
+                "warning",
+                col.name,
+                f"{int(blank.sum())} empty cells taken as False",
+                "fill the cells with true/false",
+                _ids(gdf, blank),
+            )
+        gdf[col.name] = mapped.fillna(False).astype(bool)
+
+    def _date(self, gdf: gpd.GeoDataFrame, col: Column) -> None:
+        dates, flags = parse_dates(gdf[col.name])
+        if flags["bad"].any():
+            vals = sorted(set(gdf[col.name][flags["bad"]].astype(str)))[:5]
+            self.add(
+                "error",
+                col.name,
+                f"dates that cannot be read: {vals}",
+                "write dates as 2023-05-01 (also accepted: 2023/5/1, 2023.5.1, "
+                "2023年5月1日, 20230501, 2023-05)",
+                _ids(gdf, flags["bad"]),
+            )
+        notes = {
+            "month_only": ("info", "dates without a day taken as the 1st of the month"),
+            "year_only": ("warning", "dates with only a year taken as 1 January"),
+            "serial": ("info", "Excel serial day numbers converted to dates"),
+        }
+        for key, (level, text) in notes.items():
+            if flags[key].any():
+                self.add(
+                    level,
+                    col.name,
+                    f"{int(flags[key].sum())} {text}",  # type: ignore[arg-type]
+                    "write full dates (2023-05-01) to remove this note" if level != "info" else "",
+                    _ids(gdf, flags[key]),
+                )
+        gdf[col.name] = dates
+
+    def _vocab(self, gdf: gpd.GeoDataFrame, col: Column) -> None:
+        mapped, unknown, relabelled = map_vocabulary(gdf[col.name], col)
+        if unknown.any():
+            vals = sorted(set(gdf[col.name][unknown].astype(str)))[:5]
+            allowed = ", ".join(f"{k} ({v})" for k, v in col.values.items())
+            self.add(
+                "error",
+                col.name,
+                f"unknown values {vals}",
+                f"use one of: {allowed}",
+                _ids(gdf, unknown),
+            )
+        if relabelled.any():
+            self.add(
+                "info",
+                col.name,
+                f"{int(relabelled.sum())} values written as labels or synonyms mapped "
+                "to the vocabulary",
+                count=int(relabelled.sum()),
+            )
+        if col.required and (mapped.isna() & ~unknown).any():
+            empty = mapped.isna() & ~unknown
+            self.add(
+                "warning",
+                col.name,
+                f"{int(empty.sum())} features have no {col.name}",
+                f"fill {col.name} ({col.label})",
+                _ids(gdf, empty),
+            )
+        gdf[col.name] = mapped
+
+    # -- ids and geometry
+    def ids(self, gdf: gpd.GeoDataFrame) -> None:
+        ids = gdf["id"]
+        missing = ids.isna()
+        if missing.any():
+            rows = [f"row {i}" for i in np.flatnonzero(missing)]
+            self.add(
+                "error",
+                "id",
+                f"{int(missing.sum())} features have no id",
+                "give every feature a unique id",
+                rows,
+            )
+        dup = ids.duplicated(keep=False) & ~missing
+        if dup.any():
+            self.add(
+                "error",
+                "id",
+                f"{int(dup.sum())} features share {ids[dup].nunique()} duplicated ids",
+                "make ids unique within the layer (ids are how records find features)",
+                sorted(set(ids[dup])),
+            )
+
+    def geometry(self, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        family = self.kind.geometry
+        allowed = GEOMETRY_TYPES[family]
+        geom = np.asarray(gdf.geometry.array, dtype=object)
+        missing = shapely.is_missing(geom)
+        empty = shapely.is_empty(geom) & ~missing
+        for mask, what in ((missing, "null"), (empty, "empty")):
+            if mask.any():
+                self.add(
+                    "error",
+                    "geometry",
+                    f"{int(mask.sum())} features have {what} geometry",
+                    "draw the features or delete them from the layer",
+                    _ids(gdf, mask),
+                )
+        live = ~missing & ~empty
+        gtype = pd.Series(gdf.geometry.geom_type).to_numpy()
+        fixed = np.zeros(len(geom), dtype=bool)
+        if family == "Polygon":
+            invalid = live & np.isin(gtype, allowed) & ~shapely.is_valid(geom)
+            coll = live & (gtype == "GeometryCollection")
+            todo = invalid | coll
+            if todo.any():
+                repaired = geom[todo]
+                if invalid.any():
+                    sub = invalid[todo]
+                    repaired[sub] = shapely.make_valid(
+                        repaired[sub], method="structure", keep_collapsed=False
+                    )
+                geom[todo] = _polygonal(repaired)
+                fixed |= todo & ~shapely.is_empty(geom)
+                self._report_fix(
+                    gdf,
+                    invalid,
+                    "invalid polygons (self-intersections, bad rings)"
+                    " repaired with make_valid, polygonal part kept",
+                )
+                self._report_fix(
+                    gdf, coll & fixed, "geometry collections reduced to their polygons"
+                )
+                gone = todo & shapely.is_empty(geom)
+                if gone.any():
+                    self.add(
+                        "error",
+                        "geometry",
+                        f"{int(gone.sum())} features have no area "
+                        "left after repair (degenerate polygons)",
+                        "redraw the polygons",
+                        _ids(gdf, gone),
+                    )
+        elif family == "Point":
+            multi = live & (gtype == "MultiPoint") & (shapely.get_num_geometries(geom) == 1)
+            poly = live & np.isin(gtype, GEOMETRY_TYPES["Polygon"])
+            if multi.any():
+                geom[multi] = shapely.get_geometry(geom[multi], 0)
+                self._report_fix(gdf, multi, "one-point MultiPoints stored as Points")
+            if poly.any():
+                geom[poly] = shapely.point_on_surface(geom[poly])
+                self._report_fix(
+                    gdf, poly, "polygon footprints replaced by a point on their surface"
+                )
+            fixed = multi | poly
+        names = pd.Series(gpd.GeoSeries(geom, crs=gdf.crs).geom_type).fillna("").to_numpy()
+        wrong = live & ~np.isin(names, allowed) & ~shapely.is_empty(geom)
+        if wrong.any():
+            found = ", ".join(
+                f"{t} ×{n}" for t, n in pd.Series(names[wrong]).value_counts().items()
+            )
+            self.add(
+                "error",
+                "geometry",
+                f"mixed geometry types: {found} in a layer of {'/'.join(allowed)}",
+                f"put these features in their own layer; "
+                f"{self.kind.name} holds {'/'.join(allowed)}",
+                _ids(gdf, wrong),
+            )
+        self.repaired = int(fixed.sum())
+        return gdf.set_geometry(gpd.GeoSeries(geom, index=gdf.index, crs=gdf.crs))
+
+    def _report_fix(self, gdf: gpd.GeoDataFrame, mask: np.ndarray, text: str) -> None:
+        if mask.any():
+            self.add(
+                "warning",
+                "geometry",
+                f"{int(mask.sum())} {text}",
+                "fix the source geometry to silence this warning",
+                _ids(gdf, mask),
+            )
+
+    def consistency(self, gdf: gpd.GeoDataFrame) -> None:
+        """Status and date columns that contradict each other."""
+        for col in self.kind.columns:
+            if col.type != "status":
+                continue
+            date_col = (
+                "completed_date" if col.name == "status" else col.name.replace("_status", "_date")
+            )
+            if date_col not in gdf.columns:
+                continue
+            done = gdf[col.name].eq("completed")
+            dated = gdf[date_col].notna()
+            for mask, text, fix in (
+                (
+                    done & ~dated,
+                    f"{col.name} is completed but {date_col} is empty; "
+                    "as-of figures will not count these",
+                    f"fill {date_col}",
+                ),
+                (
+                    ~done & dated,
+                    f"{date_col} is set but {col.name} is not completed",
+                    f"set {col.name} to completed or clear {date_col}",
+                ),
+            ):
+                if mask.any():
+                    self.add(
+                        "warning",
+                        col.name,
+                        f"{int(mask.sum())} features: {text}",
+                        fix,
+                        _ids(gdf, mask),
+                    )
+
+
+def _polygonal(geoms: np.ndarray) -> np.ndarray:
+    """Keep the polygonal part of each geometry (a Polygon if one part, else MultiPolygon)."""
+    parts, index = shapely.get_parts(geoms, return_index=True)
+    keep = shapely.get_type_id(parts) == 3
+    out = np.array([shapely.Polygon()] * len(geoms), dtype=object)
+    if keep.any():
+        multi = shapely.multipolygons(parts[keep], indices=index[keep])
+        owners = np.unique(index[keep])
+        single = shapely.get_num_geometries(multi) == 1
+        multi[single] = shapely.get_geometry(multi[single], 0)
+        out[owners] = multi
+    return out
+
+
+def _check_crs(gdf: gpd.GeoDataFrame, kind: str, source: str) -> gpd.GeoDataFrame:
+    """Reproject to the storage CRS after geoplan.crs has checked the declared CRS."""
+    from .crs import check_crs
+
+    check_crs(gdf, name=f"{kind} ({source})")
+    return gdf.to_crs(STORAGE_CRS)
+
+
+def validate_layer(
+    kind: str, gdf: gpd.GeoDataFrame, *, source: str = "<GeoDataFrame>"
+) -> tuple[gpd.GeoDataFrame, list[Issue], int]:
+    """Validate and repair one layer against its kind.
+
+    Returns the layer (EPSG:4326, catalogue columns first with their types, extra columns
+    after), the issues found and the number of geometries repaired. Raises
+    :class:`~geoplan.CRSError` when the layer has no usable CRS.
+    """
+    spec = LAYER_KINDS[kind]
+    check = _Checker(spec, source)
+    gdf = _check_crs(gdf, kind, source).copy()
+    gdf = check.rename_labels(gdf)
+    if check.missing_columns(gdf):
+        return gdf, check.issues, 0
+    added = [c.name for c in spec.columns if c.name not in gdf.columns]
+    if added:
+        check.add("info", None, f"optional columns missing, added empty: {', '.join(added)}")
+    for col in spec.columns:
+        check.column(gdf, col)
+    check.ids(gdf)
+    gdf = check.geometry(gdf)
+    check.consistency(gdf)
+    names = [c.name for c in spec.columns]
+    extra = [c for c in gdf.columns if c not in names and c != gdf.geometry.name]
+    gdf = gdf[[*names, *extra, gdf.geometry.name]].reset_index(drop=True)
+    return gdf, check.issues, check.repaired
+
+
+def check_references(layers: dict[str, gpd.GeoDataFrame]) -> list[Issue]:
+    """Report ids in ``town_id``, ``village_id``, ``source_id``, ``district_id`` that are
+    not in the layer they refer to (only when that layer is present)."""
+    issues = []
+    for (kind, column), target in REFERENCES.items():
+        if kind not in layers or target not in layers or column not in layers[kind]:
+            continue
+        gdf = layers[kind]
+        ref = gdf[column]
+        bad = ref.notna() & ~ref.isin(layers[target]["id"])
+        if bad.any():
+            unknown = sorted(set(ref[bad].astype(str)))
+            issues.append(
+                Issue(
+                    "warning",
+                    kind,
+                    column,
+                    f"{int(bad.sum())} features refer to {target} ids that do not exist: "
+                    f"{unknown[:5]}",
+                    f"use ids of the {target} layer",
+                    _ids(gdf, bad),
+                    int(bad.sum()),
+                )
+            )
+    return issues
+
+
+__all__ = [
+    "STATUS_LABELS",
+    "CheckReport",
+    "Issue",
+    "check_references",
+    "parse_dates",
+    "validate_layer",
+]

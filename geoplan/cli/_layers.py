@@ -1,0 +1,87 @@
+"""``geoplan layers``: check layers against the catalogue, and list the catalogue."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.group()
+def layers() -> None:
+    """Check geo-layers against geoplan's layer kinds, or list the kinds."""
+
+
+@layers.command()
+@click.argument("source", metavar="[PATH]", required=False)
+@click.option(
+    "--records",
+    "records_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also check a progress log (CSV or GeoPackage) against the layers and the bundled plan.",
+)
+@click.option(
+    "--plan",
+    "plan_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Plan text to check records' task ids against (default: the bundled plan).",
+)
+def check(source: str | None, records_path: Path | None, plan_path: Path | None) -> None:
+    """Check the layers in PATH and print a report; exit status 1 on errors.
+
+    PATH is a GeoPackage, a folder of <kind>.geojson/.shp/.gpkg/.parquet files or a
+    database URL. Without PATH the bundled sample is checked (with its records).
+    """
+    from .._resources import SAMPLE_LAYERS, SAMPLE_PLAN, SAMPLE_RECORDS, data_path
+    from ..layers import _run
+
+    if source is None:
+        source = str(data_path(SAMPLE_LAYERS))
+        records_path = records_path or data_path(SAMPLE_RECORDS)
+    found, report = _run(source, kinds=None, strict=False)
+    click.echo(str(report))
+    ok = report.ok
+    if records_path is not None:
+        import warnings
+
+        from .._errors import PlanWarning
+        from ..plan import parse_plan
+        from ..records import read_records, validate_records
+
+        with warnings.catch_warnings():  # the plan's gaps are not this command's subject
+            warnings.simplefilter("ignore", PlanWarning)
+            plan = parse_plan(plan_path or data_path(SAMPLE_PLAN))
+        rec_report = validate_records(read_records(records_path), plan=plan, layers=found)
+        click.echo("")
+        click.echo(str(rec_report))
+        ok = ok and rec_report.ok
+    sys.exit(0 if ok else 1)
+
+
+@layers.command(name="list")
+@click.option("-k", "--kind", help="Show the columns of one kind only.")
+def list_kinds(kind: str | None) -> None:
+    """List the layer kinds, or the columns of one kind."""
+    from .._schema import LAYER_KINDS
+
+    if kind is None:
+        for spec in LAYER_KINDS.values():
+            tasks = ",".join(map(str, spec.tasks))
+            click.echo(
+                f"{spec.name:<18} {spec.label:<8} {spec.geometry:<10} tasks {tasks:<10} "
+                f"{spec.description}"
+            )
+        return
+    if kind not in LAYER_KINDS:
+        raise click.BadParameter(
+            f"unknown kind {kind!r}; kinds: {', '.join(LAYER_KINDS)}", param_hint="--kind"
+        )
+    for col in LAYER_KINDS[kind].columns:
+        values = (
+            " (" + ", ".join(f"{k} {v}" for k, v in col.values.items()) + ")" if col.values else ""
+        )
+        need = "required" if col.required else "optional"
+        click.echo(
+            f"{col.name:<20} {col.label:<12} {col.type:<7} {need:<9} {col.description}{values}"
+        )
