@@ -34,12 +34,19 @@ except PackageNotFoundError:  # running from a checkout that was never installed
 # public name -> module that defines it (one line each; keep sorted by module)
 _LAZY: dict[str, str] = {
     "read_file": "io",
+    "check_layers": "layers",
+    "load_sample": "layers",
+    "load_sample_records": "layers",
+    "read_layers": "layers",
     "compute_metric": "metrics",
     "delineate_protection_zones": "metrics",
     "register_metric": "metrics",
     "scorecard": "metrics",
     "Plan": "plan",
     "parse_plan": "plan",
+    "join_records": "records",
+    "read_records": "records",
+    "validate_records": "records",
     "open_store": "store",
     "read_layers_from_db": "store",
 }
