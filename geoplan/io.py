@@ -155,6 +155,7 @@ def read_file(
     path = Path(path)
     fmt = _check_path(path)
     if fmt == "GeoParquet":
+        _single_layer(path, layer, fmt)
         frame, encoding_used, layer_name = _read_parquet(path), "utf-8", path.stem
         implied_crs = False
     elif fmt in ("Shapefile", "zipped Shapefile"):
@@ -174,7 +175,7 @@ def read_file(
     frame.attrs["geoplan_layer"] = layer_name
     frame.attrs["geoplan_encoding"] = encoding_used
     if not _has_geometry(frame):
-        return frame  # type: ignore[no-any-return]
+        return frame
     label = f"{layer_name}` in `{path}" if fmt == "GeoPackage" else str(path)
     return _apply_crs(frame, crs, allow_override=allow_override, label=label, implied=implied_crs)
 
@@ -251,8 +252,16 @@ def _list_layers(path: Path | str) -> list[tuple[str, str | None]]:
     return [(str(name), None if gtype is None else str(gtype)) for name, gtype in layers]
 
 
+def _single_layer(path: Path, layer: str | None, fmt: str) -> None:
+    if layer is not None and layer != path.stem:
+        raise DataReadError(
+            f"{fmt} file `{path}` holds one layer, `{path.stem}`; drop layer={layer!r}"
+        )
+
+
 def _pick_layer(path: Path, layer: str | None, fmt: str) -> str:
     if fmt != "GeoPackage":
+        _single_layer(path, layer, fmt)
         return path.stem
     layers = _list_layers(path)
     names = [name for name, _ in layers]
@@ -283,7 +292,7 @@ def _read_ogr(path: Path | str, layer: str | None, **kwargs: Any) -> pd.DataFram
             raise _gdal_failure(path, exc) from exc
     for warning in caught:
         logger.warning("reading %s: %s", path, warning.message)
-    return frame  # type: ignore[no-any-return]
+    return frame
 
 
 def _geojson_declares_crs(path: Path) -> bool:
@@ -329,10 +338,7 @@ class _ShapefileSource:
     @classmethod
     def open(cls, path: Path, layer: str | None) -> _ShapefileSource:
         if path.suffix.lower() == ".shp":
-            if layer is not None and layer != path.stem:
-                raise DataReadError(
-                    f"shapefile `{path}` holds one layer, `{path.stem}`; drop layer={layer!r}"
-                )
+            _single_layer(path, layer, "Shapefile")
             parts = {
                 p.suffix.lower(): p
                 for p in path.parent.glob(f"{_glob_escape(path.stem)}.*")

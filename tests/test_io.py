@@ -380,3 +380,14 @@ def test_malformed_files_raise_data_read_error_naming_the_file(tmp_path, case):
 def test_read_file_is_public():
     assert geoplan.read_file is read_file
     assert "read_file" in geoplan.__all__
+
+
+def test_layer_name_for_single_layer_files_must_match(tmp_path):
+    path = _shapefile(tmp_path, "villages")
+    assert len(read_file(path, layer="villages")) == 50
+    with pytest.raises(DataReadError, match=r"holds one layer, `villages`; drop layer='towns'"):
+        read_file(path, layer="towns")
+    geojson = tmp_path / "parks.geojson"
+    zone_layer().to_file(geojson, driver="GeoJSON")
+    with pytest.raises(DataReadError, match=r"GeoJSON file .*parks\.geojson` holds one layer"):
+        read_file(geojson, layer="towns")
