@@ -315,8 +315,8 @@ def _read_file(path: Path) -> tuple[str, str]:
 
 
 def _decode(data: bytes, name: str) -> str:
-    """Decode a plan file: BOMs first, then UTF-8, then GB18030 (a superset of GBK)."""
-    expected = "expected the plain text of an action plan (UTF-8, GB18030/GBK or UTF-16)"
+    """Decode a plan file: BOMs first, then UTF-8, then GB18030 (a superset of GBK) or Big5."""
+    expected = "expected the plain text of an action plan (UTF-8, GB18030/GBK, Big5 or UTF-16)"
     if not data.strip():
         raise PlanParseError(f"{name} is empty; {expected}")
     for magic, kind in _MAGIC.items():
@@ -338,11 +338,13 @@ def _decode(data: bytes, name: str) -> str:
             f"{name} holds NUL bytes: it is a binary file or UTF-16 without a byte-order mark; "
             f"{expected}"
         )
-    for encoding in ("utf-8", "gb18030"):
+    for encoding in ("utf-8", "gb18030", "big5"):
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        if encoding == "gb18030":
+            text, encoding = _gb_or_big5(data, text)
         controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t\f")
         if controls > len(text) // 100:
             raise PlanParseError(
@@ -352,7 +354,24 @@ def _decode(data: bytes, name: str) -> str:
         if encoding != "utf-8":
             logger.info("%s is not UTF-8; decoded it as %s", name, encoding)
         return text
-    raise PlanParseError(f"{name} is neither UTF-8 nor GB18030 text; {expected}")
+    raise PlanParseError(f"{name} is neither UTF-8, GB18030 nor Big5 text; {expected}")
+
+
+def _gb_or_big5(data: bytes, gb_text: str) -> tuple[str, str]:
+    """Choose between GB18030 and Big5 (traditional plans) for bytes valid in both.
+
+    Read in the wrong one of the two, Chinese text loses its commonest characters and
+    punctuation, so the reading that has more of them wins.
+    """
+    try:
+        big5_text = data.decode("big5")
+    except UnicodeDecodeError:
+        return gb_text, "gb18030"
+
+    def common(text: str) -> int:
+        return sum(text.count(ch) for ch in "。，、的年和区區")
+
+    return (big5_text, "big5") if common(big5_text) > common(gb_text) else (gb_text, "gb18030")
 
 
 # ----------------------------------------------------------------------- structure
@@ -471,7 +490,7 @@ def parse_plan(text_or_path: str | os.PathLike[str]) -> Plan:
         The plan's text, or the path of a text file holding it. A ``Path`` is always read.
         A ``str`` is read as a file when it is one line naming an existing file or ending in
         a text-file suffix (``.txt``, ``.md``…); any other ``str`` is the plan text itself.
-        Files may be UTF-8 (with or without BOM), GB18030/GBK or UTF-16 with a BOM.
+        Files may be UTF-8 (with or without BOM), GB18030/GBK, Big5 or UTF-16 with a BOM.
 
     Returns
     -------

@@ -81,7 +81,8 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert (code, out) == (2, "")
     assert (
         err == f"error: plan file {png} is a PNG image, not text; expected the plain text of "
-        "an action plan (UTF-8, GB18030/GBK or UTF-16): save or copy the plan as a .txt file\n"
+        "an action plan (UTF-8, GB18030/GBK, Big5 or UTF-16): "
+        "save or copy the plan as a .txt file\n"
     )
     code, _, err = _run(str(tmp_path / "missing.txt"))
     assert code == 2

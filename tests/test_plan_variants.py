@@ -8,6 +8,7 @@ full-width punctuation, 一、 sections with 1、 tasks, （一） sections with
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -246,3 +247,9 @@ def test_a_title_that_is_itself_a_target() -> None:
     assert [(t.year, t.text, t.quantities) for t in task.targets] == [
         (2025, "到2025年新建绿道10公里以上", [Quantity(10.0, "公里", ">=", [])])
     ]
+
+
+def test_big5_file_of_a_traditional_plan(tmp_path: Path) -> None:
+    big5 = tmp_path / "plan_big5.txt"
+    big5.write_bytes(TRADITIONAL.encode("big5"))
+    assert parse_plan(big5) == parse_plan(TRADITIONAL)
