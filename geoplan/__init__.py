@@ -33,6 +33,7 @@ except PackageNotFoundError:  # running from a checkout that was never installed
 
 # public name -> module that defines it (one line each; keep sorted by module)
 _LAZY: dict[str, str] = {
+    "run_demo": "demo",
     "read_file": "io",
     "check_layers": "layers",
     "load_sample": "layers",
@@ -47,6 +48,7 @@ _LAZY: dict[str, str] = {
     "join_records": "records",
     "read_records": "records",
     "validate_records": "records",
+    "write_report": "report",
     "open_store": "store",
     "read_layers_from_db": "store",
 }

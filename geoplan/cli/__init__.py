@@ -19,9 +19,11 @@ from .._errors import GeoplanError
 # command name -> "module:attribute" of its click command or group
 _COMMANDS: dict[str, str] = {
     "db": "geoplan.cli._db:db",
+    "demo": "geoplan.cli._demo:demo",
     "layers": "geoplan.cli._layers:layers",
     "metrics": "geoplan.cli._metrics:metrics",
     "plan": "geoplan.cli._plan:plan",
+    "report": "geoplan.cli._report:report",
 }
 
 

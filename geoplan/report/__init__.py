@@ -20,13 +20,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .._errors import GeoplanError, ReportError, missing_dependency
+from .._errors import GeoplanError, PlanWarning, ReportError, missing_dependency
 from .._settings import PLAN_START, logger
 from ._build import (
     Notice,
@@ -39,7 +40,7 @@ from ._build import (
 from ._format import STATUSES, format_date
 from ._tasks import task_sections
 
-__all__ = ["render_report", "write_report"]
+__all__ = ["render_report", "scorecard_history", "write_report"]
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -141,7 +142,16 @@ def render_report(
             f"as_of {requested.isoformat()} is before the plan started "
             f"({PLAN_START.isoformat()}); choose a date on or after it"
         )
-    plan, plan_source = _load_plan(plan)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PlanWarning)
+        plan, plan_source = _load_plan(plan)
+    for warning in caught:
+        if issubclass(warning.category, PlanWarning):
+            notices.append(Notice(f"规划解析提示：{warning.message}", "info"))
+        else:
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
     layer_map, layer_source = _load_layers(layers)
     records_given = records is not None
     recs, records_source = _load_records(records)
@@ -235,8 +245,8 @@ def scorecard_history(
     Returns
     -------
     DataFrame
-        Columns ``as_of``, ``task_id``, ``metric``, ``scope``, ``value``: one row per mapped
-        target and date, the same shape as the store's metric snapshots.
+        The scorecards stacked, with their ``as_of`` date: the same shape as the store's
+        metric snapshots (``geoplan.store``), ready for ``Store.snapshot`` per date.
     """
     from ..metrics import scorecard
 
@@ -248,8 +258,7 @@ def scorecard_history(
         except GeoplanError as exc:
             logger.warning("report: no scorecard as of %s: %s", day, exc)
             continue
-        card = card[card["metric"].notna()]
-        frames.append(card.loc[:, ["task_id", "metric", "scope", "value"]].assign(as_of=day))
+        frames.append(card.assign(as_of=day))
     if not frames:
         return pd.DataFrame(columns=["as_of", "task_id", "metric", "scope", "value"])
     return pd.concat(frames, ignore_index=True)

@@ -106,6 +106,8 @@ def complete_scorecard(card: pd.DataFrame, plan: Any = None) -> pd.DataFrame:
         if col not in frame.columns:
             frame[col] = pd.NA
     frame["task_id"] = pd.to_numeric(frame["task_id"], errors="coerce").astype("Int64")
+    # geoplan.scorecard writes "" as the metric of an unmapped target
+    frame["metric"] = frame["metric"].where(frame["metric"].astype(str).str.strip() != "")
     tasks = _task_index(plan)
     absent = [tid for tid in tasks if tid not in set(frame["task_id"].dropna().astype(int))]
     if absent:

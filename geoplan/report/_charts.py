@@ -205,8 +205,9 @@ def progress_chart(
             )
         ax.margins(y=0.15)
         ax.set_ylim(bottom=0)
-        ax.xaxis.set_major_locator(mdates.YearLocator())
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
         ax.set_ylabel(unit_label(unit))
         ax.set_title(title, loc="left", fontsize=11)
         if data["metric"].nunique() > 1:

@@ -99,22 +99,32 @@ def _breakdowns(metric: str, frame: pd.DataFrame | None, target: Any) -> list[Br
     return out
 
 
+#: Most lines drawn in one progress chart; per-town-and-year series are left to the tables.
+MAX_PROGRESS_LINES = 6
+
+
 def _progress(
     task_id: int, rows: pd.DataFrame, history: pd.DataFrame | None, title: str
 ) -> str | None:
     if history is None or history.empty:
         return None
     metrics = set(rows["metric"].dropna())
-    data = history[history["metric"].isin(metrics)]
+    data = history[history["metric"].isin(metrics) & history["value"].notna()]
     if "task_id" in data:
         data = data[pd.to_numeric(data["task_id"], errors="coerce") == task_id]
+    if "scope_type" in data:
+        # yearly figures are already a time series; progress is about cumulative states
+        data = data[~data["scope_type"].isin(["year", "town_year"])]
     if "scope" in data and data["scope"].nunique() > 1:
         label = data["metric"].astype(str) + " · " + data["scope"].astype(str)
         data = data.assign(metric=label)
-    if data["as_of"].nunique() < 2:
+    data = data.drop_duplicates(subset=["metric", "as_of"])
+    if data.empty or data["as_of"].nunique() < 2 or data["metric"].nunique() > MAX_PROGRESS_LINES:
         return None
     targets = []
-    for r in rows.dropna(subset=["target"]).to_dict("records"):
+    for r in (
+        rows.dropna(subset=["target"]).drop_duplicates(["target", "deadline"]).to_dict("records")
+    ):
         deadline = None if is_missing(r.get("deadline")) else pd.Timestamp(r["deadline"]).date()
         targets.append((float(r["target"]), deadline))
     units = rows["unit"].dropna().unique()
