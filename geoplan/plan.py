@@ -28,14 +28,14 @@ import json
 import logging
 import os
 import re
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import _plan_numbers as _num
-from ._errors import DataReadError, PlanParseError, PlanWarning, SchemaError
+from ._errors import PlanParseError, PlanWarning, SchemaError
+from ._plan_io import read_source, write_atomic
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -148,7 +148,7 @@ class Plan:
         """Return the register as JSON; also write it (atomically, UTF-8) when ``path`` is given."""
         text = json.dumps(self.to_dict(), ensure_ascii=False, indent=indent) + "\n"
         if path is not None:
-            _write_atomic(Path(path), text, encoding="utf-8")
+            write_atomic(Path(path), text, encoding="utf-8")
         return text
 
     def quantities_frame(self) -> pd.DataFrame:
@@ -204,7 +204,7 @@ class Plan:
         frame[[*columns, "qualifiers", "text"]].to_csv(buffer, index=False, lineterminator="\n")
         text = buffer.getvalue()
         if path is not None:
-            _write_atomic(Path(path), text, encoding=encoding)
+            write_atomic(Path(path), text, encoding=encoding)
         return text
 
 
@@ -232,146 +232,6 @@ def _jsonable(data: Any) -> Any:
     if isinstance(data, dt.date):
         return data.isoformat()
     return data
-
-
-def _write_atomic(path: Path, text: str, *, encoding: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then move it into place."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise DataReadError(f"cannot write {path}: folder {folder} does not exist; create it first")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-# --------------------------------------------------------------------------- reading
-
-_TEXT_SUFFIXES = {".txt", ".text", ".md", ".csv", ".doc", ".docx", ".pdf", ".htm", ".html"}
-_MAGIC = {
-    b"\x89PNG": "a PNG image",
-    b"%PDF": "a PDF document",
-    b"PK\x03\x04": "a zip archive (a Word .docx is one)",
-    b"\xd0\xcf\x11\xe0": "an old Word/Excel (.doc/.xls) file",
-    b"\xff\xd8\xff": "a JPEG image",
-    b"GIF8": "a GIF image",
-}
-_BOMS = (
-    (b"\xef\xbb\xbf", "utf-8-sig"),
-    (b"\xff\xfe\x00\x00", "utf-32"),
-    (b"\x00\x00\xfe\xff", "utf-32"),
-    (b"\xff\xfe", "utf-16"),
-    (b"\xfe\xff", "utf-16"),
-)
-
-
-def _read_source(text_or_path: str | os.PathLike[str]) -> tuple[str, str]:
-    """Return ``(text, name)``: the decoded document and how messages should name it."""
-    if isinstance(text_or_path, os.PathLike):
-        return _read_file(Path(text_or_path))
-    if not isinstance(text_or_path, str):
-        raise PlanParseError(
-            f"parse_plan expects the plan text or a path, got {type(text_or_path).__name__}; "
-            "pass a str or a pathlib.Path"
-        )
-    candidate = text_or_path.strip()
-    if "\n" not in candidate and 0 < len(candidate) < 1024:
-        path = Path(candidate)
-        try:
-            is_file = path.is_file()
-        except OSError:  # a long line of text is not a valid file name on every system
-            is_file = False
-        if is_file or path.suffix.lower() in _TEXT_SUFFIXES:
-            return _read_file(path)
-    return text_or_path.lstrip("\ufeff"), "plan text"
-
-
-def _read_file(path: Path) -> tuple[str, str]:
-    name = f"plan file {path}"
-    if not path.exists():
-        raise DataReadError(
-            f"{name} does not exist; pass the path of the plan's text file (or the text itself)"
-        )
-    if path.is_dir():
-        raise DataReadError(f"{name} is a folder; pass the plan's text file inside it")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DataReadError(
-            f"{name} cannot be read ({exc.strerror}); check its permissions"
-        ) from exc
-    return _decode(data, name), name
-
-
-def _decode(data: bytes, name: str) -> str:
-    """Decode a plan file: BOMs first, then UTF-8, then GB18030 (a superset of GBK) or Big5."""
-    expected = "expected the plain text of an action plan (UTF-8, GB18030/GBK, Big5 or UTF-16)"
-    if not data.strip():
-        raise PlanParseError(f"{name} is empty; {expected}")
-    for magic, kind in _MAGIC.items():
-        if data.startswith(magic):
-            raise PlanParseError(
-                f"{name} is {kind}, not text; {expected}: save or copy the plan as a .txt file"
-            )
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data.decode(encoding).lstrip("\ufeff")
-            except UnicodeDecodeError as exc:
-                raise PlanParseError(
-                    f"{name} starts with a {encoding} byte-order mark but is not valid "
-                    f"{encoding} at byte {exc.start}; {expected}"
-                ) from exc
-    if b"\x00" in data[:4096]:
-        raise PlanParseError(
-            f"{name} holds NUL bytes: it is a binary file or UTF-16 without a byte-order mark; "
-            f"{expected}"
-        )
-    for encoding in ("utf-8", "gb18030", "big5"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if encoding == "gb18030":
-            text, encoding = _gb_or_big5(data, text)
-        controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t\f")
-        if controls > len(text) // 100:
-            raise PlanParseError(
-                f"{name} has {controls} control characters in {len(text)}: it looks like a "
-                f"binary file; {expected}"
-            )
-        if encoding != "utf-8":
-            logger.info("%s is not UTF-8; decoded it as %s", name, encoding)
-        return text
-    raise PlanParseError(f"{name} is neither UTF-8, GB18030 nor Big5 text; {expected}")
-
-
-def _gb_or_big5(data: bytes, gb_text: str) -> tuple[str, str]:
-    """Choose between GB18030 and Big5 (traditional plans) for bytes valid in both.
-
-    Read in the wrong one of the two, Chinese text loses its commonest characters and
-    punctuation, so the reading that has more of them wins.
-    """
-    try:
-        big5_text = data.decode("big5")
-    except UnicodeDecodeError:
-        return gb_text, "gb18030"
-
-    def common(text: str) -> int:
-        return sum(text.count(ch) for ch in "。，、的年和区區")
-
-    return (big5_text, "big5") if common(big5_text) > common(gb_text) else (gb_text, "gb18030")
 
 
 # ----------------------------------------------------------------------- structure
@@ -532,7 +392,7 @@ def parse_plan(text_or_path: str | os.PathLike[str]) -> Plan:
     >>> (q.value, q.unit, q.comparator)
     (10.0, '公里', '>=')
     """
-    raw, name = _read_source(text_or_path)
+    raw, name = read_source(text_or_path)
     orig = raw.replace("\r\n", "\n").replace("\r", "\n")
     norm = _num.normalise(orig)
     blocks = _blocks(norm)
@@ -555,6 +415,13 @@ def parse_plan(text_or_path: str | os.PathLike[str]) -> Plan:
     ending = norm.rstrip()
     truncated = task_blocks[-1].end >= len(ending) and ending[-1] not in "。;!?)"
     _warn_incomplete(tasks, name, truncated=truncated)
+    logger.info(
+        "parsed %s: %d tasks in %d sections, %d targets",
+        name,
+        len(tasks),
+        len(sections),
+        sum(len(t.targets) for t in tasks),
+    )
     return Plan(meta=meta, goals=goals, sections=sections, tasks=tasks)
 
 

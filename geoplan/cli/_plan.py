@@ -51,7 +51,8 @@ def parse(plan_file: Path | None, fmt: str, output: Path | None, encoding: str) 
 
     Warnings about tasks without units or targets go to standard error.
     """
-    from ..plan import _write_atomic, parse_plan
+    from .._plan_io import write_atomic
+    from ..plan import parse_plan
 
     source = plan_file if plan_file is not None else data_path(SAMPLE_PLAN)
     with warnings.catch_warnings(record=True) as caught:
@@ -67,7 +68,7 @@ def parse(plan_file: Path | None, fmt: str, output: Path | None, encoding: str) 
     else:
         text = _table(register)
         if output is not None:
-            _write_atomic(output, text, encoding="utf-8")
+            write_atomic(output, text, encoding="utf-8")
     if output is None:
         if fmt == "csv" and encoding == "utf-8-sig" and not sys.stdout.isatty():
             text = "\ufeff" + text
