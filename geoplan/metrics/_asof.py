@@ -21,9 +21,10 @@ in their status column (false for a flag) and are marked in a boolean
 ``undated_<column>`` column, so that metrics say in their ``note`` how many were left out.
 
 **Records.** The progress log (``records``) explains the dated columns. A record dated on or
-before ``as_of`` with status ``completed`` for a feature fills that feature's primary dated
-column when the layer has no date, and marks it completed when the layer does not (the log
-is newer than the layer). Records dated after ``as_of`` are ignored.
+before ``as_of`` with status ``completed`` for a feature fills the column its task logs
+(:data:`RECORD_FIELDS`) when the layer has no date, and marks the feature completed when
+the layer does not (the log is newer than the layer). Records dated after ``as_of`` are
+ignored, so they can never move a completion earlier than the layer's own date.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from typing import Any
 
 import pandas as pd
 
-#: kind -> [(status column, date column)]; the first pair is the one records update.
+#: kind -> [(status column, date column)].
 STATUS_FIELDS: dict[str, list[tuple[str, str]]] = {
     "greenways": [("status", "completed_date")],
     "sewage_lines": [("status", "completed_date")],
@@ -74,25 +75,41 @@ def records_as_of(records: pd.DataFrame | None, as_of: dt.date) -> pd.DataFrame 
     return records.loc[dates.notna() & (dates <= pd.Timestamp(as_of))].copy()
 
 
+#: (kind, task id) -> (column, date column, "status" | "flag" | "date") a completed record
+#: of that task fills. Heritage (task 16: wiring and 三防) and water sources (task 21:
+#: zone, markers, remediation) log several steps under one task, so their records are not
+#: applied: their layers' own dated columns decide.
+RECORD_FIELDS: dict[tuple[str, int], tuple[str, str, str]] = {
+    ("greenways", 9): ("status", "completed_date", "status"),
+    ("sewage_lines", 8): ("status", "completed_date", "status"),
+    ("projects", 31): ("status", "completed_date", "status"),
+    ("farmhouses", 18): ("renovation_status", "renovation_date", "status"),
+    ("communities", 5): ("renovation_status", "renovation_date", "status"),
+    ("sewage_facilities", 20): ("packaged", "packaged_date", "flag"),
+    ("villages", 22): ("green_village", "green_village_date", "flag"),
+    ("villages", 17): ("plan_approved_date", "plan_approved_date", "date"),
+    ("parks", 9): ("opened_date", "opened_date", "date"),
+}
+
+
 def _apply_records(frame: pd.DataFrame, kind: str, records: pd.DataFrame) -> pd.DataFrame:
-    fields = STATUS_FIELDS.get(kind) or FLAG_FIELDS.get(kind)
-    if not fields or "id" not in frame:
+    if "id" not in frame:
         return frame
-    status_col, date_col = fields[0]
-    recs = records.loc[(records["layer"] == kind) & (records["status"] == "completed")].sort_values(
-        "date"
-    )
-    if recs.empty:
-        return frame
-    first = recs.groupby("feature_id")["date"].first()
-    when = pd.to_datetime(frame["id"].astype(str).map(first), errors="coerce")
-    has = when.notna()
-    dates = _dates(frame, date_col)
-    frame[date_col] = dates.where(dates.notna() | ~has, when).astype("datetime64[ms]")
-    if kind in STATUS_FIELDS:
-        frame[status_col] = frame[status_col].where(~has, "completed")
-    else:
-        frame[status_col] = frame[status_col].astype(bool) | has
+    done = records.loc[(records["layer"] == kind) & (records["status"] == "completed")]
+    for task, recs in done.groupby("task_id"):
+        field_spec = RECORD_FIELDS.get((kind, int(task)))
+        if field_spec is None:
+            continue
+        column, date_col, how = field_spec
+        first = recs.sort_values("date").groupby("feature_id")["date"].first()
+        when = pd.to_datetime(frame["id"].astype(str).map(first), errors="coerce")
+        has = when.notna()
+        dates = _dates(frame, date_col)
+        frame[date_col] = dates.where(dates.notna() | ~has, when).astype("datetime64[ms]")
+        if how == "status" and column in frame:
+            frame[column] = frame[column].where(~has, "completed")
+        elif how == "flag" and column in frame:
+            frame[column] = frame[column].fillna(False).astype(bool) | has
     return frame
 
 
