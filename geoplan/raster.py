@@ -600,17 +600,40 @@ def share_below(
     method: str = "exact",
     band: int = 1,
     name: str = "zones",
-) -> pd.Series:
-    """Share (0-1) of each zone's valid DEM cells lower than ``level`` (same units).
+) -> pd.DataFrame:
+    """Share of each zone's valid DEM cells lower than ``level`` (e.g. low-lying land).
 
-    Cells are weighted as in :func:`zonal_stats`; a cell exactly at ``level`` is not below.
+    Parameters
+    ----------
+    dem
+        A continuous raster (heights in metres for a DEM), :class:`Raster` or path.
+    zones
+        Polygon GeoDataFrame/GeoSeries with a CRS (reprojected to the raster's).
+    level
+        Height in the raster's units; a cell exactly at ``level`` is not below it.
+    method, band, name
+        As in :func:`class_shares`; cells are weighted as in :func:`zonal_stats`.
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``zones``: ``share_below`` (0-1 of the valid cells), ``cells``,
+        ``nodata_cells`` and ``coverage``.
     """
     raster = _as_raster(dem)
     accs, geoms = _accumulate(
         raster, zones, band=band, method=method, name=name, categorical=False, below=level
     )
-    shares = [a.below_weight / a.weight if a.weight > 0 else np.nan for a in accs]
-    return pd.Series(shares, index=geoms.index, name="share_below", dtype=float)
+    frame = pd.DataFrame(
+        {
+            "share_below": [a.below_weight / a.weight if a.weight > 0 else np.nan for a in accs],
+            "cells": [a.weight for a in accs],
+            "nodata_cells": [a.nodata for a in accs],
+        },
+        index=geoms.index,
+    )
+    frame["coverage"] = _coverage(raster, accs, geoms)
+    return frame
 
 
 __all__ = [
@@ -624,3 +647,7 @@ __all__ = [
     "share_below",
     "zonal_stats",
 ]
+
+
+# Importing this module registers the raster metrics (green_cover_share, low_lying_share).
+from . import _raster_metrics  # noqa: E402, F401

@@ -7,11 +7,11 @@ overlay, can be demonstrated and tested offline. See ``layers/RASTERS.md``.
 
 - ``dem.tif``: float32 heights in metres above mean sea level, 30 m cells, CGCS2000
   Gauss-Kruger CM 120°E (EPSG:4549). Land rises from about 1.5 m at the shore by 2.5 m per
-  km inland, plus hills of up to ~150 m; the sea floor falls from -1 m.
+  km inland, plus hills of up to ~110 m; the sea floor falls from -1 m.
 - ``landcover.tif``: uint8 classes (:data:`geoplan.raster.LANDCOVER_CLASSES`), 10 m
   cells on the same grid: 1 water (the sea and bay), 2 built-up (residential land,
   communities and projects when the layers are given), 3 green (parks, 30 m either side of
-  greenways, wooded hills above 70 m), 4 farmland (the rest of the zone's land); 0 is
+  greenways, wooded hills above 60 m), 4 farmland (the rest of the zone's land); 0 is
   nodata (land outside the towns, when towns are given).
 
 Run ``python scripts/make_sample_rasters.py [OUT_DIR]`` (default: the repository's
@@ -52,10 +52,10 @@ DEFAULT_SHORE = [
 ]
 #: Hill centres (lon, lat, height m, radius m): illustrative, in the north of the zone.
 HILLS = [
-    (118.70, 25.01, 150.0, 2500.0),
-    (118.78, 25.00, 120.0, 3000.0),
-    (118.85, 24.99, 90.0, 2000.0),
-    (118.74, 24.96, 45.0, 1500.0),
+    (118.70, 25.01, 110.0, 1800.0),
+    (118.78, 25.005, 90.0, 2000.0),
+    (118.85, 24.99, 70.0, 1500.0),
+    (118.74, 24.96, 40.0, 1200.0),
 ]
 #: Town centres (lon, lat, radius m) for built-up land when no layers are given.
 SETTLEMENTS = [
@@ -70,7 +70,7 @@ DEM_NODATA = -9999.0
 SHORE_LEVEL_M = 1.5
 SLOPE_M_PER_KM = 2.5
 GREENWAY_HALF_WIDTH_M = 30.0
-HILL_FOREST_M = 70.0
+HILL_FOREST_M = 60.0
 
 
 def _grid(bounds_4549: tuple[float, float, float, float]) -> tuple[float, float, int, int]:
