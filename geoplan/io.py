@@ -5,9 +5,10 @@ or a GeoParquet file with pyogrio/geopandas and hands back a GeoDataFrame in the
 own CRS, with
 
 - Chinese text decoded correctly: a shapefile's ``.cpg`` is honoured, else the text is
-  tried as strict UTF-8, else as GB18030 (a superset of GBK/cp936/GB2312); the codec
-  used is logged and kept in ``gdf.attrs["geoplan_encoding"]``. Text that no codec
-  decodes cleanly is an error, never mojibake;
+  tried as strict UTF-8, else as GB18030 (a superset of GBK/cp936/GB2312), and GeoJSON
+  written in GBK is recognised too; the codec used is logged and kept in
+  ``gdf.attrs["geoplan_encoding"]``. Text that no codec decodes cleanly is an error,
+  never mojibake;
 - the CRS recognised (Esri ``.prj`` names map to their EPSG codes), required (a layer
   without one is an error whose message guesses it from the coordinates) and checked
   against the coordinates (a declared CRS that puts the data far outside its area of
@@ -25,6 +26,7 @@ The result is not reprojected and not checked against a layer schema: that is
 from __future__ import annotations
 
 import codecs
+import io
 import logging
 import os
 import struct
@@ -113,9 +115,10 @@ def read_file(
         The layer to read from a GeoPackage (or the shapefile inside a zip). Required
         when the file holds more than one; the error lists them.
     encoding
-        Text encoding of a shapefile's attributes, e.g. ``"gbk"``; by default the
-        ``.cpg`` is used, else strict UTF-8, else GB18030. Other formats are UTF-8 by
-        definition and ignore it.
+        Text encoding of a shapefile's attributes or of a GeoJSON file, e.g. ``"gbk"``;
+        by default a shapefile's ``.cpg`` is used, else strict UTF-8, else GB18030, and
+        GeoJSON is read as UTF-8 (RFC 7946), else GB18030. GeoPackage and GeoParquet are
+        UTF-8 by definition and ignore it.
     crs
         The CRS of the coordinates (anything pyproj accepts, e.g. ``"EPSG:4528"``), used
         when the file has none. ``"GCJ-02"``/``"gcj02"`` or ``"BD-09"`` mean lon/lat on
@@ -165,11 +168,13 @@ def read_file(
         finally:
             shp.close()
         layer_name, implied_crs = shp.stem, False
+    elif fmt == "GeoJSON":
+        layer_name = _pick_layer(path, layer, fmt)
+        frame, encoding_used = _read_geojson(path, encoding)
+        implied_crs = not _geojson_declares_crs(path)
     else:
         layer_name = _pick_layer(path, layer, fmt)
-        frame = _read_ogr(path, layer_name if fmt == "GeoPackage" else None)
-        encoding_used = "utf-8"
-        implied_crs = fmt == "GeoJSON" and not _geojson_declares_crs(path)
+        frame, encoding_used, implied_crs = _read_ogr(path, layer_name), "utf-8", False
 
     frame.attrs["geoplan_source"] = str(path)
     frame.attrs["geoplan_layer"] = layer_name
@@ -218,6 +223,11 @@ def _has_geometry(frame: pd.DataFrame) -> bool:
 
 def _gdal_failure(path: Path | str, exc: BaseException, what: str = "read") -> DataReadError:
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, UnicodeDecodeError):
+        return DataReadError(
+            f"could not {what} `{path}`: its text is not {exc.encoding} ({detail}); pass the "
+            "encoding it was written in, e.g. encoding='gbk', or drop encoding= to detect it"
+        )
     return DataReadError(
         f"could not {what} `{path}`: {detail}. The file is probably truncated or corrupt; "
         "copy it again from its source, or open it in QGIS to repair and re-export it"
@@ -280,19 +290,44 @@ def _pick_layer(path: Path, layer: str | None, fmt: str) -> str:
     return layer
 
 
-def _read_ogr(path: Path | str, layer: str | None, **kwargs: Any) -> pd.DataFrame:
+def _read_ogr(
+    source: Path | str | io.BytesIO, layer: str | None, *, label: Any = None, **kwargs: Any
+) -> pd.DataFrame:
     """Read with pyogrio; GDAL errors and warnings become geoplan errors and log lines."""
     import pyogrio
 
+    label = source if label is None else label
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            frame = pyogrio.read_dataframe(path, layer=layer, **kwargs)
+            frame = pyogrio.read_dataframe(source, layer=layer, **kwargs)
         except _read_errors() as exc:
-            raise _gdal_failure(path, exc) from exc
+            raise _gdal_failure(label, exc) from exc
     for warning in caught:
-        logger.warning("reading %s: %s", path, warning.message)
+        logger.warning("reading %s: %s", label, warning.message)
     return frame
+
+
+def _read_geojson(path: Path, encoding: str | None) -> tuple[pd.DataFrame, str]:
+    """Read GeoJSON, which is UTF-8 by RFC 7946 but is also written in GBK by some tools."""
+    if encoding is None or codecs.lookup(_check_codec(encoding, str(path))).name == "utf-8":
+        try:
+            return _read_ogr(path, None), "utf-8"
+        except DataReadError as exc:
+            if encoding is not None or not isinstance(exc.__cause__, UnicodeDecodeError):
+                raise
+        codec = "gb18030"
+    else:
+        codec = _check_codec(encoding, str(path))
+    try:
+        text = path.read_bytes().decode(codec)
+    except UnicodeDecodeError as exc:
+        raise DataReadError(
+            f"text in `{path}` is neither UTF-8 nor {codec} ({exc}); pass encoding=... "
+            "(the code page it was written in), or re-export it as UTF-8 GeoJSON"
+        ) from exc
+    logger.info("%s: GeoJSON text decoded as %s, not UTF-8", path, codec)
+    return _read_ogr(io.BytesIO(text.encode("utf-8")), None, label=path), codec
 
 
 def _geojson_declares_crs(path: Path) -> bool:
@@ -394,9 +429,7 @@ class _ShapefileSource:
             for i in infos
             if i.filename[: len(stem)] == stem and "." not in i.filename[len(stem) + 1 :]
         }
-        return cls(
-            path, Path(stem).name, f"/vsizip/{path}/{stems[stems.index(stem)]}.shp", parts, archive
-        )
+        return cls(path, Path(stem).name, f"/vsizip/{path}/{stem}.shp", parts, archive)
 
     def close(self) -> None:
         if self.archive is not None:

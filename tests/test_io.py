@@ -391,3 +391,15 @@ def test_layer_name_for_single_layer_files_must_match(tmp_path):
     zone_layer().to_file(geojson, driver="GeoJSON")
     with pytest.raises(DataReadError, match=r"GeoJSON file .*parks\.geojson` holds one layer"):
         read_file(geojson, layer="towns")
+
+
+def test_gbk_geojson_is_decoded(tmp_path):
+    features = json.loads(zone_layer().to_json())
+    path = tmp_path / "gbk.geojson"
+    path.write_bytes(json.dumps(features, ensure_ascii=False).encode("gbk"))
+    layer = read_file(path)
+    assert layer[FIELD].tolist() == NAMES
+    assert layer.attrs["geoplan_encoding"] == "gb18030"
+    assert read_file(path, encoding="gbk").attrs["geoplan_encoding"] == "gbk"
+    with pytest.raises(DataReadError, match=r"gbk\.geojson`: its text is not utf-8"):
+        read_file(path, encoding="utf-8")
