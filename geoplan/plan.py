@@ -180,7 +180,8 @@ class Plan:
             for qi, q in enumerate(target.quantities)
         ]
         frame = pd.DataFrame(rows, columns=_FRAME_COLUMNS)
-        frame["task_id"] = frame["task_id"].astype("int64")
+        for column in ("task_id", "target_index", "quantity_index"):
+            frame[column] = frame[column].astype("int64")
         frame["year"] = frame["year"].astype("Int64")
         frame["deadline"] = pd.to_datetime(frame["deadline"]).astype("datetime64[ms]")
         frame["value"] = frame["value"].astype("float64")
@@ -449,20 +450,22 @@ def _parse_sections(
             current = ""
             continue
         title, _ = _heading_title(norm, orig, block)
-        same_kind = sum(1 for s in sections if s.kind == kind)
-        sections.append(Section(f"{kind}-{same_kind + 1}", block.number, title, kind))  # type: ignore[arg-type]
+        sections.append(Section("", block.number, title, kind))  # type: ignore[arg-type]
         current = title
     # A document with only 一、 headings: a 一、 heading is a section only if tasks follow it.
     used = set(task_section.values())
-    sections = [s for s in sections if s.kind == "safeguard" or s.title in used]
-    return sections, task_section, goals
+    kept = [s for s in sections if s.kind == "safeguard" or s.title in used]
+    counts = {"action": itertools.count(1), "safeguard": itertools.count(1)}
+    numbered = [dataclasses.replace(s, id=f"{s.kind}-{next(counts[s.kind])}") for s in kept]
+    return numbered, task_section, goals
 
 
 def _parse_task(norm: str, orig: str, block: _Block, section: str, plan_year: int | None) -> Task:
     text = norm[block.start : block.end]
-    title_match = re.match(r"([^。:;()]{1,60}?)[。:;]", text)
-    title_end = block.start + title_match.end(1) if title_match else block.start
-    if not title_match:
+    sentence = re.match(r"([^。:;()]{1,60}?)[。:;]", text)
+    if sentence:  # the usual short first sentence: "推进国土空间规划。"
+        title_end = block.start + sentence.end(1)
+    else:  # otherwise the text up to the first , 。 or (
         stop = re.search(r"[,。(]", text)
         title_end = block.start + (stop.start() if stop else len(text))
     clauses = list(_UNITS_CLAUSE.finditer(norm, block.start, block.end))

@@ -56,12 +56,14 @@ TRADITIONAL = """ZZ區住房建設行動計劃
 2.發展建築業。到2026年，建築業總產值達到1.5萬億元，各鄉鎮每年新建農房300棟以上。（牽頭單位：區發改局；配合單位：區財政局）
 """
 
-HOUSING = """一、住房保障行动
+HOUSING = """一、总体要求
+坚持以人民为中心。
+二、住房保障行动
 区政府将住房保障作为民生目标之一。
 1.筹集保障性租赁住房。到2025年，筹集保障性租赁住房
 2000套以上，其中新建（含改建）不少于1200套。（区住建局、区财政局负责）
 2.加强文物保护。修缮文物建筑（含文物保护单位）。（责任单位：区文旅局）
-二、组织保障
+三、组织保障
 加强领导。
 区住房和城乡建设局
 2023年1月5日印发
@@ -196,6 +198,10 @@ def test_task_without_units_or_targets_is_kept_and_reported() -> None:
         "tasks 1; they are kept with units=[]",
     ]
     assert (plan.task(1).units, plan.task(1).targets) == ([], [])
+    with pytest.warns(PlanWarning, match="1 of 1 tasks have no dated or quantified target"):
+        frame = parse_plan("1.宣传。广泛宣传。（责任单位：宣传部）").quantities_frame()
+    assert len(frame) == 0
+    assert {str(frame[c].dtype) for c in ("task_id", "target_index", "quantity_index")} == {"int64"}
     assert plan.task(2).targets[0].quantities == [Quantity(3.0, "公里", None, [])]
 
 
@@ -224,8 +230,8 @@ def test_section_names_multiline_tasks_and_responsible_parenthesis() -> None:
         plan = parse_plan(HOUSING)
     # 住房保障行动 is an action although it says 保障; 组织保障 is a safeguard measure
     assert plan.sections == [
-        Section("action-1", 1, "住房保障行动", "action"),
-        Section("safeguard-1", 2, "组织保障", "safeguard"),
+        Section("action-1", 2, "住房保障行动", "action"),
+        Section("safeguard-1", 3, "组织保障", "safeguard"),
     ]
     # a line mentioning 目标 in a section's introduction does not make it the goals
     assert plan.goals == []
