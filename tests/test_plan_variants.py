@@ -259,3 +259,13 @@ def test_big5_file_of_a_traditional_plan(tmp_path: Path) -> None:
     big5 = tmp_path / "plan_big5.txt"
     big5.write_bytes(TRADITIONAL.encode("big5"))
     assert parse_plan(big5) == parse_plan(TRADITIONAL)
+
+
+def test_a_gap_in_task_numbers_is_reported() -> None:
+    text = (
+        "1.修路。到2023年,新建道路3公里。(责任单位:交通局)\n"
+        "3.修桥。到2024年,新建桥梁2座。(交通局负责)"
+    )
+    with pytest.warns(PlanWarning, match=r"not consecutive \(a jump before task\(s\) 3\)"):
+        plan = parse_plan(text)
+    assert [(t.id, t.units) for t in plan.tasks] == [(1, ["交通局"]), (3, ["交通局"])]
