@@ -203,8 +203,9 @@ def to_text(s: pd.Series) -> pd.Series:
     """Strings, stripped; integral floats written without ``.0``; blanks -> ``None``."""
     if pd.api.types.is_float_dtype(s) and np.all(np.mod(s.dropna(), 1) == 0):
         s = s.astype("Int64")
-    text = s.astype(str).str.strip()
-    return text.where(~_blank(s), None).astype(object)
+    text = s.astype(str).str.strip().astype(object)
+    text[_blank(s).to_numpy()] = None
+    return text
 
 
 _DATE_FULL = re.compile(

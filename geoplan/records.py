@@ -319,7 +319,7 @@ def join_records(
             ", ".join(out["record_id"].astype(str)[unmatched][:5]),
         )
     geom[pd.isna(geom)] = shapely.Point()
-    out["matched_by"] = matched
+    out["matched_by"] = pd.Series(matched, index=out.index, dtype=object)
     out["distance_m"] = distance
     return gpd.GeoDataFrame(out, geometry=list(geom), crs=STORAGE_CRS)
 

@@ -1,0 +1,213 @@
+"""The layer catalogue, validation and repair (geoplan.layers, geoplan._validate)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import pytest
+import shapely
+from click.testing import CliRunner
+from shapely.geometry import LineString, Point, Polygon
+
+import geoplan
+from geoplan._schema import LAYER_KINDS, REFERENCES, STATUS_LABELS, kind_for_name
+from geoplan._validate import parse_dates
+from geoplan.cli import main
+
+# A spot in 东园镇 in CGCS2000 Gauss-Kruger zone 40 (EPSG:4549), metres.
+X0, Y0 = 372_000.0, 2_763_000.0
+
+
+def greenways(**overrides: object) -> gpd.GeoDataFrame:
+    data = {
+        "id": ["G1", "G2", "G3"],
+        "name": ["福道1段", "福道2段", "福道3段"],
+        "status": ["completed", "已完成", "在建"],
+        "completed_date": ["2023-05-01", "2024年6月", None],
+    }
+    data.update(overrides)  # type: ignore[arg-type]
+    lines = [LineString([(X0 + 1000 * i, Y0), (X0 + 1000 * i + 800, Y0 + 600)]) for i in range(3)]
+    return gpd.GeoDataFrame(data, geometry=lines, crs="EPSG:4549")
+
+
+def test_catalogue_matches_the_contract() -> None:
+    assert list(LAYER_KINDS) == [
+        "towns", "districts", "communities", "villages", "greenways", "water_sources",
+        "protection_zones", "parks", "residential_land", "farmhouses", "heritage_sites",
+        "sewage_lines", "sewage_facilities", "projects",
+    ]  # fmt: skip
+    for kind in LAYER_KINDS.values():
+        names = [c.name for c in kind.columns]
+        assert names[:3] == ["id", "name", "task_ids"], kind.name
+        assert len(set(names)) == len(names)
+    assert STATUS_LABELS == {"planned": "计划", "under_construction": "在建", "completed": "已完成"}
+    assert LAYER_KINDS["water_sources"].column("scale").values == {
+        "centralized": "千人以上集中式",
+        "dispersed": "分散式",
+    }
+    assert LAYER_KINDS["protection_zones"].column("level").values["level1"] == "一级"
+    assert REFERENCES[("farmhouses", "village_id")] == "villages"
+    assert kind_for_name("福道") == "greenways"
+    assert kind_for_name("Greenways") == "greenways"
+    assert kind_for_name("roads") is None
+
+
+def test_dates_in_the_written_forms_planners_use() -> None:
+    raw = pd.Series(["2023-05-01", "2023/5/1", "2023.5.1", "2023年5月1日", "20230501",
+                     "2023-05-01 08:30", "2023-05", "2023年5月", "45047", "2023年", None, " ",
+                     "2023-02-30", "soon"])  # fmt: skip
+    dates, flags = parse_dates(raw)
+    may1 = pd.Timestamp("2023-05-01")
+    assert (dates[:9] == may1).all()  # 45047 is 2023-05-01 in Excel's 1900 system
+    assert dates[9] == pd.Timestamp("2023-01-01")
+    assert dates[10:].isna().all()
+    assert flags["bad"].tolist() == [False] * 12 + [True, True]
+    assert flags["month_only"].tolist()[6:8] == [True, True]
+    assert flags["year_only"].sum() == 1 and flags["serial"].sum() == 1
+    assert str(dates.dtype) == "datetime64[ms]"
+
+
+def test_numeric_dates_and_datetime_columns() -> None:
+    dates, flags = parse_dates(pd.Series([20230501.0, 45047, np.nan]))
+    assert dates[:2].tolist() == [pd.Timestamp("2023-05-01")] * 2 and pd.isna(dates[2])
+    already = pd.Series(pd.to_datetime(["2023-05-01 10:00", None]))
+    dates, flags = parse_dates(already)
+    assert dates[0] == pd.Timestamp("2023-05-01") and not flags["bad"].any()
+
+
+def test_labels_and_synonyms_map_to_the_vocabulary_and_are_counted() -> None:
+    report = geoplan.check_layers({"greenways": greenways()})
+    assert report.ok
+    layer = geoplan.read_layers({"greenways": greenways()})["greenways"]
+    assert layer["status"].tolist() == ["completed", "completed", "under_construction"]
+    assert layer["completed_date"].tolist()[:2] == [
+        pd.Timestamp("2023-05-01"),
+        pd.Timestamp("2024-06-01"),
+    ]
+    relabelled = [i for i in report.issues if i.column == "status" and i.level == "info"]
+    assert relabelled[0].count == 2
+    month = [i for i in report.issues if i.column == "completed_date"]
+    assert month[0].feature_ids == ["G2"]
+
+
+def test_layers_come_back_in_epsg4326_with_the_catalogue_columns_first() -> None:
+    gdf = greenways().assign(surveyor="林工")
+    layer = geoplan.read_layers({"福道": gdf})["greenways"]
+    assert layer.crs.to_epsg() == 4326
+    assert list(layer.columns) == ["id", "name", "task_ids", "town_id", "status",
+                                   "completed_date", "surveyor", "geometry"]  # fmt: skip
+    to_wgs = pyproj.Transformer.from_crs(4549, 4326, always_xy=True)
+    lon, lat = to_wgs.transform(X0, Y0)
+    first = shapely.get_coordinates(layer.geometry.iloc[0])[0]
+    assert first == pytest.approx([lon, lat], abs=1e-9)
+    assert layer["task_ids"].tolist() == ["", "", ""]
+    assert layer["town_id"].isna().all()
+
+
+def test_chinese_headers_task_ids_and_booleans() -> None:
+    villages = gpd.GeoDataFrame(
+        {
+            "编号": [1, 2],
+            "名称": ["后厝村", "前埔村"],
+            "任务编号": ["17，22", "17、18"],
+            "绿盈乡村": ["是", "否"],
+            "村庄规划批复日期": ["2022/3/15", ""],
+            "农房数": ["120", "85"],
+        },
+        geometry=[Point(X0, Y0).buffer(300), Point(X0 + 900, Y0).buffer(300)],
+        crs="EPSG:4549",
+    )
+    layer = geoplan.read_layers({"villages": villages})["villages"]
+    assert layer["id"].tolist() == ["1", "2"]
+    assert layer["task_ids"].tolist() == ["17,22", "17,18"]
+    assert layer["green_village"].tolist() == [True, False]
+    assert layer["demonstration"].tolist() == [False, False]  # optional column added
+    assert layer["farmhouse_count"].tolist() == [120, 85]
+    assert str(layer["farmhouse_count"].dtype) == "int64"
+    assert layer["plan_approved_date"].iloc[0] == pd.Timestamp("2022-03-15")
+
+
+def test_self_intersecting_polygon_is_repaired_and_counted() -> None:
+    s = 200.0
+    bowtie = Polygon([(X0, Y0), (X0 + s, Y0 + s), (X0 + s, Y0), (X0, Y0 + s)])
+    square = Polygon([(X0 + 500, Y0), (X0 + 600, Y0), (X0 + 600, Y0 + 100), (X0 + 500, Y0 + 100)])
+    parks = gpd.GeoDataFrame(
+        {"id": ["P1", "P2"], "name": ["蝴蝶公园", "方公园"]},
+        geometry=[bowtie, square],
+        crs="EPSG:4549",
+    )
+    report = geoplan.check_layers({"parks": parks})
+    assert report.ok and report.repaired == {"parks": 1}
+    fixed = geoplan.read_layers({"parks": parks})["parks"]
+    assert fixed.geom_type.tolist() == ["MultiPolygon", "Polygon"]
+    # two triangles of base 200 m and height 100 m each: 2 × 10 000 m²
+    area = fixed.to_crs(4549).area
+    assert area.iloc[0] == pytest.approx(20_000.0, abs=0.5)
+    assert area.iloc[1] == pytest.approx(10_000.0, abs=0.5)
+    warning = next(i for i in report.issues if i.level == "warning")
+    assert warning.feature_ids == ["P1"] and "make_valid" in warning.message
+
+
+def test_collections_and_footprints_are_reduced_with_a_count() -> None:
+    poly = Point(X0, Y0).buffer(50)
+    coll = shapely.GeometryCollection([poly, LineString([(X0, Y0), (X0 + 500, Y0)])])
+    parks = gpd.GeoDataFrame({"id": ["P1"], "name": ["园"]}, geometry=[coll], crs="EPSG:4549")
+    report = geoplan.check_layers({"parks": parks})
+    assert report.repaired == {"parks": 1}
+    footprint = Point(X0, Y0).buffer(8)
+    farm = gpd.GeoDataFrame({"id": ["F1"], "name": ["农房"]}, geometry=[footprint], crs=4549)
+    layer = geoplan.read_layers({"farmhouses": farm})["farmhouses"]
+    assert layer.geom_type.tolist() == ["Point"]
+    assert layer.to_crs(4549).geometry.iloc[0].within(footprint.buffer(0.01))
+
+
+def test_reference_ids_are_checked_across_layers() -> None:
+    towns = gpd.GeoDataFrame(
+        {"id": ["T01"], "name": ["洛阳镇"]}, geometry=[Point(X0, Y0).buffer(5000)], crs=4549
+    )
+    report = geoplan.check_layers(
+        {"towns": towns, "greenways": greenways(town_id=["T01", "T09", None])}
+    )
+    ref = [i for i in report.issues if i.column == "town_id"]
+    assert report.ok and ref[0].level == "warning" and ref[0].feature_ids == ["G2"]
+    assert "T09" in ref[0].message
+
+
+def test_folder_of_files_and_unknown_names(tmp_path) -> None:
+    greenways().to_file(tmp_path / "greenways.geojson", driver="GeoJSON")
+    greenways().to_file(tmp_path / "roads.gpkg", driver="GPKG")
+    report = geoplan.check_layers(tmp_path)
+    assert report.features == {"greenways": 3}
+    info = [i for i in report.issues if i.level == "info" and "roads" in i.message]
+    assert len(info) == 1
+
+
+def test_report_text_and_frame() -> None:
+    bad = greenways(status=["completed", "done?", "planned"])
+    report = geoplan.check_layers({"greenways": bad})
+    assert not report.ok
+    frame = report.to_frame()
+    assert list(frame.columns) == ["level", "layer", "column", "count", "message", "fix",
+                                   "feature_ids"]  # fmt: skip
+    err = frame[frame["level"] == "error"].iloc[0]
+    assert err["column"] == "status" and err["feature_ids"] == ["G2"]
+    text = str(report)
+    assert "ERROR   greenways.status" in text and "FAILED" in text
+    assert "under_construction (在建)" in text
+
+
+def test_cli_check_exit_status(tmp_path) -> None:
+    good, bad = tmp_path / "good.gpkg", tmp_path / "bad.gpkg"
+    greenways().to_file(good, layer="greenways")
+    greenways(id=["G1", "G1", "G3"]).to_file(bad, layer="greenways")
+    runner = CliRunner()
+    ok = runner.invoke(main, ["layers", "check", str(good)])
+    assert ok.exit_code == 0, ok.output
+    assert "1 layers, 3 features, 0 errors" in ok.output
+    failed = runner.invoke(main, ["layers", "check", str(bad)])
+    assert failed.exit_code == 1
+    assert "duplicated ids" in failed.output and "G1" in failed.output
+    listing = runner.invoke(main, ["layers", "list", "--kind", "water_sources"])
+    assert "千人以上集中式" in listing.output
