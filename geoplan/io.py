@@ -544,7 +544,7 @@ def _decode_frame(frame: pd.DataFrame, codec: str) -> pd.DataFrame | tuple[str, 
         series = frame[col]
         if series.dtype != object and not pd.api.types.is_string_dtype(series.dtype):
             continue
-        mask = series.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+        mask = series.notna().to_numpy()
         if not mask.any():
             continue
         values = series[mask]
