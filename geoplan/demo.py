@@ -47,11 +47,6 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("report", "生成进度报告"),
 )
 
-SAMPLE_PROVENANCE = (
-    "示例图层与进度记录为示意数据：位置、边界与数值为演示 geoplan 而绘制，"
-    "不代表泉州台商投资区的实际边界、设施或进度（见 layers/ 的说明）。"
-)
-
 Progress = Callable[[int, str, str], None]
 
 
@@ -224,7 +219,6 @@ def run_demo(
             scorecard=state["scorecard"],
             history=state["history"],
             sample=True,
-            provenance=[SAMPLE_PROVENANCE],
             pdf=pdf,
         )
         if pdf:

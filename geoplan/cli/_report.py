@@ -55,7 +55,6 @@ def report(
     no_history: bool,
 ) -> None:
     """Write the progress report: summary, scorecard, per-task charts and maps, offline."""
-    from ..demo import SAMPLE_PROVENANCE
     from ..report import write_report
 
     sample = layers_path is None
@@ -75,7 +74,6 @@ def report(
         as_of=as_of,
         mapping=mapping,
         sample=sample,
-        provenance=[SAMPLE_PROVENANCE] if sample else [],
         maps=not no_maps,
         history=not no_history,
         pdf=pdf,

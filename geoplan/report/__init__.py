@@ -78,10 +78,15 @@ def _load_plan(plan: Any) -> tuple[Any, str]:
 
         plan = data_path(SAMPLE_PLAN)
     if hasattr(plan, "tasks"):
-        return plan, "规划：调用方提供的 Plan 对象"
+        meta = getattr(plan, "meta", None)
+        name = " ".join(
+            str(v) for v in (getattr(meta, "doc_number", None), getattr(meta, "title", None)) if v
+        )
+        return plan, f"规划：{name or '调用方提供的 Plan 对象'}（{len(plan.tasks)} 项任务）"
     from ..plan import parse_plan
 
-    return parse_plan(plan), f"规划：{Path(plan).name}"
+    parsed = parse_plan(plan)
+    return parsed, f"规划：{Path(plan).name}（{len(parsed.tasks)} 项任务）"
 
 
 def _load_layers(layers: Any) -> tuple[Mapping[str, Any], str]:

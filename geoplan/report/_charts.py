@@ -101,6 +101,7 @@ def town_chart(
     title: str,
     unit: str | None = None,
     target: float | None = None,
+    sort: bool = True,
 ) -> str:
     """Draw one metric by town (or any scope) as horizontal bars and return the SVG text.
 
@@ -114,6 +115,9 @@ def town_chart(
         The value's unit, used for the axis label and the bar labels.
     target
         Draw a dashed target line at this value.
+    sort
+        Order bars by value (largest on top); otherwise keep the frame's order, first on top
+        (for years).
     """
     matplotlib, _ = _matplotlib()
     from matplotlib.figure import Figure
@@ -121,7 +125,8 @@ def town_chart(
     family = cjk_font_family()
     if family is None:
         logger.warning(FONT_HINT)
-    data = frame.dropna(subset=["value"]).sort_values("value")
+    data = frame.dropna(subset=["value"])
+    data = data.sort_values("value") if sort else data.iloc[::-1]
     with matplotlib.rc_context(_rc(family)):
         fig = Figure(figsize=(5.6, 0.45 * max(len(data), 2) + 0.9))
         ax = fig.add_subplot()

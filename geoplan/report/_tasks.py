@@ -46,7 +46,7 @@ class TaskSection:
     units: str
     rows: list[Row]
     breakdowns: list[Breakdown] = field(default_factory=list)
-    progress: str | None = None
+    progress: list[str] = field(default_factory=list)
     map_html: str | None = None
 
 
@@ -93,7 +93,13 @@ def _breakdowns(metric: str, frame: pd.DataFrame | None, target: Any) -> list[Br
         # a zone-wide share (%) applies to every town too; a zone-wide total (km) does not
         line = float(target) if unit == "%" and not is_missing(target) else None
         chart = svg_data_uri(
-            town_chart(rows.loc[:, ["scope", "value"]], title=title, unit=unit, target=line)
+            town_chart(
+                rows.loc[:, ["scope", "value"]],
+                title=title,
+                unit=unit,
+                target=line,
+                sort=scope_type != "year",
+            )
         )
         out.append(Breakdown(title=title, scope_label=label, rows=table, chart=chart))
     return out
@@ -187,7 +193,10 @@ def task_sections(
             for metric, mrows in rows.groupby("metric", sort=False):
                 frame = _metric_frame(str(metric), layers, records, as_of, cache)
                 section.breakdowns += _breakdowns(str(metric), frame, mrows["target"].iloc[0])
-        section.progress = _progress(tid, rows, history, f"任务 {tid} 进度变化")
+        for metric, mrows in rows.groupby("metric", sort=False):
+            chart = _progress(tid, mrows, history, f"任务 {tid}：{metric}")
+            if chart is not None:
+                section.progress.append(chart)
         if maps and layers:
             try:
                 section.map_html = task_map_html(tid, layers, plan)
