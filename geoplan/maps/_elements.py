@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import folium
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from folium.map import Layer
 from folium.template import Template
 
@@ -35,30 +35,48 @@ class GeoplanMap(folium.Map):
         self.geoplan_summary: dict[str, Any] = {}
 
 
+class RawHTML(Element):
+    """Pre-rendered HTML added to the page as is.
+
+    branca wraps the output of every template macro in a new ``Element``, which compiles
+    it as a Jinja template again: data such as a feature named ``{{ 7*7 }}`` would be
+    evaluated, and megabytes of encoded geometry would be parsed. geoplan's data and
+    inlined assets go through this element instead, never through Jinja.
+    """
+
+    def __init__(self, html: str) -> None:
+        super().__init__("")
+        self._html = html
+
+    def render(self, **kwargs: Any) -> str:
+        return self._html
+
+
+def _json_script(element_id: str, payload: str) -> RawHTML:
+    return RawHTML(f'<script type="application/json" id="{element_id}">{payload}</script>')
+
+
 class Assets(MacroElement):
     """Leaflet (offline only) and geoplan's runtime script and styles, inlined in the head."""
-
-    _template = Template(
-        """
-{% macro header(this, kwargs) %}
-{%- if this.offline %}
-<style>{{ this.leaflet_css }}</style>
-<script>{{ this.leaflet_js }}</script>
-{%- endif %}
-<style>{{ this.geoplan_css }}</style>
-<script>{{ this.geoplan_js }}</script>
-{% endmacro %}
-"""
-    )
 
     def __init__(self, *, offline: bool) -> None:
         super().__init__()
         self._name = "GeoplanAssets"
         self.offline = offline
-        self.leaflet_css = _offline.leaflet_css() if offline else ""
-        self.leaflet_js = _offline.leaflet_js() if offline else ""
-        self.geoplan_css = _offline.geoplan_css()
-        self.geoplan_js = _offline.geoplan_js()
+
+    def render(self, **kwargs: Any) -> None:
+        parts = []
+        if self.offline:
+            parts += [
+                f"<style>{_offline.leaflet_css()}</style>",
+                f"<script>{_offline.leaflet_js()}</script>",
+            ]
+        parts += [
+            f"<style>{_offline.geoplan_css()}</style>",
+            f"<script>{_offline.geoplan_js()}</script>",
+        ]
+        self.get_root().header.add_child(RawHTML("\n".join(parts)), name=self.get_name())
+        super().render(**kwargs)
 
 
 class CompactLayer(Layer):
@@ -70,9 +88,6 @@ class CompactLayer(Layer):
 
     _template = Template(
         """
-{% macro html(this, kwargs) %}
-<script type="application/json" id="{{ this.data_id }}">{{ this.payload }}</script>
-{% endmacro %}
 {% macro script(this, kwargs) %}
 var {{ this.get_name() }} = geoplan.layer({{ this.data_id|tojson }});
 {% endmacro %}
@@ -85,15 +100,16 @@ var {{ this.get_name() }} = geoplan.layer({{ this.data_id|tojson }});
         self.data_id = f"{self.get_name()}_data"
         self.payload = script_json(data)
 
+    def render(self, **kwargs: Any) -> None:
+        self.get_root().html.add_child(_json_script(self.data_id, self.payload), name=self.data_id)
+        super().render(**kwargs)
+
 
 class Finish(MacroElement):
     """Fits the map to the data, adds the legend and controls, and sets the ready flag."""
 
     _template = Template(
         """
-{% macro html(this, kwargs) %}
-<script type="application/json" id="{{ this.data_id }}">{{ this.payload }}</script>
-{% endmacro %}
 {% macro script(this, kwargs) %}
 geoplan.finish({{ this._parent.get_name() }}, {{ this.data_id|tojson }});
 {% endmacro %}
@@ -105,3 +121,7 @@ geoplan.finish({{ this._parent.get_name() }}, {{ this.data_id|tojson }});
         self._name = "GeoplanFinish"
         self.data_id = f"{self.get_name()}_config"
         self.payload = script_json(config)
+
+    def render(self, **kwargs: Any) -> None:
+        self.get_root().html.add_child(_json_script(self.data_id, self.payload), name=self.data_id)
+        super().render(**kwargs)

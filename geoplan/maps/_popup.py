@@ -22,11 +22,11 @@ from ._style import KIND_STYLES, STATUS_LABELS
 NOTE_COLUMNS: tuple[str, ...] = ("note", "notes", "remark", "备注")
 
 _JSON_ESCAPES = {
-    ord("<"): "\\u003c",
-    ord(">"): "\\u003e",
-    ord("&"): "\\u0026",
-    0x2028: "\\u2028",
-    0x2029: "\\u2029",
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
 }
 
 
@@ -38,7 +38,9 @@ def script_json(data: Any) -> str:
     literal (U+2028/U+2029 escaped).
     """
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text.translate(_JSON_ESCAPES)
+    for char, escape in _JSON_ESCAPES.items():  # str.replace is ~10x faster than translate
+        text = text.replace(char, escape)
+    return text
 
 
 def _text(series: pd.Series) -> list[str]:
@@ -59,12 +61,11 @@ def feature_props(kind: str, frame: pd.DataFrame) -> dict[str, list[str]]:
     spec = KIND_STYLES.get(kind)
     if spec is not None and spec.status and spec.status in frame.columns:
         codes = frame[spec.status].astype("string").fillna("")
-        props["status"] = codes.map(lambda c: STATUS_LABELS.get(c, c)).tolist()
+        props["status"] = codes.map(STATUS_LABELS).fillna(codes).tolist()
     elif kind == "protection_zones" and "level" in frame.columns:
         labels = KIND_STYLES["protection_zones"].labels
-        props["status"] = (
-            frame["level"].astype("string").fillna("").map(lambda c: labels.get(c, c)).tolist()
-        )
+        codes = frame["level"].astype("string").fillna("")
+        props["status"] = codes.map(labels).fillna(codes).tolist()
     if spec is not None and spec.date and spec.date in frame.columns:
         dates = pd.to_datetime(frame[spec.date], errors="coerce")
         props["year"] = dates.dt.year.astype("Int64").astype("string").fillna("").tolist()
