@@ -45,6 +45,7 @@ def demo(output: Path, as_of: str | None, pdf: bool) -> None:
     """Run everything on the bundled plan and illustrative sample of 泉州台商投资区."""
     import time
 
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
@@ -71,16 +72,16 @@ def demo(output: Path, as_of: str | None, pdf: bool) -> None:
     title = getattr(getattr(plan, "meta", None), "doc_number", None) or "geoplan demo"
     as_of_text = str(card["as_of"].iloc[0]) if "as_of" in card and len(card) else "today"
     table = Table(
-        title=f"{title} 目标进度（截至 {as_of_text}，示例数据为示意）", title_justify="left"
+        title=f"{title} 目标进度（截至 {as_of_text}，示例数据为示意）",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
     )
-    for heading, justify in (
-        ("任务", "right"),
-        ("指标", "left"),
-        ("目标", "right"),
-        ("实测", "right"),
-        ("状态", "left"),
-    ):
-        table.add_column(heading, justify=justify)  # type: ignore[arg-type]
+    table.add_column("任务", justify="right")
+    table.add_column("指标", no_wrap=True, min_width=30)
+    table.add_column("目标", justify="right", no_wrap=True)
+    table.add_column("实测", justify="right", no_wrap=True)
+    table.add_column("状态")
     for task_id, metric, target, value, label, status in _summary_rows(card):
         table.add_row(task_id, metric, target, value, f"[{STATUSES[status][1]}]{label}[/]")
     out.print(table)
