@@ -319,7 +319,10 @@ def make_map(
         layer = CompactLayer(data, name=label).add_to(m)
         m.geoplan_layers[kind] = layer
         summary["features"][kind] = len(gdf)
-        legend.append({"title": label, "geom": family, "items": items})
+        section: dict[str, Any] = {"title": label, "geom": family, "items": items}
+        if "clusterBelowZoom" in data:
+            section["note"] = f"第{CLUSTER_BELOW_ZOOM}级以下按区域汇总为饼图（数字为个数）"
+        legend.append(section)
         if "task_ids" in gdf.columns:
             all_task_ids.extend(gdf["task_ids"].astype("string").dropna().tolist())
 

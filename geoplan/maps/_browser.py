@@ -169,6 +169,8 @@ def map_to_png(
     if not html_path.is_file():
         raise MapError(f"map file {str(html_path)!r} does not exist; write it with save_map first")
     png_path = Path(png_path)
+    if not png_path.parent.is_dir():
+        raise MapError(f"cannot write {str(png_path)!r}: its folder does not exist")
     tmp = png_path.with_name(f".{png_path.name}.tmp")
     with Browser() as browser, browser.new_page(width=width, height=height) as page:
         try:
@@ -178,6 +180,6 @@ def map_to_png(
                 f"map {str(html_path)!r} did not finish drawing within {timeout_s:g} s "
                 f"in headless Chromium ({type(exc).__name__}); is it a geoplan map?"
             ) from exc
-        page.page.screenshot(path=str(tmp), full_page=False)
+        tmp.write_bytes(page.page.screenshot(type="png", full_page=False))
     os.replace(tmp, png_path)
     return png_path

@@ -188,26 +188,39 @@
       ctx.setLineDash([]); ctx.globalAlpha = 1;
       return drawn;
     },
-    /* Dense points below clusterBelowZoom: count them per 48 px cell and draw one
-       labelled disc per cell, so a town's thousands of farmhouses stay readable. */
+    /* Dense points below clusterBelowZoom: aggregate them per 64 px cell into one disc
+       sized by the count and divided like a pie by style (e.g. renovated / planned), so
+       thousands of farmhouses read as where they are and how far their work has got. */
     _drawClusters: function (ctx, v) {
-      var g = this._g, bb = g.bbox, cell = 48, cells = {}, keys = [], drawn = 0, k = v.k;
+      var g = this._g, bb = g.bbox, styles = this._d.styles, cell = 64, cells = {}, keys = [];
+      var drawn = 0, k = v.k;
       for (var f = 0; f < g.n; f++) {
         var x = bb[4 * f], y = bb[4 * f + 1];
         if (x > v.x1 || x < v.x0 || y > v.y1 || y < v.y0) continue;
         var px = x * k - v.ox, py = y * k - v.oy, key = Math.floor(px / cell) + ":" + Math.floor(py / cell);
         var e = cells[key];
-        if (!e) { e = cells[key] = { n: 0, sx: 0, sy: 0 }; keys.push(key); }
-        e.n++; e.sx += px; e.sy += py; drawn++;
+        if (!e) { e = cells[key] = { n: 0, sx: 0, sy: 0, by: new Array(styles.length).fill(0) }; keys.push(key); }
+        e.n++; e.sx += px; e.sy += py; e.by[g.styleOf[f]]++; drawn++;
       }
       ctx.font = "11px sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+      ctx.setLineDash([]);
       for (var i = 0; i < keys.length; i++) {
-        var c = cells[keys[i]], cx = c.sx / c.n, cy = c.sy / c.n, rad = 6 + 3 * Math.log(c.n);
+        var c = cells[keys[i]], cx = c.sx / c.n, cy = c.sy / c.n, rad = 5 + 2.5 * Math.log(c.n);
+        var a0 = -Math.PI / 2;
+        for (var s = 0; s < styles.length; s++) {
+          if (!c.by[s]) continue;
+          var a1 = a0 + 2 * Math.PI * c.by[s] / c.n;
+          ctx.beginPath(); ctx.moveTo(cx, cy); ctx.arc(cx, cy, rad, a0, a1); ctx.closePath();
+          ctx.globalAlpha = 0.85; ctx.fillStyle = styles[s].fill || styles[s].color; ctx.fill();
+          a0 = a1;
+        }
         ctx.beginPath(); ctx.arc(cx, cy, rad, 0, 2 * Math.PI);
-        ctx.globalAlpha = 0.8; ctx.fillStyle = this._d.clusterColor || "#3182bd"; ctx.fill();
-        ctx.globalAlpha = 1; ctx.strokeStyle = "#fff"; ctx.lineWidth = 1.5; ctx.setLineDash([]); ctx.stroke();
-        ctx.fillStyle = "#fff"; ctx.fillText(String(c.n), cx, cy);
+        ctx.globalAlpha = 1; ctx.strokeStyle = "#fff"; ctx.lineWidth = 1; ctx.stroke();
+        if (c.n > 1 && rad >= 9) {
+          ctx.fillStyle = "#000"; ctx.globalAlpha = 0.75; ctx.fillText(String(c.n), cx, cy);
+        }
       }
+      ctx.globalAlpha = 1;
       return drawn;
     },
     /* Index of the feature under container point cp, or -1. */
@@ -398,7 +411,15 @@
         if (cfg.title) div.appendChild(el("div", "geoplan-legend-title", cfg.title));
         for (var i = 0; i < cfg.legend.length; i++) {
           var sec = cfg.legend[i];
+          if (sec.items.length === 1) {  // one style: the layer's name is its only label
+            var one = el("div", "geoplan-legend-row geoplan-legend-head");
+            one.appendChild(swatch(sec.geom, sec.items[0].style));
+            one.appendChild(el("span", null, sec.title));
+            div.appendChild(one);
+            continue;
+          }
           div.appendChild(el("div", "geoplan-legend-head", sec.title));
+          if (sec.note) div.appendChild(el("div", "geoplan-legend-note", sec.note));
           for (var j = 0; j < sec.items.length; j++) {
             var it = sec.items[j], row = el("div", "geoplan-legend-row");
             row.appendChild(swatch(sec.geom, it.style));
