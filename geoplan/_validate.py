@@ -628,6 +628,27 @@ class _Checker:
         self.repaired = int(fixed.sum())
         return gdf.set_geometry(gpd.GeoSeries(geom, index=gdf.index, crs=gdf.crs))
 
+    def reproject(self, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """To the storage CRS; polygons that moving vertices made invalid are repaired."""
+        gdf = gdf.to_crs(STORAGE_CRS)
+        if self.kind.geometry != "Polygon":
+            return gdf
+        geom = np.asarray(gdf.geometry.array, dtype=object)
+        broken = ~shapely.is_missing(geom) & ~shapely.is_valid(geom)
+        if broken.any():
+            geom[broken] = _polygonal(
+                shapely.make_valid(geom[broken], method="structure", keep_collapsed=False)
+            )
+            self._report_fix(
+                gdf,
+                broken,
+                "polygons became invalid when reprojected to "
+                f"{STORAGE_CRS} (vertices too close) and were repaired",
+            )
+            self.repaired += int(broken.sum())
+            gdf = gdf.set_geometry(gpd.GeoSeries(geom, index=gdf.index, crs=gdf.crs))
+        return gdf
+
     def _report_fix(self, gdf: gpd.GeoDataFrame, mask: np.ndarray, text: str) -> None:
         if mask.any():
             self.add(
@@ -688,11 +709,11 @@ def _polygonal(geoms: np.ndarray) -> np.ndarray:
 
 
 def _check_crs(gdf: gpd.GeoDataFrame, kind: str, source: str) -> gpd.GeoDataFrame:
-    """Reproject to the storage CRS after geoplan.crs has checked the declared CRS."""
+    """Raise CRSError unless the layer has a CRS its coordinates agree with."""
     from .crs import check_crs
 
     check_crs(gdf, name=f"{kind} ({source})")
-    return gdf.to_crs(STORAGE_CRS)
+    return gdf.copy()
 
 
 def validate_layer(
@@ -706,17 +727,17 @@ def validate_layer(
     """
     spec = LAYER_KINDS[kind]
     check = _Checker(spec, source)
-    gdf = _check_crs(gdf, kind, source).copy()
+    gdf = _check_crs(gdf, kind, source)
     gdf = check.rename_labels(gdf)
     if check.missing_columns(gdf):
-        return gdf, check.issues, 0
+        return gdf.to_crs(STORAGE_CRS), check.issues, 0
     added = [c.name for c in spec.columns if c.name not in gdf.columns]
     if added:
         check.add("info", None, f"optional columns missing, added empty: {', '.join(added)}")
     for col in spec.columns:
         check.column(gdf, col)
     check.ids(gdf)
-    gdf = check.geometry(gdf)
+    gdf = check.reproject(check.geometry(gdf))
     check.consistency(gdf)
     names = [c.name for c in spec.columns]
     extra = [c for c in gdf.columns if c not in names and c != gdf.geometry.name]

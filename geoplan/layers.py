@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -224,8 +225,6 @@ def _read_source(source: LayerSource) -> tuple[str, dict[str, gpd.GeoDataFrame],
             f"layers source {str(path)!r} does not exist; pass a GeoPackage, "
             "a folder of <kind>.geojson/.shp/.gpkg files or a database URL"
         )
-    from .io import read_file
-
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in LAYER_SUFFIXES)
         named: dict[str, object] = {}
@@ -237,24 +236,45 @@ def _read_source(source: LayerSource) -> tuple[str, dict[str, gpd.GeoDataFrame],
                     f"{Path(str(named[kind])).name} and {file.name}; keep one"
                 )
             named[kind or file.name] = file
-        raw = {key: read_file(file) for key, file in named.items()}
+        raw = {key: _read(file) for key, file in named.items()}
         return _by_kind(str(path), raw)
     if path.suffix.lower() == ".gpkg":
-        raw = {name: read_file(path, layer=name) for name in _gpkg_layers(path)}
+        raw = {name: _read(path, layer=name) for name in _gpkg_layers(path)}
         return _by_kind(str(path), raw)
-    return _by_kind(str(path), {path.stem: read_file(path)})
+    return _by_kind(str(path), {path.stem: _read(path)})
+
+
+def _read(path: Path, layer: str | None = None) -> object:
+    """geoplan.read_file, with geometry that GEOS refuses reported as a DataReadError."""
+    from shapely.errors import GEOSException
+
+    from .io import read_file
+
+    try:
+        return read_file(path, layer=layer)
+    except GEOSException as exc:  # e.g. a polygon ring that is not closed
+        where = f"layer {layer!r} of {path}" if layer else str(path)
+        raise DataReadError(
+            f"{where} holds a geometry that cannot be built ({exc}); a polygon ring that does "
+            "not end where it starts is the usual cause: close the ring in the GIS (QGIS: "
+            "Vector > Geometry Tools > Check Validity) and export again"
+        ) from exc
 
 
 def _gpkg_layers(path: Path) -> list[str]:
     import pyogrio
 
-    try:
-        names = pyogrio.list_layers(path)[:, 0]
-    except Exception as exc:  # pyogrio raises several classes for a damaged file
-        raise DataReadError(
-            f"GeoPackage {str(path)!r} cannot be opened ({exc}); the file is "
-            "damaged or not a GeoPackage: export it again from the GIS"
-        ) from exc
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            names = pyogrio.list_layers(path)[:, 0]
+        except Exception as exc:  # pyogrio raises several classes for a damaged file
+            raise DataReadError(
+                f"GeoPackage {str(path)!r} cannot be opened ({exc}); the file is "
+                "damaged or not a GeoPackage: export it again from the GIS"
+            ) from exc
+    for warning in caught:
+        logger.warning("listing the layers of %s: %s", path, warning.message)
     return [str(n) for n in names if str(n) != RECORDS_TABLE]
 
 

@@ -334,6 +334,11 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[pd.DataFrame, str]:
             f"records file `{path}` is empty; it needs a header row "
             f"({', '.join(REQUIRED_COLUMNS)}, …) and one row per record"
         )
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:1000]:
+        raise DataReadError(
+            f'records file `{path}` is UTF-16 text (Excel\'s "Unicode text"); save it from '
+            "Excel as CSV UTF-8 (逗号分隔) and read it again"
+        )
     if encoding is not None:
         candidates = [encoding]
     elif data.startswith(codecs.BOM_UTF8):

@@ -34,10 +34,21 @@ def greenways(**overrides: object) -> gpd.GeoDataFrame:
 
 def test_catalogue_matches_the_contract() -> None:
     assert list(LAYER_KINDS) == [
-        "towns", "districts", "communities", "villages", "greenways", "water_sources",
-        "protection_zones", "parks", "residential_land", "farmhouses", "heritage_sites",
-        "sewage_lines", "sewage_facilities", "projects",
-    ]  # fmt: skip
+        "towns",
+        "districts",
+        "communities",
+        "villages",
+        "greenways",
+        "water_sources",
+        "protection_zones",
+        "parks",
+        "residential_land",
+        "farmhouses",
+        "heritage_sites",
+        "sewage_lines",
+        "sewage_facilities",
+        "projects",
+    ]
     for kind in LAYER_KINDS.values():
         names = [c.name for c in kind.columns]
         assert names[:3] == ["id", "name", "task_ids"], kind.name
@@ -55,9 +66,24 @@ def test_catalogue_matches_the_contract() -> None:
 
 
 def test_dates_in_the_written_forms_planners_use() -> None:
-    raw = pd.Series(["2023-05-01", "2023/5/1", "2023.5.1", "2023年5月1日", "20230501",
-                     "2023-05-01 08:30", "2023-05", "2023年5月", "45047", "2023年", None, " ",
-                     "2023-02-30", "soon"])  # fmt: skip
+    raw = pd.Series(
+        [
+            "2023-05-01",
+            "2023/5/1",
+            "2023.5.1",
+            "2023年5月1日",
+            "20230501",
+            "2023-05-01 08:30",
+            "2023-05",
+            "2023年5月",
+            "45047",
+            "2023年",
+            None,
+            " ",
+            "2023-02-30",
+            "soon",
+        ]
+    )
     dates, flags = parse_dates(raw)
     may1 = pd.Timestamp("2023-05-01")
     assert (dates[:9] == may1).all()  # 45047 is 2023-05-01 in Excel's 1900 system
@@ -96,8 +122,16 @@ def test_layers_come_back_in_epsg4326_with_the_catalogue_columns_first() -> None
     gdf = greenways().assign(surveyor="林工")
     layer = geoplan.read_layers({"福道": gdf})["greenways"]
     assert layer.crs.to_epsg() == 4326
-    assert list(layer.columns) == ["id", "name", "task_ids", "town_id", "status",
-                                   "completed_date", "surveyor", "geometry"]  # fmt: skip
+    assert list(layer.columns) == [
+        "id",
+        "name",
+        "task_ids",
+        "town_id",
+        "status",
+        "completed_date",
+        "surveyor",
+        "geometry",
+    ]
     to_wgs = pyproj.Transformer.from_crs(4549, 4326, always_xy=True)
     lon, lat = to_wgs.transform(X0, Y0)
     first = shapely.get_coordinates(layer.geometry.iloc[0])[0]
@@ -189,8 +223,15 @@ def test_report_text_and_frame() -> None:
     report = geoplan.check_layers({"greenways": bad})
     assert not report.ok
     frame = report.to_frame()
-    assert list(frame.columns) == ["level", "layer", "column", "count", "message", "fix",
-                                   "feature_ids"]  # fmt: skip
+    assert list(frame.columns) == [
+        "level",
+        "layer",
+        "column",
+        "count",
+        "message",
+        "fix",
+        "feature_ids",
+    ]
     err = frame[frame["level"] == "error"].iloc[0]
     assert err["column"] == "status" and err["feature_ids"] == ["G2"]
     text = str(report)

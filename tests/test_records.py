@@ -60,8 +60,9 @@ def test_chinese_headers_in_every_encoding_excel_writes(tmp_path, encoding, pref
     assert tuple(records.columns) == RECORD_COLUMNS
     assert records["layer"].tolist() == ["greenways", "farmhouses", "villages"]
     assert records["task_id"].tolist() == [9, 18, 17]
-    assert records["date"].tolist() == [pd.Timestamp(d) for d in
-                                        ("2023-05-01", "2024-03-02", "2022-03-15")]  # fmt: skip
+    assert records["date"].tolist() == [
+        pd.Timestamp(d) for d in ("2023-05-01", "2024-03-02", "2022-03-15")
+    ]
     assert records["status"].tolist() == ["completed", "completed", "planned"]
     assert records["feature_id"].tolist() == ["G1", None, "V1"]
     assert records["note"].iloc[0] == "滨海段建成"

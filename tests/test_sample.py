@@ -150,8 +150,10 @@ def test_generator_is_deterministic(tmp_path, sample) -> None:
         capture_output=True,
         env=env,
     )
-    digest = [hashlib.sha256(p.read_bytes()).hexdigest() for p in
-              (tmp_path / SAMPLE_RECORDS, data_path(SAMPLE_RECORDS))]  # fmt: skip
+    digest = [
+        hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in (tmp_path / SAMPLE_RECORDS, data_path(SAMPLE_RECORDS))
+    ]
     assert digest[0] == digest[1]
     fresh = geoplan.read_layers(tmp_path / SAMPLE_LAYERS)
     for kind, gdf in sample.items():
