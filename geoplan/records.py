@@ -45,7 +45,8 @@ import shapely
 from ._errors import DataReadError, RecordsError
 from ._schema import KIND_NAMES, STATUS_LABELS, Column, kind_for_name
 from ._settings import STORAGE_CRS
-from ._validate import CheckReport, Issue, map_vocabulary, parse_dates, to_text
+from ._validate import CheckReport, Issue
+from ._values import map_vocabulary, parse_dates, to_text
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from shapely.geometry import LineString, Point, Polygon
 
 import geoplan
 from geoplan._schema import LAYER_KINDS, REFERENCES, STATUS_LABELS, kind_for_name
-from geoplan._validate import parse_dates
+from geoplan._values import parse_dates
 from geoplan.cli import main
 
 # A spot in 东园镇 in CGCS2000 Gauss-Kruger zone 40 (EPSG:4549), metres.
