@@ -37,10 +37,11 @@ from ._build import (
     input_notices,
     summary,
 )
+from ._charts import cjk_font_family
 from ._format import STATUSES, format_date
 from ._tasks import task_sections
 
-__all__ = ["render_report", "scorecard_history", "write_report"]
+__all__ = ["cjk_font_family", "render_report", "scorecard_history", "write_report"]
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
