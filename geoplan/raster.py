@@ -76,6 +76,9 @@ WATER_CLASSES: tuple[int, ...] = (1,)
 
 STAT_NAMES: tuple[str, ...] = ("count", "sum", "mean", "min", "max", "std")
 
+#: GDAL block cache while zonal statistics stream a raster (bytes).
+GDAL_CACHE_BYTES = 64 * 2**20
+
 
 def _rasterio() -> Any:
     try:
@@ -401,7 +404,10 @@ def _accumulate(
     r1, c1 = spans[live, 2].max(), spans[live, 3].max()
     union = Window(c0, r0, c1 - c0, r1 - r0)
     chunk_kw = {} if chunk is None else {"chunk": chunk}
-    with raster.open() as src:
+    rasterio = _rasterio()
+    # Each chunk is read once, so GDAL's block cache (5 % of RAM by default) only grows
+    # the process; a small one keeps peak memory to the chunk's arrays.
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_BYTES), raster.open() as src:
         for win in chunk_windows(union, raster.block_shape, **chunk_kw):
             wr0, wc0 = int(win.row_off), int(win.col_off)
             wr1, wc1 = wr0 + int(win.height), wc0 + int(win.width)

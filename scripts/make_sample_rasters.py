@@ -7,11 +7,11 @@ overlay, can be demonstrated and tested offline. See ``layers/RASTERS.md``.
 
 - ``dem.tif``: float32 heights in metres above mean sea level, 30 m cells, CGCS2000
   Gauss-Kruger CM 120°E (EPSG:4549). Land rises from about 1.5 m at the shore by 2.5 m per
-  km inland, plus hills of up to ~110 m; the sea floor falls from -1 m.
+  km inland, plus hills of up to ~90 m; the sea floor falls from -1 m.
 - ``landcover.tif``: uint8 classes (:data:`geoplan.raster.LANDCOVER_CLASSES`), 10 m
   cells on the same grid: 1 water (the sea and bay), 2 built-up (residential land,
   communities and projects when the layers are given), 3 green (parks, 30 m either side of
-  greenways, wooded hills above 60 m), 4 farmland (the rest of the zone's land); 0 is
+  greenways, wooded hills above 30 m), 4 farmland (the rest of the zone's land); 0 is
   nodata (land outside the towns, when towns are given).
 
 Run ``python scripts/make_sample_rasters.py [OUT_DIR]`` (default: the repository's
@@ -50,12 +50,11 @@ DEFAULT_SHORE = [
     (118.87, 24.93),
     (118.92, 24.96),
 ]
-#: Hill centres (lon, lat, height m, radius m): illustrative, in the north of the zone.
+#: Hill centres (lon, lat, height m, radius m): illustrative, two in the north, a knoll in 百崎.
 HILLS = [
-    (118.70, 25.01, 110.0, 1800.0),
-    (118.78, 25.005, 90.0, 2000.0),
-    (118.85, 24.99, 70.0, 1500.0),
-    (118.74, 24.96, 40.0, 1200.0),
+    (118.735, 25.02, 90.0, 1500.0),
+    (118.83, 25.015, 80.0, 1500.0),
+    (118.80, 24.925, 40.0, 900.0),
 ]
 #: Town centres (lon, lat, radius m) for built-up land when no layers are given.
 SETTLEMENTS = [
@@ -64,13 +63,15 @@ SETTLEMENTS = [
     (118.81, 24.925, 1500.0),
     (118.85, 24.95, 1200.0),
 ]
+#: With towns, land outside them south of this latitude is water (estuary and bay).
+WATER_NORTH_LAT = 25.0
 DEM_RES = 30.0
 LANDCOVER_RES = 10.0
 DEM_NODATA = -9999.0
 SHORE_LEVEL_M = 1.5
 SLOPE_M_PER_KM = 2.5
 GREENWAY_HALF_WIDTH_M = 30.0
-HILL_FOREST_M = 60.0
+HILL_FOREST_M = 30.0
 
 
 def _grid(bounds_4549: tuple[float, float, float, float]) -> tuple[float, float, int, int]:
@@ -88,20 +89,23 @@ def _sea_and_zone(
 ) -> tuple[shapely.Geometry, shapely.Geometry]:
     """(sea, zone land) in EPSG:4549, clipped to the grid.
 
-    The sea is south of the illustrative shoreline; towns, when given, win over it. The
-    zone's land is the towns' union, or all non-sea land without towns.
+    With towns: the zone is their union, and the water is everything around it south of
+    :data:`WATER_NORTH_LAT` (the 洛阳江 estuary to the west, Quanzhou Bay to the south and
+    east); north of that the zone borders land (nodata). Without towns: the sea is south
+    of the illustrative :data:`DEFAULT_SHORE` and the zone is the rest of the grid.
     """
+    if towns is not None and len(towns):
+        zone = shapely.union_all(towns.to_crs(GRID_CRS).geometry.make_valid().to_numpy())
+        zone = shapely.intersection(zone, grid)
+        # Densified so that the parallel stays a parallel once projected.
+        south = shapely.segmentize(shapely.box(118.0, 24.0, 119.5, WATER_NORTH_LAT), 0.01)
+        water = gpd.GeoSeries([south], crs="EPSG:4326").to_crs(GRID_CRS).iloc[0]
+        return shapely.intersection(shapely.difference(grid, zone), water), zone
     south = DEFAULT_BOUNDS[1] - 0.1
     ring = [*DEFAULT_SHORE, (DEFAULT_SHORE[-1][0], south), (DEFAULT_SHORE[0][0], south)]
     sea = gpd.GeoSeries([shapely.Polygon(ring)], crs="EPSG:4326").to_crs(GRID_CRS).iloc[0]
     sea = shapely.intersection(sea, grid)
-    if towns is not None and len(towns):
-        zone = shapely.union_all(towns.to_crs(GRID_CRS).geometry.make_valid().to_numpy())
-        sea = shapely.difference(sea, zone)
-        zone = shapely.intersection(zone, grid)
-    else:
-        zone = shapely.difference(grid, sea)
-    return sea, zone
+    return sea, shapely.difference(grid, sea)
 
 
 def _centres(transform: Any, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
