@@ -512,6 +512,14 @@ LAYER_KINDS: dict[str, LayerKind] = {
 #: Kind names in catalogue order.
 KIND_NAMES: tuple[str, ...] = tuple(LAYER_KINDS)
 
+#: Yes/no columns and the date that goes with them (a date with ``False`` is a warning).
+FLAG_DATES: dict[str, str] = {
+    "zone_delineated": "zone_date",
+    "markers_installed": "markers_date",
+    "packaged": "packaged_date",
+    "green_village": "green_village_date",
+}
+
 #: Columns that refer to another layer's ids: (kind, column) -> referenced kind.
 REFERENCES: dict[tuple[str, str], str] = {
     (kind.name, col): target

@@ -41,6 +41,7 @@ import shapely
 from ._errors import SchemaError
 from ._schema import (
     BOOL_WORDS,
+    FLAG_DATES,
     GEOMETRY_TYPES,
     LAYER_KINDS,
     REFERENCES,
@@ -521,7 +522,18 @@ class _Checker:
             )
 
     def consistency(self, gdf: gpd.GeoDataFrame) -> None:
-        """Status and date columns that contradict each other."""
+        """Status or yes/no columns and their dates that contradict each other."""
+        for flag, date_col in FLAG_DATES.items():
+            if flag in gdf.columns and date_col in gdf.columns:
+                odd = ~gdf[flag] & gdf[date_col].notna()
+                if odd.any():
+                    self.add(
+                        "warning",
+                        flag,
+                        f"{int(odd.sum())} features: {date_col} is set but {flag} is false",
+                        f"set {flag} to true or clear {date_col}",
+                        _ids(gdf, odd),
+                    )
         for col in self.kind.columns:
             if col.type != "status":
                 continue

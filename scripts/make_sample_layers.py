@@ -704,7 +704,7 @@ def _sewage_facilities(towns, centres, villages, tid):
     packaged_plan = [2022, 2023, 2023, 2024, 2024, 2024, 2025, 2025, 2025, 2026, 2026]
     for k, typ in enumerate(types):
         vid, town_id, vname = owner[k]
-        packaged = typ == "village_facility" and packaged_plan
+        packaged = typ == "village_facility" and bool(packaged_plan)
         date = year_day(packaged_plan.pop(0)) if packaged else pd.NaT
         name = {
             "plant": f"{vname[:-1]}污水处理厂",

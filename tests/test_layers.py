@@ -252,3 +252,27 @@ def test_cli_check_exit_status(tmp_path) -> None:
     assert "duplicated ids" in failed.output and "G1" in failed.output
     listing = runner.invoke(main, ["layers", "list", "--kind", "water_sources"])
     assert "千人以上集中式" in listing.output
+
+
+def test_contradicting_status_flags_and_dates_are_warnings() -> None:
+    lines = greenways(
+        status=["completed", "planned", "completed"],
+        completed_date=["2023-05-01", "2024-01-01", None],
+    )
+    facilities = gpd.GeoDataFrame(
+        {
+            "id": ["SF1", "SF2"],
+            "name": ["甲", "乙"],
+            "facility_type": ["村级处理设施"] * 2,
+            "packaged": [True, False],
+            "packaged_date": ["2024-03-01", "2024-05-01"],
+        },
+        geometry=[Point(X0, Y0), Point(X0 + 50, Y0)],
+        crs="EPSG:4549",
+    )
+    report = geoplan.check_layers({"greenways": lines, "sewage_facilities": facilities})
+    assert report.ok
+    found = {(i.column, tuple(i.feature_ids)) for i in report.warnings}
+    assert found == {("status", ("G3",)), ("status", ("G2",)), ("packaged", ("SF2",))}
+    layer = geoplan.read_layers({"sewage_facilities": facilities})["sewage_facilities"]
+    assert layer["packaged"].tolist() == [True, False]  # reported, not changed
