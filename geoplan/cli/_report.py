@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -58,8 +59,8 @@ def report(
     from ..report import write_report
 
     sample = layers_path is None
-    layers: object = layers_path
-    records: object = records_path
+    layers: Any = layers_path
+    records: Any = records_path
     if sample:
         from ..layers import load_sample, load_sample_records
 
@@ -68,8 +69,8 @@ def report(
             records = load_sample_records()
     path = write_report(
         plan_path,
-        layers,  # type: ignore[arg-type]
-        records,  # type: ignore[arg-type]
+        layers,
+        records,
         path=output,
         as_of=as_of,
         mapping=mapping,

@@ -71,6 +71,7 @@ class Row:
     status: str
     status_label: str
     note: str = ""
+    metric_note: str = ""
 
 
 @dataclass
@@ -143,11 +144,24 @@ def _row(record: Mapping[str, Any]) -> Row:
         target=format_target(record.get("target"), record.get("unit"), record.get("comparator")),
         deadline=format_date(record.get("deadline")),
         value=format_number(value, record.get("unit")),
-        value_sort=None if is_missing(value) else float(value),
+        value_sort=None if value is None or is_missing(value) else float(value),
         status=str(record["status"]),
         status_label=status_label(record["status"]),
         note=_text(record.get("note")),
+        metric_note=metric_description(_text(record.get("metric"))),
     )
+
+
+def metric_description(name: str) -> str:
+    """The registered one-line description of a metric ("" when unknown or unregistered)."""
+    if not name:
+        return ""
+    from ..metrics import METRICS, list_metrics
+
+    if name not in METRICS:
+        list_metrics()  # imports the metric families, which register themselves
+    metric = METRICS.get(name)
+    return metric.description if metric is not None else ""
 
 
 def section_order(plan: Any, card: pd.DataFrame) -> list[str]:
