@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 import geoplan
 from geoplan._resources import SAMPLE_LAYERS, SAMPLE_RECORDS, data_path
-from geoplan._schema import KIND_NAMES
+from geoplan._schema import KIND_NAMES, LAYER_KINDS
 from geoplan._settings import PLAN_START
 from geoplan.cli import main
 
@@ -191,3 +191,14 @@ def test_cli_checks_the_sample_by_default() -> None:
     assert result.exit_code == 0, result.output
     assert "14 layers" in result.output and "0 errors" in result.output
     assert result.output.count("OK") == 2  # layers and records
+
+
+def test_readme_documents_every_kind_and_column() -> None:
+    readme = (REPO / "layers" / "README.md").read_text(encoding="utf-8")
+    assert "NOT survey data" in readme
+    for kind in LAYER_KINDS.values():
+        assert f"### `{kind.name}` — {kind.label}" in readme
+        for col in kind.columns[3:]:
+            assert f"| `{col.name}` | {col.label} |" in readme, (kind.name, col.name)
+            for value, label in col.values.items():
+                assert f"`{value}` {label}" in readme
