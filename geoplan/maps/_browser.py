@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,8 +147,8 @@ def map_to_png(
     The page is opened with the network blocked, so an offline map renders exactly as a
     colleague without internet sees it (a map with a tile basemap shows no tiles). The
     screenshot is taken after the map's first full draw. Playwright's synchronous API
-    cannot run inside a running asyncio loop: in Jupyter, call it from a thread or use
-    ``geoplan map --png`` in a terminal.
+    cannot run inside a running asyncio loop, so the browser runs in a worker thread
+    (this works in Jupyter too).
 
     Parameters
     ----------
@@ -171,7 +172,20 @@ def map_to_png(
     png_path = Path(png_path)
     if not png_path.parent.is_dir():
         raise MapError(f"cannot write {str(png_path)!r}: its folder does not exist")
-    tmp = png_path.with_name(f".{png_path.name}.tmp")
+    # Playwright's sync API refuses to start in a thread that runs an asyncio loop
+    # (Jupyter) or already drives Playwright: give it a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        png = pool.submit(_screenshot, html_path, width, height, timeout_s).result()
+    tmp = png_path.with_name(f".{png_path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(png)
+        os.replace(tmp, png_path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return png_path
+
+
+def _screenshot(html_path: Path, width: int, height: int, timeout_s: float) -> bytes:
     with Browser() as browser, browser.new_page(width=width, height=height) as page:
         try:
             page.open(html_path, timeout_ms=timeout_s * 1000)
@@ -180,6 +194,4 @@ def map_to_png(
                 f"map {str(html_path)!r} did not finish drawing within {timeout_s:g} s "
                 f"in headless Chromium ({type(exc).__name__}); is it a geoplan map?"
             ) from exc
-        tmp.write_bytes(page.page.screenshot(type="png", full_page=False))
-    os.replace(tmp, png_path)
-    return png_path
+        return bytes(page.page.screenshot(type="png", full_page=False))
