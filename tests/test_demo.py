@@ -23,7 +23,8 @@ from pyproj import Geod
 
 from geoplan.cli import main
 from geoplan.demo import FILES
-from geoplan.report._pdf import CHROMIUM_ARGS, find_chromium
+from geoplan.maps._browser import CHROMIUM_ARGS
+from geoplan.maps._browser import chromium_path as find_chromium
 
 AS_OF = "2025-06-30"
 
