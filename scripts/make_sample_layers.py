@@ -31,6 +31,8 @@ from shapely import affinity
 from shapely.geometry import LineString, Point, Polygon, box
 from shapely.ops import substring
 
+from geoplan._schema import KIND_NAMES
+
 SEED = 20210524
 METRIC = "EPSG:4549"  # CGCS2000 3-degree Gauss-Kruger zone 40 (CM 120°E), metres
 PLAN_START = dt.date(2021, 5, 24)
@@ -342,23 +344,7 @@ def build() -> tuple[dict[str, gpd.GeoDataFrame], pd.DataFrame]:
         *_sewage_facilities(towns, centres, layers["villages"], tid)
     )
     layers["projects"] = frame(*_projects(dist_geoms))
-    kinds = [
-        "towns",
-        "districts",
-        "communities",
-        "villages",
-        "greenways",
-        "water_sources",
-        "protection_zones",
-        "parks",
-        "residential_land",
-        "farmhouses",
-        "heritage_sites",
-        "sewage_lines",
-        "sewage_facilities",
-        "projects",
-    ]
-    layers = {k: layers[k] for k in kinds}
+    layers = {k: layers[k] for k in KIND_NAMES}
     return layers, make_records(layers)
 
 
