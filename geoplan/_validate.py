@@ -150,15 +150,21 @@ class CheckReport:
         counts = {
             lv: sum(i.level == lv for i in self.issues) for lv in ("error", "warning", "info")
         }
+        log = list(self.features) == ["records"]  # a progress log, not layers
+        table, rows = (
+            ("table", "rows")
+            if log
+            else ("layers" if len(self.features) != 1 else "layer", "features")
+        )
         lines = [
-            f"geoplan layers check: {self.source}",
-            f"{len(self.features)} layers, {n_feat} features, {counts['error']} errors, "
-            f"{counts['warning']} warnings, {counts['info']} info, "
-            f"{sum(self.repaired.values())} geometries repaired",
+            f"geoplan check: {self.source}",
+            f"{len(self.features)} {table}, {n_feat} {rows}, {counts['error']} errors, "
+            f"{counts['warning']} warnings, {counts['info']} info"
+            + ("" if log else f", {sum(self.repaired.values())} geometries repaired"),
         ]
         for kind, n in self.features.items():
             rep = self.repaired.get(kind, 0)
-            lines.append(f"  {kind:<18} {n:>6} features" + (f", {rep} repaired" if rep else ""))
+            lines.append(f"  {kind:<18} {n:>6} {rows}" + (f", {rep} repaired" if rep else ""))
         lines += [str(i) for i in self.issues]
         lines.append("OK" if self.ok else "FAILED")
         return "\n".join(lines)
@@ -341,7 +347,7 @@ class _Checker:
                 "2023年5月1日, 20230501, 2023-05)",
                 _ids(gdf, flags["bad"]),
             )
-        notes = {
+        notes: dict[str, tuple[Level, str]] = {
             "month_only": ("info", "dates without a day taken as the 1st of the month"),
             "year_only": ("warning", "dates with only a year taken as 1 January"),
             "serial": ("info", "Excel serial day numbers converted to dates"),
@@ -351,7 +357,7 @@ class _Checker:
                 self.add(
                     level,
                     col.name,
-                    f"{int(flags[key].sum())} {text}",  # type: ignore[arg-type]
+                    f"{int(flags[key].sum())} {text}",
                     "write full dates (2023-05-01) to remove this note" if level != "info" else "",
                     _ids(gdf, flags[key]),
                 )

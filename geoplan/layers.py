@@ -227,13 +227,13 @@ def _read_source(source: LayerSource) -> tuple[str, dict[str, gpd.GeoDataFrame],
         )
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in LAYER_SUFFIXES)
-        named: dict[str, object] = {}
+        named: dict[str, Path] = {}
         for file in files:
             kind = kind_for_name(file.stem)
             if kind in named:
                 raise SchemaError(
                     f"{path}: two files hold the {kind} layer: "
-                    f"{Path(str(named[kind])).name} and {file.name}; keep one"
+                    f"{named[kind].name} and {file.name}; keep one"
                 )
             named[kind or file.name] = file
         raw = {key: _read(file) for key, file in named.items()}

@@ -45,7 +45,7 @@ import shapely
 from ._errors import DataReadError, RecordsError
 from ._schema import KIND_NAMES, STATUS_LABELS, Column, kind_for_name
 from ._settings import STORAGE_CRS
-from ._validate import CheckReport, Issue
+from ._validate import CheckReport, Issue, Level
 from ._values import map_vocabulary, parse_dates, to_text
 
 logger = logging.getLogger(__name__)
@@ -169,14 +169,14 @@ def validate_records(
     report = CheckReport(source, features={"records": len(records)})
     rid = records["record_id"].astype(str)
 
-    def add(level: str, column: str, message: str, fix: str, mask: pd.Series) -> None:
+    def add(level: Level, column: str, message: str, fix: str, mask: pd.Series) -> None:
         report.issues.append(
             Issue(
                 level,
                 "records",
                 column,
                 message,
-                fix,  # type: ignore[arg-type]
+                fix,
                 rid[mask].tolist(),
                 int(mask.sum()),
             )

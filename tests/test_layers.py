@@ -246,7 +246,7 @@ def test_cli_check_exit_status(tmp_path) -> None:
     runner = CliRunner()
     ok = runner.invoke(main, ["layers", "check", str(good)])
     assert ok.exit_code == 0, ok.output
-    assert "1 layers, 3 features, 0 errors" in ok.output
+    assert "1 layer, 3 features, 0 errors" in ok.output
     failed = runner.invoke(main, ["layers", "check", str(bad)])
     assert failed.exit_code == 1
     assert "duplicated ids" in failed.output and "G1" in failed.output
