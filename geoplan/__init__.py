@@ -46,6 +46,7 @@ _LAZY: dict[str, str] = {
     "Plan": "plan",
     "parse_plan": "plan",
     "class_shares": "raster",
+    "raster_overlay": "raster",
     "read_raster": "raster",
     "zonal_stats": "raster",
     "join_records": "records",

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from branca.element import MacroElement, Template
 
 from ._errors import RasterError
 
@@ -34,22 +35,49 @@ WEB_MERCATOR = "EPSG:3857"
 
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
+# A Leaflet control, so that Leaflet stacks it with the map's other legends in the same
+# corner; shown only while its layer is on.
 _LEGEND = """
-{% macro html(this, kwargs) %}
-<div class="geoplan-raster-legend" style="position: absolute; z-index: 9999; {{ this.corner }};
- background: rgba(255,255,255,0.9); padding: 6px 8px; border-radius: 4px;
- font: 12px/1.4 sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,0.3);">
-{{ this.body }}
-</div>
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this.map_name }};
+  var group = {{ this._parent.get_name() }};
+  var legend = L.control({position: {{ this.position|tojson }}});
+  legend.onAdd = function () {
+    var div = L.DomUtil.create("div", "geoplan-raster-legend");
+    div.style.cssText = "background: rgba(255,255,255,0.9); padding: 6px 8px; " +
+      "border-radius: 4px; font: 12px/1.4 sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,0.3);";
+    div.innerHTML = {{ this.body|tojson }};
+    return div;
+  };
+  group.on("add", function () { legend.addTo(map); });
+  group.on("remove", function () { legend.remove(); });
+  if (map.hasLayer(group)) { legend.addTo(map); }
+})();
 {% endmacro %}
 """
 
-_CORNERS = {
-    "bottomright": "right: 10px; bottom: 24px",
-    "bottomleft": "left: 10px; bottom: 24px",
-    "topright": "right: 10px; top: 10px",
-    "topleft": "left: 60px; top: 10px",
-}
+POSITIONS = ("bottomright", "bottomleft", "topright", "topleft")
+
+
+class _Legend(MacroElement):
+    """The legend of one overlay: a Leaflet control tied to its layer."""
+
+    _template = Template(_LEGEND)
+
+    def __init__(self, position: str, body: str) -> None:
+        super().__init__()
+        self._name = "GeoplanRasterLegend"
+        self.position = position
+        self.body = body
+        self.map_name = ""
+
+    def render(self, **kwargs: Any) -> None:
+        import folium
+        from folium.utilities import get_obj_in_upper_tree
+
+        self.map_name = get_obj_in_upper_tree(self, folium.Map).get_name()
+        super().render(**kwargs)
 
 
 def _legend_html(title: str, classes: Mapping[Any, tuple[str, str]]) -> str:
@@ -113,7 +141,8 @@ def raster_overlay(
         (keeps the HTML small: a 2000 x 2000 PNG of a few classes is a few hundred kB).
     legend
         Corner for the legend (``bottomright``, ``bottomleft``, ``topright``,
-        ``topleft``) or None for none. Labels are HTML-escaped.
+        ``topleft``) or None for none. It is a Leaflet control, stacked with the map's
+        other legends and shown while the layer is on. Labels are HTML-escaped.
     show
         Whether the layer is on when the map opens.
     zones_name
@@ -126,7 +155,6 @@ def raster_overlay(
         ``geoplan.make_map(..., overlays=[...])`` or ``.add_to(m)``.
     """
     import folium
-    from branca.element import MacroElement, Template
     from rasterio import band as rio_band
     from rasterio.crs import CRS
     from rasterio.features import geometry_mask
@@ -135,8 +163,8 @@ def raster_overlay(
 
     from .raster import LANDCOVER_CLASSES, _as_raster, _outside_message, _zones_in
 
-    if legend is not None and legend not in _CORNERS:
-        raise RasterError(f"legend={legend!r} is not a corner; choose {', '.join(_CORNERS)}")
+    if legend is not None and legend not in POSITIONS:
+        raise RasterError(f"legend={legend!r} is not a corner; choose {', '.join(POSITIONS)}")
     palette = _check_classes(LANDCOVER_CLASSES if classes is None else classes)
     r = _as_raster(raster)
     merc = CRS.from_user_input(WEB_MERCATOR)
@@ -196,11 +224,7 @@ def raster_overlay(
         name=name,
     ).add_to(group)
     if legend is not None:
-        element = MacroElement()
-        element._template = Template(_LEGEND)
-        element.corner = _CORNERS[legend]
-        element.body = _legend_html(name, palette)
-        element.add_to(group)
+        _Legend(legend, _legend_html(name, palette)).add_to(group)
     return group
 
 

@@ -22,6 +22,7 @@ import base64
 import hashlib
 import importlib.util
 import io
+import json
 import re
 import warnings
 from pathlib import Path
@@ -32,6 +33,7 @@ import pandas as pd
 import pytest
 import rasterio
 import shapely
+from conftest import require
 from pyproj import Transformer
 from rasterio.transform import from_origin
 
@@ -335,18 +337,55 @@ def test_overlay_placement_and_clipping(tmp_path):
     got = np.stack([rgba[0], rgba[1], rgba[2]], axis=-1)[far]
     want = np.array([colours[k] for k in expected[far]])
     assert far.sum() > 1000 and (got == want).all()
-    html = geoplan_map_html(group)
-    assert "&lt;script&gt;x&lt;/script&gt;" in html and "<script>x</script>" not in html
-    assert html.count("data:image/png;base64,") == 1
-    assert "水体 water" in html
+    html = _folium_html(group)
+    assert "<script>x</script>" not in html
+    legend = json.loads(re.search(r"div\.innerHTML = (\".*\");", html).group(1))
+    assert legend.startswith("<b>&lt;script&gt;x&lt;/script&gt;</b>")
+    assert [m.group(1) for m in re.finditer(r"</span>([^<]+)</div>", legend)] == list(
+        NAMES.values()
+    )
 
 
-def geoplan_map_html(group: object) -> str:
+def _folium_html(group: object) -> str:
     import folium
 
     m = folium.Map(location=[24.95, 118.75], zoom_start=12, tiles=None)
     group.add_to(m)  # type: ignore[attr-defined]
     return m.get_root().render()
+
+
+@pytest.mark.services
+def test_overlay_in_a_browser_on_the_sample(tmp_path):
+    chromium = Path("/usr/bin/chromium")
+    require(chromium.exists(), "Chromium is not installed at /usr/bin/chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    layers = geoplan.load_sample()
+    group = raster_overlay(REPO / "layers" / "landcover.tif", zones=layers["towns"], name="土地<i>")
+    page_path = tmp_path / "map.html"
+    page_path.write_text(
+        geoplan.make_map({"towns": layers["towns"]}, overlays=[group]).get_root().render(),
+        encoding="utf-8",
+    )
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+    args += ["--disable-component-update", "--disable-sync"]
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), args=args)
+        try:
+            page = browser.new_page(viewport={"width": 900, "height": 700})
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(page_path.as_uri())
+            page.wait_for_selector(".geoplan-raster-legend", timeout=10_000)
+            text = page.locator(".geoplan-raster-legend").inner_text()
+            width = page.evaluate(
+                "() => Array.from(document.querySelectorAll('img.leaflet-image-layer'))"
+                ".map(i => i.naturalWidth)"
+            )
+        finally:
+            browser.close()
+    assert errors == []
+    assert text.splitlines() == ["土地<i>", *NAMES.values()]
+    assert width == [2188]  # the 10 m raster over the towns, warped to Web Mercator
 
 
 def test_metrics_registered_and_computed(classes_tif, values_tif, zone):
@@ -414,4 +453,5 @@ def test_lazy_public_names():
     assert geoplan.read_raster is read_raster
     assert geoplan.class_shares is class_shares
     assert geoplan.zonal_stats is zonal_stats
+    assert geoplan.raster_overlay is raster_overlay
     assert re.match(r"^\d", geoplan.__version__) or geoplan.__version__.startswith("0+")
