@@ -78,17 +78,6 @@ class DemoResult:
         return sum(self.timings.values())
 
 
-def _atomic_text(path: Path, text: str, *, encoding: str = "utf-8") -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def scorecard_to_json(card: pd.DataFrame) -> str:
     """Return the scorecard as a JSON array of row objects (dates ISO, NaN as null)."""
     frame = card.copy()
@@ -158,7 +147,7 @@ def run_demo(
     from .maps import make_map, save_map
     from .metrics._registry import resolve_as_of
     from .plan import parse_plan
-    from .report import scorecard_history, write_report
+    from .report import atomic_write_text, scorecard_history, write_report
 
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -189,8 +178,8 @@ def run_demo(
         day = resolve_as_of(as_of)
         history = scorecard_history(state["plan"], state["layers"], state["records"], as_of=day)
         card = history[history["as_of"] == day].reset_index(drop=True)
-        _atomic_text(paths["scorecard_csv"], card.to_csv(index=False), encoding="utf-8-sig")
-        _atomic_text(paths["scorecard_json"], scorecard_to_json(card))
+        atomic_write_text(paths["scorecard_csv"], card.to_csv(index=False), encoding="utf-8-sig")
+        atomic_write_text(paths["scorecard_json"], scorecard_to_json(card))
         state["scorecard"] = result.scorecard = card
         state["history"] = history
         result.files.update(

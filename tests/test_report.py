@@ -211,6 +211,9 @@ def test_write_is_atomic_and_refuses_missing_folder(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("keep", encoding="utf-8")
     write_report(_plan(), scorecard=_card(), history=False, path=out)
     assert out.read_text(encoding="utf-8").startswith("<!doctype html>")
+    (tmp_path / "plain.txt").write_text("x", encoding="utf-8")
+    assert out.stat().st_mode & 0o777 == (tmp_path / "plain.txt").stat().st_mode & 0o777
+    (tmp_path / "plain.txt").unlink()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "report.html"]
     with pytest.raises(ReportError, match="does not exist"):
         write_report(_plan(), scorecard=_card(), history=False, path=tmp_path / "no" / "r.html")

@@ -10,9 +10,9 @@ section listing whatever is missing from the inputs. Every value is HTML-escaped
 Examples
 --------
 >>> import geoplan
->>> plan = geoplan.parse_plan(geoplan._resources.data_path(geoplan._resources.SAMPLE_PLAN))
->>> path = geoplan.write_report(plan, geoplan.load_sample(), geoplan.load_sample_records(),
-...                             path="report.html", maps=False)  # doctest: +SKIP
+>>> path = geoplan.write_report(  # the bundled plan (None) on the illustrative sample
+...     None, geoplan.load_sample(), geoplan.load_sample_records(),
+...     path="report.html", as_of="2025-12-31", sample=True)  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -41,7 +41,13 @@ from ._charts import cjk_font_family
 from ._format import STATUSES, format_date
 from ._tasks import task_sections
 
-__all__ = ["cjk_font_family", "render_report", "scorecard_history", "write_report"]
+__all__ = [
+    "atomic_write_text",
+    "cjk_font_family",
+    "render_report",
+    "scorecard_history",
+    "write_report",
+]
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -348,7 +354,14 @@ def write_report(
     return target
 
 
-def atomic_write_text(path: Path, text: str) -> None:
+def default_file_mode() -> int:
+    """The mode a plain ``open(path, "w")`` would give a new file (0o666 less the umask)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def atomic_write_text(path: Path, text: str, *, encoding: str = "utf-8") -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder."""
     folder = path.resolve().parent
     if not folder.is_dir():
@@ -358,8 +371,9 @@ def atomic_write_text(path: Path, text: str) -> None:
         )
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        with os.fdopen(fd, "w", encoding=encoding, newline="\n") as handle:
             handle.write(text)
+        os.chmod(tmp, default_file_mode())  # mkstemp makes 0600; a report is for sharing
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

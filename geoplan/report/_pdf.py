@@ -14,6 +14,7 @@ from pathlib import Path
 from .._errors import ReportError, missing_dependency
 from .._settings import logger
 from ..maps._browser import ENV_CHROMIUM, Browser, chromium_path
+from . import default_file_mode
 
 
 def html_to_pdf(html_path: str | os.PathLike[str], pdf_path: str | os.PathLike[str]) -> Path:
@@ -56,6 +57,7 @@ def html_to_pdf(html_path: str | os.PathLike[str], pdf_path: str | os.PathLike[s
             page.page.pdf(path=tmp, format="A4", print_background=True, prefer_css_page_size=True)
             if page.blocked:
                 logger.warning("report PDF: blocked %d network requests", len(page.blocked))
+        os.chmod(tmp, default_file_mode())
         os.replace(tmp, target)
     except PlaywrightError as exc:
         raise ReportError(f"headless Chromium could not print {source}: {exc}") from exc
