@@ -72,12 +72,12 @@ class _Legend(MacroElement):
         self.body = body
         self.map_name = ""
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> Any:
         import folium
         from folium.utilities import get_obj_in_upper_tree
 
         self.map_name = get_obj_in_upper_tree(self, folium.Map).get_name()
-        super().render(**kwargs)
+        return super().render(**kwargs)
 
 
 def _legend_html(title: str, classes: Mapping[Any, tuple[str, str]]) -> str:

@@ -237,9 +237,29 @@ def read_raster(
             "given; drop crs= (it only fills a missing CRS) or reproject the file with "
             f"gdalwarp -t_srs {crs}"
         )
+    _check_plausible(path, file_crs, transform, info["width"], info["height"])
     if info["nodata"] is None and nodata is not None:
         info["nodata"] = float(nodata)
     return Raster(path=path, crs=file_crs, transform=transform, block_shape=block_shape, **info)
+
+
+def _check_plausible(path: Path, crs: CRS, transform: Affine, width: int, height: int) -> None:
+    """The vector rule: a declared CRS must put the cells where that CRS is used."""
+    import geopandas as gpd
+    import shapely
+
+    from .crs import check_crs
+
+    x0, y0 = transform.c, transform.f
+    x1, y1 = x0 + transform.a * width, y0 + transform.e * height
+    extent = gpd.GeoSeries([shapely.box(x0, y0, x1, y1)], crs=crs.to_wkt())
+    try:
+        check_crs(extent, name=f"raster {str(path)!r}")
+    except CRSError as exc:
+        raise CRSError(
+            f"{exc} (for a raster, fix the file with `gdal_edit.py -a_srs EPSG:<code> "
+            f"{path.name}`, or reproject the source data)"
+        ) from None
 
 
 def _no_crs_message(path: Path, transform: Affine, width: int, height: int) -> str:

@@ -233,6 +233,15 @@ def test_raster_without_crs_gets_a_guess(tmp_path):
     assert read_raster(path, crs="EPSG:4549").crs.to_epsg() == 4549
 
 
+def test_raster_with_an_implausible_crs(tmp_path):
+    # Gauss-Kruger metres declared as lon/lat: the vector rule and message, plus the fix.
+    path = _write(tmp_path / "wrong.tif", CLASSES, crs="EPSG:4326")
+    with pytest.raises(CRSError) as err:
+        read_raster(path)
+    assert "declares EPSG:4326" in str(err.value)
+    assert 'crs="EPSG:4549"' in str(err.value) and "gdal_edit.py" in str(err.value)
+
+
 def test_conflicting_crs_is_refused(classes_tif):
     with pytest.raises(CRSError, match="declares CRS EPSG:4549"):
         read_raster(classes_tif, crs="EPSG:4528")
