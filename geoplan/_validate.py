@@ -216,19 +216,23 @@ class _Checker:
 
     # -- columns
     def rename_labels(self, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """Chinese labels, aliases and shapefile-truncated names -> catalogue names."""
         present = set(gdf.columns)
         renames = {}
+        cut = pd.Series([c.name[:10] for c in self.kind.columns])
         for col in self.kind.columns:
             if col.name in present:
                 continue
-            for alt in (col.label, *col.aliases):
+            # a shapefile keeps 10 characters of a field name: completed_date -> completed_
+            short = (col.name[:10],) if (cut == col.name[:10]).sum() == 1 else ()
+            for alt in (col.label, *col.aliases, *short):
                 if alt in present and alt not in renames:
                     renames[alt] = col.name
                     break
         if renames:
             gdf = gdf.rename(columns=renames)
             pairs = ", ".join(f"{a} → {b}" for a, b in renames.items())
-            self.add("info", None, f"columns renamed from their Chinese labels: {pairs}")
+            self.add("info", None, f"columns renamed to the catalogue's names: {pairs}")
         return gdf
 
     def missing_columns(self, gdf: gpd.GeoDataFrame) -> bool:

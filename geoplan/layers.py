@@ -22,6 +22,7 @@ import logging
 import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -43,7 +44,7 @@ LayerSource = str | Path | Mapping[str, gpd.GeoDataFrame]
 
 
 def read_layers(
-    source: LayerSource, *, kinds: Iterable[str] | None = None
+    source: LayerSource, *, kinds: Iterable[str] | None = None, crs: Any = None
 ) -> dict[str, gpd.GeoDataFrame]:
     """Read, validate and repair the layers of a GeoPackage, folder or database.
 
@@ -62,6 +63,11 @@ def read_layers(
     kinds
         Kinds that must be present; a missing one is an error. By default every kind
         found is returned and none is required.
+    crs
+        The CRS of files that carry none (shapefiles without ``.prj``), passed to
+        :func:`geoplan.read_file`: e.g. ``"EPSG:4549"``, or ``"GCJ-02"`` for lon/lat
+        digitised on Gaode maps (converted to WGS84). A file whose own CRS differs is
+        refused, as in ``read_file``. Not used for in-memory layers: set their CRS.
 
     Returns
     -------
@@ -83,7 +89,7 @@ def read_layers(
     Warnings (repaired geometries, empty cells…) are logged on the ``geoplan`` logger;
     :func:`check_layers` returns them all.
     """
-    layers, report = _run(source, kinds=kinds, strict=True)
+    layers, report = _run(source, kinds=kinds, crs=crs, strict=True)
     for issue in report.issues:
         if issue.level != "error":
             logger.log(logging.WARNING if issue.level == "warning" else logging.INFO, "%s", issue)
@@ -91,10 +97,12 @@ def read_layers(
     return layers
 
 
-def check_layers(source: LayerSource, *, kinds: Iterable[str] | None = None) -> CheckReport:
+def check_layers(
+    source: LayerSource, *, kinds: Iterable[str] | None = None, crs: Any = None
+) -> CheckReport:
     """Check layers against the catalogue and return the report, without raising.
 
-    Takes the same sources as :func:`read_layers`. A layer without a usable CRS is an
+    Takes the same sources and options as :func:`read_layers`. A layer without a usable CRS is an
     error in the report; a source that cannot be opened at all still raises
     :class:`~geoplan.DataReadError`.
 
@@ -106,7 +114,7 @@ def check_layers(source: LayerSource, *, kinds: Iterable[str] | None = None) -> 
     >>> report.ok
     True
     """
-    return _run(source, kinds=kinds, strict=False)[1]
+    return _run(source, kinds=kinds, crs=crs, strict=False)[1]
 
 
 def load_sample() -> dict[str, gpd.GeoDataFrame]:
@@ -151,9 +159,9 @@ _SAMPLE: dict[str, gpd.GeoDataFrame] = {}
 
 
 def _run(
-    source: LayerSource, *, kinds: Iterable[str] | None, strict: bool
+    source: LayerSource, *, kinds: Iterable[str] | None, crs: Any = None, strict: bool
 ) -> tuple[dict[str, gpd.GeoDataFrame], CheckReport]:
-    label, raw, issues = _read_source(source)
+    label, raw, issues = _read_source(source, crs)
     report = CheckReport(label, issues)
     wanted = _wanted(kinds)
     for kind in wanted:
@@ -211,7 +219,9 @@ def _wanted(kinds: Iterable[str] | None) -> list[str]:
     return wanted
 
 
-def _read_source(source: LayerSource) -> tuple[str, dict[str, gpd.GeoDataFrame], list[Issue]]:
+def _read_source(
+    source: LayerSource, crs: Any = None
+) -> tuple[str, dict[str, gpd.GeoDataFrame], list[Issue]]:
     """Return (label, kind -> raw layer, issues about the source itself)."""
     if isinstance(source, Mapping):
         return _by_kind("<GeoDataFrames>", dict(source))
@@ -236,22 +246,22 @@ def _read_source(source: LayerSource) -> tuple[str, dict[str, gpd.GeoDataFrame],
                     f"{named[kind].name} and {file.name}; keep one"
                 )
             named[kind or file.name] = file
-        raw = {key: _read(file) for key, file in named.items()}
+        raw = {key: _read(file, crs=crs) for key, file in named.items()}
         return _by_kind(str(path), raw)
     if path.suffix.lower() == ".gpkg":
-        raw = {name: _read(path, layer=name) for name in _gpkg_layers(path)}
+        raw = {name: _read(path, layer=name, crs=crs) for name in _gpkg_layers(path)}
         return _by_kind(str(path), raw)
-    return _by_kind(str(path), {path.stem: _read(path)})
+    return _by_kind(str(path), {path.stem: _read(path, crs=crs)})
 
 
-def _read(path: Path, layer: str | None = None) -> object:
+def _read(path: Path, layer: str | None = None, *, crs: Any = None) -> object:
     """geoplan.read_file, with geometry that GEOS refuses reported as a DataReadError."""
     from shapely.errors import GEOSException
 
     from .io import read_file
 
     try:
-        return read_file(path, layer=layer)
+        return read_file(path, layer=layer, crs=crs)
     except GEOSException as exc:  # e.g. a polygon ring that is not closed
         where = f"layer {layer!r} of {path}" if layer else str(path)
         raise DataReadError(

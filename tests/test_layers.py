@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -276,3 +278,21 @@ def test_contradicting_status_flags_and_dates_are_warnings() -> None:
     assert found == {("status", ("G3",)), ("status", ("G2",)), ("packaged", ("SF2",))}
     layer = geoplan.read_layers({"sewage_facilities": facilities})["sewage_facilities"]
     assert layer["packaged"].tolist() == [True, False]  # reported, not changed
+
+
+def test_files_without_crs_take_the_crs_given(tmp_path) -> None:
+    # a shapefile in zone-prefixed Gauss-Kruger (EPSG:4528) that lost its .prj
+    prefixed = greenways().to_crs(4528)
+    with warnings.catch_warnings():  # GDAL warns that it cuts completed_date to completed_
+        warnings.simplefilter("ignore")
+        prefixed.to_file(tmp_path / "greenways.shp", encoding="utf-8")
+    (tmp_path / "greenways.prj").unlink()
+    with pytest.raises(geoplan.CRSError, match="EPSG:4528"):
+        geoplan.read_layers(tmp_path)
+    layer = geoplan.read_layers(tmp_path, crs="EPSG:4528")["greenways"]
+    lon, lat = pyproj.Transformer.from_crs(4549, 4326, always_xy=True).transform(X0, Y0)
+    assert shapely.get_coordinates(layer.geometry.iloc[0])[0] == pytest.approx([lon, lat], abs=1e-8)
+    assert layer["name"].tolist() == ["福道1段", "福道2段", "福道3段"]
+    assert layer["completed_date"].iloc[0] == pd.Timestamp("2023-05-01")
+    result = CliRunner().invoke(main, ["layers", "check", str(tmp_path), "--crs", "EPSG:4528"])
+    assert result.exit_code == 0, result.output

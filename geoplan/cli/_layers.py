@@ -22,12 +22,18 @@ def layers() -> None:
     help="Also check a progress log (CSV or GeoPackage) against the layers and the bundled plan.",
 )
 @click.option(
+    "--crs",
+    help="CRS of files that carry none, e.g. EPSG:4549, or GCJ-02 for Gaode lon/lat.",
+)
+@click.option(
     "--plan",
     "plan_path",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Plan text to check records' task ids against (default: the bundled plan).",
 )
-def check(source: str | None, records_path: Path | None, plan_path: Path | None) -> None:
+def check(
+    source: str | None, records_path: Path | None, crs: str | None, plan_path: Path | None
+) -> None:
     """Check the layers in PATH and print a report; exit status 1 on errors.
 
     PATH is a GeoPackage, a folder of <kind>.geojson/.shp/.gpkg/.parquet files or a
@@ -39,7 +45,7 @@ def check(source: str | None, records_path: Path | None, plan_path: Path | None)
     if source is None:
         source = str(data_path(SAMPLE_LAYERS))
         records_path = records_path or data_path(SAMPLE_RECORDS)
-    found, report = _run(source, kinds=None, strict=False)
+    found, report = _run(source, kinds=None, crs=crs, strict=False)
     click.echo(str(report))
     ok = report.ok
     if records_path is not None:
