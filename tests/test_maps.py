@@ -362,6 +362,8 @@ def test_bad_input_messages() -> None:
         make_map({"towns": no_crs})
     with pytest.raises(MapError, match="not a GeoDataFrame"):
         make_map({"towns": pd.DataFrame({"a": [1]})})
+    with pytest.raises(MapError, match="not a folium layer"):
+        make_map(layers, overlays=["landcover.tif"])
     with pytest.raises(MapError, match="choropleth frame lacks"):
         make_map(layers, choropleth=pd.DataFrame({"scope": ["洛阳镇"]}))
 

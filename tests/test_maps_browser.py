@@ -177,3 +177,27 @@ def test_zoomed_in_farmhouses_are_points_not_clusters(browser: Browser, tmp_path
         inside = int(((lon >= w) & (lon <= e) & (lat >= s) & (lat <= nn)).sum())
         # drawn = in view, plus those within the 24 px margin kept for strokes and radii
         assert inside <= counts(page)["farmhouses"] <= inside + 40
+
+
+def test_raster_overlay_joins_the_map_and_layer_control(browser: Browser, tmp_path: Path) -> None:
+    from geoplan._resources import data_path
+    from geoplan.raster import raster_overlay
+
+    layers = small_layers()
+    overlay = raster_overlay(
+        data_path("landcover.tif"),
+        zones=layers["towns"],
+        name="土地覆盖",
+        max_pixels=200_000,
+        legend=None,
+    )
+    path = save_map(make_map(layers, overlays=[overlay], minimap=False), tmp_path / "r.html")
+    with browser.new_page() as page:
+        page.open(path)
+        page.page.hover(".leaflet-control-layers")
+        labels = page.page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+        assert [t.strip() for t in labels] == ["乡镇", "福道（绿道）", "农房", "土地覆盖"]
+        image = page.page.locator("img.leaflet-image-layer")
+        assert image.count() == 1
+        assert (image.get_attribute("src") or "").startswith("data:image/png;base64,")
+        assert page.blocked == [] and page.console_errors == []

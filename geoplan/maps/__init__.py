@@ -297,7 +297,8 @@ def make_map(
         data["props"]["status"] = [
             "" if pd.isna(v) else f"{v:.4g}" for v in joined["value"].to_numpy()
         ]  # the metric's value, shown where other layers show a status
-        layer = CompactLayer(data, name=f"专题：{ctitle}").add_to(m)
+        layer = CompactLayer(data, name=f"专题：{ctitle}")
+        layer.add_to(m)
         m.geoplan_layers[data["name"]] = layer
         summary["features"][data["name"]] = len(joined)
         legend.append({"title": f"专题：{ctitle}", "geom": family, "items": items})
@@ -316,7 +317,8 @@ def make_map(
             precision_m=precision_m,
             label=label,
         )
-        layer = CompactLayer(data, name=label).add_to(m)
+        layer = CompactLayer(data, name=label)
+        layer.add_to(m)
         m.geoplan_layers[kind] = layer
         summary["features"][kind] = len(gdf)
         section: dict[str, Any] = {"title": label, "geom": family, "items": items}

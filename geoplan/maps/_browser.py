@@ -109,7 +109,12 @@ class Browser:
                 r.abort()
 
         context.route("**/*", route)
-        page.on("console", lambda m: m.type == "error" and wrapped.console_errors.append(m.text))
+
+        def on_console(message: Any) -> None:
+            if message.type == "error":
+                wrapped.console_errors.append(message.text)
+
+        page.on("console", on_console)
         page.on("pageerror", lambda e: wrapped.console_errors.append(str(e)))
 
         def on_dialog(d: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -130,7 +131,7 @@ def classify(
 
 def choropleth_layer(
     spec: Choropleth, layers: dict[str, gpd.GeoDataFrame]
-) -> tuple[str, gpd.GeoDataFrame, list[Style], np.ndarray, list[dict[str, object]], str]:
+) -> tuple[str, gpd.GeoDataFrame, list[Style], np.ndarray, list[dict[str, Any]], str]:
     """Join the metric to its polygons and classify it.
 
     Returns the polygon kind, the joined frame (with a ``value`` column), the class
@@ -164,7 +165,7 @@ def choropleth_layer(
     ]
     idx = np.full(len(joined), len(styles), dtype=np.int64)
     idx[has] = yb
-    legend = [
+    legend: list[dict[str, Any]] = [
         {"label": f"{lab} {unit}".strip(), "style": s}
         for lab, s in zip(labels, styles, strict=True)
     ]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, cast
 
 import folium
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.map import Layer
 from folium.template import Template
 
@@ -21,16 +21,12 @@ class GeoplanMap(folium.Map):
     page was built so :func:`geoplan.maps.save_map` can check it.
     """
 
-    default_js: ClassVar[list[tuple[str, str]]] = [("leaflet", _offline.LEAFLET_JS_URL)]
-    default_css: ClassVar[list[tuple[str, str]]] = [("leaflet_css", _offline.LEAFLET_CSS_URL)]
-
     def __init__(self, *args: Any, offline: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.offline = offline
-        if offline:
-            # instance attributes: JSCSSMixin.render reads these instead of the class lists
-            self.default_js = []  # type: ignore[misc]
-            self.default_css = []  # type: ignore[misc]
+        # instance attributes: JSCSSMixin.render reads these instead of folium's class lists
+        self.default_js = [] if offline else [("leaflet", _offline.LEAFLET_JS_URL)]
+        self.default_css = [] if offline else [("leaflet_css", _offline.LEAFLET_CSS_URL)]
         self.geoplan_layers: dict[str, CompactLayer] = {}
         self.geoplan_summary: dict[str, Any] = {}
 
@@ -64,7 +60,7 @@ class Assets(MacroElement):
         self._name = "GeoplanAssets"
         self.offline = offline
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> Any:
         parts = []
         if self.offline:
             parts += [
@@ -75,7 +71,9 @@ class Assets(MacroElement):
             f"<style>{_offline.geoplan_css()}</style>",
             f"<script>{_offline.geoplan_js()}</script>",
         ]
-        self.get_root().header.add_child(RawHTML("\n".join(parts)), name=self.get_name())
+        cast(Figure, self.get_root()).header.add_child(
+            RawHTML("\n".join(parts)), name=self.get_name()
+        )
         super().render(**kwargs)
 
 
@@ -100,8 +98,10 @@ var {{ this.get_name() }} = geoplan.layer({{ this.data_id|tojson }});
         self.data_id = f"{self.get_name()}_data"
         self.payload = script_json(data)
 
-    def render(self, **kwargs: Any) -> None:
-        self.get_root().html.add_child(_json_script(self.data_id, self.payload), name=self.data_id)
+    def render(self, **kwargs: Any) -> Any:
+        cast(Figure, self.get_root()).html.add_child(
+            _json_script(self.data_id, self.payload), name=self.data_id
+        )
         super().render(**kwargs)
 
 
@@ -122,6 +122,8 @@ geoplan.finish({{ this._parent.get_name() }}, {{ this.data_id|tojson }});
         self.data_id = f"{self.get_name()}_config"
         self.payload = script_json(config)
 
-    def render(self, **kwargs: Any) -> None:
-        self.get_root().html.add_child(_json_script(self.data_id, self.payload), name=self.data_id)
+    def render(self, **kwargs: Any) -> Any:
+        cast(Figure, self.get_root()).html.add_child(
+            _json_script(self.data_id, self.payload), name=self.data_id
+        )
         super().render(**kwargs)

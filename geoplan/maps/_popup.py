@@ -125,4 +125,4 @@ def scorecard_rows(scorecard: pd.DataFrame) -> list[dict[str, str]]:
     )
     frame = frame[frame["task_id"] != ""]
     order = pd.to_numeric(frame["task_id"]).argsort(kind="stable")
-    return frame.iloc[order].to_dict(orient="records")  # type: ignore[return-value]
+    return frame.iloc[order].to_dict(orient="records")

@@ -8,7 +8,8 @@
  *
  * window.geoplanMap exposes what tests and the PNG export read: `counts` (features drawn
  * per layer in the last frame, 0 when the layer is switched off), `totals`, `ready`
- * (set one animation frame after the first full draw) and `readyAt` (ms since navigation).
+ * (set one animation frame after the first full draw), `readyAt` (ms since navigation) and
+ * `timings` (per layer: ms to parse its JSON and to decode it).
  */
 (function () {
   "use strict";
@@ -142,15 +143,13 @@
       c.width = v.size.x * dpr; c.height = v.size.y * dpr;
       c.style.width = v.size.x + "px"; c.style.height = v.size.y + "px";
       var ctx = c.getContext("2d"); ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-      var t0 = performance.now();
       var n = this.clustered() ? this._drawClusters(ctx, v) : this._drawFeatures(ctx, v);
       if (!this._o.mini) G.counts[this._d.name] = n;
-      (G.draws = G.draws || []).push([this._d.name, t0, performance.now() - t0]);
     },
     _drawFeatures: function (ctx, v) {
       var d = this._d, g = this._g, bb = g.bbox, xs = g.xs, ys = g.ys, drawn = 0;
       var k = v.k, ox = v.ox, oy = v.oy, geom = d.geom;
-      var chunk = G.chunk || 64;
+      var chunk = 64;
       for (var s = 0; s < d.styles.length; s++) {
         var st = d.styles[s], idx = g.byStyle[s], r0 = st.radius || 4, inPath = 0, dots = false;
         ctx.beginPath();
@@ -492,7 +491,6 @@
       return l;
     },
     finish: function (map, cfgId) {
-      G.finishAt = performance.now();
       var cfg = readJSON(cfgId);
       G.map = map; G.config = cfg;
       cfg.scorecardTasks = {};
@@ -528,7 +526,6 @@
         var h = topHit(e.containerPoint);
         if (h) L.popup({ maxWidth: 320 }).setLatLng(e.latlng).setContent(featureBox(h.layer, h.f, true)).openOn(map);
       });
-      G.finishEnd = performance.now();
       requestAnimationFrame(function () {
         requestAnimationFrame(function () {
           G.ready = true; G.readyAt = performance.now();
