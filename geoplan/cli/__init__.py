@@ -21,6 +21,7 @@ _COMMANDS: dict[str, str] = {
     "db": "geoplan.cli._db:db",
     "demo": "geoplan.cli._demo:demo",
     "layers": "geoplan.cli._layers:layers",
+    "map": "geoplan.cli._map:map_cmd",
     "metrics": "geoplan.cli._metrics:metrics",
     "plan": "geoplan.cli._plan:plan",
     "report": "geoplan.cli._report:report",
