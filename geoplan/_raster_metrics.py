@@ -64,6 +64,18 @@ def _zone_row(rows: list[dict[str, Any]], scope_type: str) -> dict[str, Any]:
     }
 
 
+def _scope_rows(
+    kind: str, layer: Any, numerator: np.ndarray, denominator: np.ndarray
+) -> list[dict[str, Any]]:
+    """One row per feature of ``layer`` (a town or district): 100 × numerator ÷ denominator."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.where(denominator > 0, 100.0 * numerator / denominator, np.nan)
+    return [
+        {"scope_type": kind[:-1], "scope": str(n), "value": v, "numerator": a, "denominator": b}
+        for n, v, a, b in zip(layer["name"], value, numerator, denominator, strict=True)
+    ]
+
+
 @register_metric(
     "green_cover_share",
     unit="%",
@@ -93,18 +105,7 @@ def green_cover_share(
         water_share = shares.reindex(columns=water, fill_value=0.0).sum(axis=1).to_numpy()
         numerator = green_share * valid_km2
         denominator = (1.0 - water_share) * valid_km2
-        with np.errstate(invalid="ignore", divide="ignore"):
-            value = np.where(denominator > 0, 100.0 * numerator / denominator, np.nan)
-        rows.extend(
-            {
-                "scope_type": kind[:-1],
-                "scope": str(n),
-                "value": v,
-                "numerator": a,
-                "denominator": b,
-            }
-            for n, v, a, b in zip(layer["name"], value, numerator, denominator, strict=True)
-        )
+        rows.extend(_scope_rows(kind, layer, numerator, denominator))
     rows.insert(0, _zone_row(rows, "town"))
     return metric_frame(
         "green_cover_share",
@@ -146,18 +147,7 @@ def low_lying_share(
         below = share_below(raster, layer, level=level, name=kind)
         valid_km2 = _metric_area_km2(layer) * below["coverage"].clip(upper=1.0).to_numpy()
         numerator = below["share_below"].to_numpy() * valid_km2
-        rows.extend(
-            {
-                "scope_type": kind[:-1],
-                "scope": str(n),
-                "value": 100.0 * s,
-                "numerator": a,
-                "denominator": b,
-            }
-            for n, s, a, b in zip(
-                layer["name"], below["share_below"], numerator, valid_km2, strict=True
-            )
-        )
+        rows.extend(_scope_rows(kind, layer, numerator, valid_km2))
     zone_kind = "town" if any(r["scope_type"] == "town" for r in rows) else "district"
     rows.insert(0, _zone_row(rows, zone_kind))
     rows = [r for r in rows if r["scope_type"] != "town"]
