@@ -454,3 +454,18 @@ def test_sewage_network_km_against_geodesic():
     )
     out = compute_metric("sewage_network_km", {"sewage_lines": lines}, as_of=AS_OF_2023)
     assert row(out, "全区")["value"] == pytest.approx(geod_km(lines)[0], rel=1e-3)
+
+
+def test_tiled_union_gives_the_same_covered_area():
+    from geoplan.metrics._coverage import BIG_PART_VERTICES, covered_area
+
+    rng = np.random.default_rng(0)
+    walk = np.cumsum(rng.normal(0, 60, (400, 2)), axis=0)  # a wiggly route
+    service = shapely.buffer(shapely.points(walk), 80.0)  # 400 overlapping circles
+    assert shapely.get_num_coordinates(shapely.union_all(service)) > BIG_PART_VERTICES
+    x, y = rng.uniform(walk.min(0), walk.max(0), (300, 2)).T
+    parcels = shapely.box(x, y, x + 90, y + 60)
+    direct = shapely.area(shapely.intersection(parcels, shapely.union_all(service)))
+    tiled = covered_area(parcels, service, tile_m=300.0)
+    assert direct.sum() > 0
+    np.testing.assert_allclose(tiled, direct, rtol=1e-9, atol=1e-6)

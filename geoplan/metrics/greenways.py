@@ -157,7 +157,7 @@ def greenway_service_coverage(
     proj = project(layers, ("greenways", "residential_land"))
     gw, res = proj["greenways"], proj["residential_land"]
     lines = np.asarray(gw.geometry.values[(gw["status"] == "completed").to_numpy()])
-    service = shapely.union_all(shapely.buffer(lines, radius_m)) if len(lines) else None
+    service = shapely.buffer(lines, radius_m)
     return metric_frame(
         "greenway_service_coverage",
         coverage_rows(res, service, town_names(layers)),

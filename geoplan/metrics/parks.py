@@ -57,11 +57,7 @@ def park_service_coverage(
     for min_area, r in sorted(classes, reverse=True):
         radius = np.where((radius == 0) & (areas >= min_area), r, radius)
     serving = radius > 0
-    service = (
-        shapely.union_all(shapely.buffer(geoms[serving], radius[serving]))
-        if serving.any()
-        else None
-    )
+    service = shapely.buffer(geoms[serving], radius[serving])
     text = ", ".join(f"{r:g} m for parks ≥ {a:g} m²" for a, r in sorted(classes, reverse=True))
     frame = metric_frame(
         "park_service_coverage",

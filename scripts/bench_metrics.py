@@ -1,0 +1,391 @@
+"""Benchmark geoplan's metrics and scorecard on synthetic city-scale layers.
+
+Builds, in EPSG:4326 like real layers: 1 000 000 farmhouse points, 5 000 village
+polygons, 20 000 parks, 200 000 residential parcels, 20 000 greenway segments (plus a few
+towns, communities, heritage sites, water sources and zones so that every mapped target is
+evaluated). Then, for each metric, the time of ``compute_metric`` and of a minimal
+hand-written shapely 2 / STRtree / NumPy computation of the same zone figure (projection
+included in both), the ratio, and the peak memory; and the time of the whole scorecard.
+
+Memory: ``peak MiB`` is tracemalloc's peak of Python and NumPy allocations during the
+metric (GEOS's own C++ allocations are not traced); the run's overall peak resident size
+(``resource.getrusage(...).ru_maxrss``) is printed at the end. Timings are taken with
+tracemalloc off.
+
+Usage::
+
+    python scripts/bench_metrics.py            # full size
+    python scripts/bench_metrics.py --scale 0.1
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import resource
+import time
+import tracemalloc
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geoplan.metrics import compute_metric, scorecard
+
+X0, Y0 = 370_000.0, 2_745_000.0  # south-west corner in EPSG:4549 (about 118.7°E, 24.8°N)
+SIZE = 20_000.0  # a 20 × 20 km city
+AS_OF = dt.date(2024, 6, 30)
+TOWNS = ["T1", "T2", "T3", "T4"]
+
+
+def _frame(data: dict[str, Any], geoms: np.ndarray) -> gpd.GeoDataFrame:
+    gdf = gpd.GeoDataFrame(data, geometry=geoms, crs="EPSG:4549").to_crs("EPSG:4326")
+    for col in gdf.columns:
+        if col.endswith("_date"):
+            gdf[col] = pd.to_datetime(gdf[col]).astype("datetime64[ms]")
+    return gdf
+
+
+def _dates(rng: np.random.Generator, n: int, start: str, end: str, empty: float) -> np.ndarray:
+    lo, hi = np.datetime64(start), np.datetime64(end)
+    days = rng.integers(0, int((hi - lo).astype(int)), n)
+    out = (lo + days.astype("timedelta64[D]")).astype("datetime64[ms]")
+    out[rng.random(n) < empty] = np.datetime64("NaT")
+    return out
+
+
+def _town(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    idx = (x > X0 + SIZE / 2).astype(int) + 2 * (y > Y0 + SIZE / 2).astype(int)
+    return np.array(TOWNS, dtype=object)[idx]
+
+
+def _boxes(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray) -> np.ndarray:
+    return shapely.box(x, y, x + w, y + h)
+
+
+def build(scale: float, seed: int = 1) -> dict[str, gpd.GeoDataFrame]:
+    """Synthetic layers following the layer contract, ``scale`` × the city-scale counts.
+
+    The region grows with the counts (100 × 100 km at full size, about a prefecture such
+    as 泉州) so that densities, and so the shape of the service-area unions, stay the
+    same at every scale. Parcels and parks fall at random; greenways are chains of
+    100–300 m segments along random-walk routes, as real greenway networks are.
+    """
+    global SIZE
+    SIZE = 100_000.0 * np.sqrt(scale)
+    rng = np.random.default_rng(seed)
+    n = {
+        k: max(int(v * scale), 10)
+        for k, v in {
+            "farmhouses": 1_000_000,
+            "villages": 5_000,
+            "parks": 20_000,
+            "residential_land": 200_000,
+            "greenways": 20_000,
+        }.items()
+    }
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    half = SIZE / 2
+    layers["towns"] = _frame(
+        {
+            "id": TOWNS,
+            "name": ["洛阳镇", "东园镇", "张坂镇", "百崎回族乡"],
+            "task_ids": "",
+            "population": 1,
+        },
+        _boxes(
+            np.array([X0, X0 + half, X0, X0 + half]),
+            np.array([Y0, Y0, Y0 + half, Y0 + half]),
+            np.full(4, half),
+            np.full(4, half),
+        ),
+    )
+    # parcels: one per cell of a grid, at a random place in it, so that none overlap
+    nr = n["residential_land"]
+    cells = int(np.ceil(np.sqrt(nr)))
+    pitch = SIZE / cells
+    cx, cy = np.divmod(np.arange(nr), cells)
+    rw, rh = rng.uniform(20, 80, nr), rng.uniform(20, 80, nr)
+    rx = X0 + cx * pitch + rng.random(nr) * (pitch - rw)
+    ry = Y0 + cy * pitch + rng.random(nr) * (pitch - rh)
+    layers["residential_land"] = _frame(
+        {"id": [f"R{i}" for i in range(nr)], "name": "", "task_ids": "", "town_id": _town(rx, ry)},
+        _boxes(rx, ry, rw, rh),
+    )
+    px, py = X0 + rng.random(n["parks"]) * SIZE, Y0 + rng.random(n["parks"]) * SIZE
+    pw = rng.uniform(30, 120, n["parks"])
+    layers["parks"] = _frame(
+        {
+            "id": [f"P{i}" for i in range(n["parks"])],
+            "name": "",
+            "task_ids": "9",
+            "town_id": _town(px, py),
+            "opened_date": _dates(rng, n["parks"], "2015-01-01", "2026-06-30", 0.3),
+        },
+        _boxes(px, py, pw, pw),
+    )
+    per_route = 100
+    routes = max(n["greenways"] // per_route, 1)
+    step = rng.uniform(100, 300, (routes, per_route))
+    heading = rng.random((routes, 1)) * 2 * np.pi + np.cumsum(
+        rng.normal(0, 0.3, (routes, per_route)), axis=1
+    )
+    sx = (X0 + rng.random((routes, 1)) * SIZE) + np.cumsum(step * np.cos(heading), axis=1)
+    sy = (Y0 + rng.random((routes, 1)) * SIZE) + np.cumsum(step * np.sin(heading), axis=1)
+    ex, ey = sx.ravel(), sy.ravel()
+    bx = np.concatenate(
+        [(X0 + rng.random((routes, 1)) * SIZE) * 0 + sx[:, :1], sx[:, :-1]], axis=1
+    ).ravel()
+    by = np.concatenate([sy[:, :1], sy[:, :-1]], axis=1).ravel()
+    keep = np.arange(len(ex)) % per_route != 0  # the first point only starts the route
+    gx0, gy0, ex, ey = bx[keep], by[keep], ex[keep], ey[keep]
+    lines = shapely.linestrings(np.stack([np.stack([gx0, gy0], 1), np.stack([ex, ey], 1)], 1))
+    ng = len(lines)
+    status = rng.choice(["completed", "under_construction", "planned"], ng, p=[0.6, 0.2, 0.2])
+    gdate = _dates(rng, ng, "2019-01-01", "2026-06-30", 0.0)
+    gdate[status != "completed"] = np.datetime64("NaT")
+    layers["greenways"] = _frame(
+        {
+            "id": [f"G{i}" for i in range(ng)],
+            "name": "",
+            "task_ids": "9",
+            "town_id": _town(gx0, gy0),
+            "status": status,
+            "completed_date": gdate,
+        },
+        lines,
+    )
+    vs = int(np.ceil(np.sqrt(n["villages"])))
+    vx, vy = np.meshgrid(np.arange(vs) * (SIZE / vs), np.arange(vs) * (SIZE / vs))
+    vx, vy = X0 + vx.ravel()[: n["villages"]], Y0 + vy.ravel()[: n["villages"]]
+    vw = np.full(len(vx), 0.8 * SIZE / vs)
+    layers["villages"] = _frame(
+        {
+            "id": [f"V{i}" for i in range(len(vx))],
+            "name": "",
+            "task_ids": "17",
+            "town_id": _town(vx, vy),
+            "plan_approved_date": _dates(rng, len(vx), "2020-01-01", "2025-12-31", 0.1),
+            "green_village": rng.random(len(vx)) < 0.6,
+            "green_village_date": _dates(rng, len(vx), "2020-01-01", "2025-12-31", 0.0),
+            "demonstration": rng.random(len(vx)) < 0.01,
+            "farmhouse_count": 200,
+        },
+        _boxes(vx, vy, vw, vw),
+    )
+    fx, fy = X0 + rng.random(n["farmhouses"]) * SIZE, Y0 + rng.random(n["farmhouses"]) * SIZE
+    fstat = rng.choice(
+        ["completed", "under_construction", "planned"], n["farmhouses"], p=[0.5, 0.1, 0.4]
+    )
+    fdate = _dates(rng, n["farmhouses"], "2020-01-01", "2026-06-30", 0.0)
+    fdate[fstat != "completed"] = np.datetime64("NaT")
+    layers["farmhouses"] = _frame(
+        {
+            "id": np.char.add("F", np.arange(n["farmhouses"]).astype(str)).astype(object),
+            "name": "",
+            "task_ids": "18",
+            "village_id": "",
+            "town_id": _town(fx, fy),
+            "renovation_status": fstat,
+            "renovation_date": fdate,
+        },
+        shapely.points(fx, fy),
+    )
+    # small layers so that every mapped target has its data
+    k = 200
+    cx, cy = X0 + rng.random(k) * SIZE, Y0 + rng.random(k) * SIZE
+    layers["communities"] = _frame(
+        {
+            "id": [f"C{i}" for i in range(k)],
+            "name": [f"小区{i}" for i in range(k)],
+            "task_ids": "4",
+            "town_id": _town(cx, cy),
+            "built_year": rng.integers(1990, 2020, k),
+            "is_old_community": rng.random(k) < 0.05,
+            "property_managed": rng.random(k) < 0.8,
+            "renovation_status": rng.choice(["completed", "planned"], k),
+            "renovation_date": _dates(rng, k, "2021-06-01", "2025-12-31", 0.0),
+        },
+        _boxes(cx, cy, np.full(k, 200.0), np.full(k, 200.0)),
+    )
+    layers["heritage_sites"] = _frame(
+        {
+            "id": [f"H{i}" for i in range(k)],
+            "name": "",
+            "task_ids": "16",
+            "town_id": _town(cx, cy),
+            "heritage_type": "cultural_relic",
+            "protection_level": rng.choice(["national", "provincial", "municipal", "district"], k),
+            "wiring_status": "completed",
+            "wiring_date": _dates(rng, k, "2021-06-01", "2024-12-31", 0),
+            "fire_safety_status": "completed",
+            "fire_safety_date": _dates(rng, k, "2021-06-01", "2026-12-31", 0),
+        },
+        shapely.points(cx, cy),
+    )
+    done = rng.random(k) < 0.7
+    layers["water_sources"] = _frame(
+        {
+            "id": [f"W{i}" for i in range(k)],
+            "name": "",
+            "task_ids": "21",
+            "village_id": "",
+            "town_id": _town(cx, cy),
+            "source_type": "groundwater",
+            "scale": rng.choice(["centralized", "dispersed"], k),
+            "people_served": 500,
+            "reservoir_size": None,
+            "aquifer": "pore",
+            "zone_delineated": done,
+            "zone_date": _dates(rng, k, "2021-06-01", "2024-12-31", 0),
+            "markers_installed": done,
+            "markers_date": _dates(rng, k, "2021-06-01", "2024-12-31", 0),
+            "remediation_status": np.where(done, "completed", "planned"),
+            "remediation_date": _dates(rng, k, "2021-06-01", "2024-12-31", 0),
+        },
+        shapely.points(cx + 1000, cy),
+    )
+    return layers
+
+
+def _project(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    return np.asarray(gdf.to_crs("EPSG:4549").geometry.values)
+
+
+def _coverage(parcels: np.ndarray, service: np.ndarray) -> float:
+    """One union of the service areas, an STRtree over its parts, prepared predicates,
+    whole parcels inside a part, intersections for the rest (parcels do not overlap)."""
+    parts = shapely.get_parts(shapely.union_all(service))
+    shapely.prepare(parts)
+    pi, si = shapely.STRtree(parts).query(parcels)
+    hit = shapely.intersects(parts[si], parcels[pi])
+    pi, si = pi[hit], si[hit]
+    inside = shapely.contains_properly(parts[si], parcels[pi])
+    covered = shapely.area(parcels[pi[inside]]).sum()
+    cut = shapely.intersection(parcels[pi[~inside]], parts[si[~inside]])
+    return 100.0 * (covered + shapely.area(cut).sum()) / shapely.area(parcels).sum()
+
+
+def _done_by(frame: pd.DataFrame, status: str, date: str, day: dt.date) -> np.ndarray:
+    return ((frame[status] == "completed") & (frame[date] <= pd.Timestamp(day))).to_numpy()
+
+
+def baselines(layers: dict[str, gpd.GeoDataFrame], day: dt.date) -> dict[str, Callable]:
+    """Minimal shapely 2 / STRtree / NumPy computations of each zone figure."""
+    start = pd.Timestamp("2021-05-24")
+
+    def greenway_km() -> float:
+        gw = layers["greenways"]
+        ok = _done_by(gw, "status", "completed_date", day) & (gw["completed_date"] >= start)
+        return shapely.length(_project(gw)[ok]).sum() / 1000
+
+    def greenway_cov() -> float:
+        gw = layers["greenways"]
+        lines = _project(gw)[_done_by(gw, "status", "completed_date", day)]
+        return _coverage(_project(layers["residential_land"]), shapely.buffer(lines, 1000.0))
+
+    def park_cov() -> float:
+        parks = layers["parks"]
+        geoms = _project(parks)[~(parks["opened_date"] > pd.Timestamp(day)).to_numpy()]
+        area = shapely.area(geoms)
+        r = np.where(area >= 5000, 500.0, np.where(area >= 2000, 300.0, 0.0))
+        return _coverage(
+            _project(layers["residential_land"]), shapely.buffer(geoms[r > 0], r[r > 0])
+        )
+
+    def farm_rate() -> float:
+        f = layers["farmhouses"]
+        return 100.0 * _done_by(f, "renovation_status", "renovation_date", day).mean()
+
+    def farm_per_year() -> float:
+        f = layers["farmhouses"]
+        ok = _done_by(f, "renovation_status", "renovation_date", day)
+        ok = ok & (f["renovation_date"] >= start).to_numpy()
+        counts = (
+            pd.Series(ok)
+            .groupby([f["town_id"].to_numpy(), f["renovation_date"].dt.year.to_numpy()])
+            .sum()
+        )
+        return float(counts.sum())
+
+    def village_plan() -> float:
+        v = layers["villages"]
+        return 100.0 * (v["plan_approved_date"] <= pd.Timestamp(day)).mean()
+
+    def green_village() -> float:
+        v = layers["villages"]
+        ok = v["green_village"] & (v["green_village_date"] <= pd.Timestamp(day))
+        return 100.0 * ok.mean()
+
+    return {
+        "greenway_completed_km": greenway_km,
+        "greenway_service_coverage": greenway_cov,
+        "park_service_coverage": park_cov,
+        "farmhouse_renovation_rate": farm_rate,
+        "farmhouse_renovations_per_year": farm_per_year,
+        "village_plan_share": village_plan,
+        "green_village_share": green_village,
+    }
+
+
+def _zone(frame: pd.DataFrame) -> float:
+    zone = frame.loc[frame["scope_type"].isin(["zone"]), "value"]
+    if len(zone):
+        return float(zone.iloc[0])
+    return float(frame.loc[frame["scope_type"] == "year", "value"].sum())
+
+
+def _timed(func: Callable[[], Any]) -> tuple[float, Any]:
+    t = time.perf_counter()
+    out = func()
+    return time.perf_counter() - t, out
+
+
+def _peak_mib(func: Callable[[], Any]) -> float:
+    tracemalloc.start()
+    func()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the city size")
+    parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc pass")
+    args = parser.parse_args()
+    logging.getLogger("geoplan").setLevel(logging.ERROR)
+    warnings.simplefilter("ignore")
+    t, layers = _timed(lambda: build(args.scale))
+    print(f"built layers in {t:.1f} s: " + ", ".join(f"{k} {len(v):,}" for k, v in layers.items()))
+    compute_metric("greenway_total_km", layers, as_of=AS_OF)  # warm-up: imports, transformer
+    print(
+        f"\n{'metric':32} {'geoplan s':>9} {'baseline s':>10} {'ratio':>6} {'peak MiB':>9}"
+        f"  {'zone value (geoplan / baseline)'}"
+    )
+    for name, base in baselines(layers, AS_OF).items():
+        t_geo, frame = _timed(lambda n=name: compute_metric(n, layers, as_of=AS_OF))
+        t_base, value = _timed(base)
+        peak = (
+            float("nan")
+            if args.no_memory
+            else _peak_mib(lambda n=name: compute_metric(n, layers, as_of=AS_OF))
+        )
+        print(
+            f"{name:32} {t_geo:9.2f} {t_base:10.2f} {t_geo / t_base:6.2f} {peak:9.0f}"
+            f"  {_zone(frame):.4f} / {value:.4f}"
+        )
+    t, card = _timed(lambda: scorecard(None, layers, None, as_of=AS_OF))
+    counts = card["status"].value_counts().to_dict()
+    print(f"\nfull scorecard as of {AS_OF}: {t:.1f} s, {len(card)} rows, {counts}")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak resident memory of the run (ru_maxrss): {rss:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
