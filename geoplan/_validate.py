@@ -5,18 +5,24 @@ What is checked, and what happens (nothing is dropped; every change is counted):
 ==============================================  =========  ==================================
 finding                                         level      what geoplan does
 ==============================================  =========  ==================================
+no CRS, or a CRS the coordinates contradict     error      ``CRSError`` from
+                                                           :func:`geoplan.crs.check_crs`
 required column missing                         error      —
 optional column missing                         info       added, empty (``False`` for bool)
 column under its Chinese label (名称, 状态…)    info       renamed to the catalogue name
+or cut to 10 characters by a shapefile
 id missing or duplicated                        error      —
 null or empty geometry                          error      —
 geometry of the wrong family (a line in parks)  error      —
 invalid polygon (self-intersection…)            warning    ``shapely.make_valid``, polygonal
                                                            part kept, counted in ``repaired``
+polygon with no area left after repair          error      —
 collection holding polygons / one-point multi   warning    polygonal part / the point kept
 polygon footprint in a point layer              warning    replaced by a point on its surface
+polygon made invalid by reprojection            warning    repaired as above, counted
 unknown enum or status value                    error      —
 Chinese label or synonym (已完成, 一级)         info       mapped to the value
+number, yes/no or task-id cell unreadable       error      —
 unparseable date                                error      —
 date without a day (2023年5月, 2023-05)         info       the 1st of the month
 date with only a year (2023年)                  warning    1 January of that year
@@ -24,8 +30,12 @@ Excel serial date (45047)                       info       converted (1900 date 
 empty bool cell                                 warning    taken as ``False``
 status ``completed`` without its date           warning    — (as-of metrics never count it)
 date given but status not ``completed``         warning    —
+date given but its yes/no flag false            warning    —
+line of zero length                             warning    —
 id in town_id/village_id/… not in its layer     warning    —
 ==============================================  =========  ==================================
+
+Geometry is checked and repaired in the layer's own CRS, then reprojected to EPSG:4326.
 """
 
 from __future__ import annotations
@@ -471,6 +481,17 @@ class _Checker:
                         "redraw the polygons",
                         _ids(gdf, gone),
                     )
+        elif family == "LineString":
+            flat = live & (shapely.length(geom) == 0)
+            if flat.any():
+                self.add(
+                    "warning",
+                    "geometry",
+                    f"{int(flat.sum())} lines have zero length (all vertices in one place); "
+                    "they count 0 km",
+                    "redraw the lines",
+                    _ids(gdf, flat),
+                )
         elif family == "Point":
             multi = live & (gtype == "MultiPoint") & (shapely.get_num_geometries(geom) == 1)
             poly = live & np.isin(gtype, GEOMETRY_TYPES["Polygon"])

@@ -355,3 +355,16 @@ def test_33_records_coordinates_in_metres(tmp_path) -> None:
     )
     with pytest.raises(RecordsError, match=r"(?s)lon.*outside China.*R1.*not metres"):
         geoplan.read_records(path)
+
+
+def test_34_zero_length_line_is_reported_not_dropped() -> None:
+    dot = LineString([(X0, Y0), (X0, Y0)])
+    lines = gpd.GeoDataFrame(
+        {"id": ["G1", "G2"], "name": ["福道", "点"], "status": ["completed", "planned"]},
+        geometry=[LineString([(X0, Y0), (X0 + 900, Y0)]), dot],
+        crs=4549,
+    )
+    report = geoplan.check_layers({"greenways": lines})
+    flat = [i for i in report.warnings if "zero length" in i.message]
+    assert report.ok and flat[0].feature_ids == ["G2"] and "redraw" in flat[0].fix
+    assert len(geoplan.read_layers({"greenways": lines})["greenways"]) == 2
