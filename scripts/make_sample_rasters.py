@@ -273,6 +273,7 @@ def _sample_layers(folder: Path) -> dict[str, gpd.GeoDataFrame]:
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parents[1] / "layers"
-    sample = _sample_layers(target)
+    bundled = Path(__file__).resolve().parents[1] / "layers"
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else bundled
+    sample = _sample_layers(bundled)
     make_sample_rasters(target, sample.get("towns"), layers=sample or None)

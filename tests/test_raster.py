@@ -257,6 +257,21 @@ def test_zone_layer_outside_raster(classes_tif):
     assert "(400000, 2.75996e+06, 400040, 2.76e+06)" in message  # the raster's
 
 
+def test_zones_partly_or_wholly_off_the_raster(classes_tif, caplog):
+    # Zone 0 hangs 10 m off the west edge over row 0 (cells 0 and 1 are green); zone 1 is
+    # 10 km away: it gets NaN and a warning, not an error, since zone 0 overlaps.
+    zones = gpd.GeoSeries(
+        [shapely.box(X0 - 10, Y0 - 10, X0 + 20, Y0), shapely.box(X0 + 1e4, Y0, X0 + 2e4, Y0 + 1e4)],
+        crs="EPSG:4549",
+    )
+    got = class_shares(classes_tif, zones, classes=LANDCOVER_CLASSES)
+    assert got.loc[0, GREEN] == 1.0
+    assert got.loc[0, "coverage"] == pytest.approx(200 / 300)
+    assert got.loc[1, [WATER, BUILT, GREEN, FARM]].isna().all()
+    assert (got.loc[1, "cells"], got.loc[1, "coverage"]) == (0.0, 0.0)
+    assert "lie outside raster" in caplog.text
+
+
 def test_missing_and_corrupt_files(tmp_path, classes_tif):
     with pytest.raises(DataReadError, match=r"nothere\.tif"):
         read_raster(tmp_path / "nothere.tif")
