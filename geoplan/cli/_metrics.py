@@ -6,24 +6,17 @@ import datetime as dt
 import json
 import os
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
 import click
 import pandas as pd
 
-TABLE_COLUMNS = (
-    "task_id",
-    "metric",
-    "scope",
-    "value",
-    "unit",
-    "target",
-    "target_unit",
-    "deadline",
-    "expected",
-    "status",
-)
+from .._errors import PlanWarning
+from .._settings import logger
+
+TABLE_COLUMNS = ("task_id", "metric", "scope", "value", "target", "deadline", "expected", "status")
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -57,6 +50,17 @@ def to_json(frame: pd.DataFrame) -> str:
     return json.dumps(rows, ensure_ascii=False, indent=1)
 
 
+def _cell(rec: dict[str, Any], col: str) -> str:
+    v = _jsonable(rec.get(col))
+    if v is None:
+        return ""
+    if not isinstance(v, float):
+        return str(v)
+    text = f"{v:,.0f}" if v.is_integer() else f"{v:.4g}"
+    unit = {"value": "unit", "expected": "unit", "target": "target_unit"}.get(col)
+    return f"{text} {rec.get(unit) or ''}".strip() if unit else text
+
+
 def _table(frame: pd.DataFrame, title: str) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -69,20 +73,19 @@ def _table(frame: pd.DataFrame, title: str) -> None:
         "no_data": "magenta",
         "unmapped": "dim",
     }
+    console = Console()
+    console.width = max(console.width, 120)  # pipes and narrow terminals: do not fold names
     table = Table(title=title, show_lines=False)
     cols = [c for c in TABLE_COLUMNS if c in frame] or list(frame.columns)
     for col in cols:
-        table.add_column(col, overflow="fold")
+        table.add_column(col, no_wrap=col in ("metric", "status", "deadline"))
     for rec in frame.to_dict("records"):
-        cells = []
-        for col in cols:
-            v = _jsonable(rec[col])
-            text = "" if v is None else (f"{v:.4g}" if isinstance(v, float) else str(v))
-            if col == "status":
-                text = f"[{colours.get(text, 'white')}]{text}[/]"
-            cells.append(text)
+        cells = [_cell(rec, col) for col in cols]
+        if "status" in cols:
+            i = cols.index("status")
+            cells[i] = f"[{colours.get(cells[i], 'white')}]{cells[i]}[/]"
         table.add_row(*cells)
-    Console().print(table)
+    console.print(table)
 
 
 @click.command("metrics")
@@ -169,7 +172,11 @@ def metrics(
             records = load_sample_records() if records is None else records
         frame = compute_metric(metric_name, layers, records, as_of=day)
     else:
-        frame = scorecard(plan_path, layers, records, as_of=day, mapping=mapping)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", PlanWarning)
+            frame = scorecard(plan_path, layers, records, as_of=day, mapping=mapping)
+        for w in caught:  # the plan's own findings: shown with -v, not on every run
+            logger.info("%s", w.message)
     if fmt is None:
         suffix = output.suffix.lower().lstrip(".") if output else ""
         fmt = suffix if suffix in ("json", "csv") else ("table" if output is None else "csv")
