@@ -161,7 +161,7 @@ _SAMPLE: dict[str, gpd.GeoDataFrame] = {}
 def _run(
     source: LayerSource, *, kinds: Iterable[str] | None, crs: Any = None, strict: bool
 ) -> tuple[dict[str, gpd.GeoDataFrame], CheckReport]:
-    label, raw, issues = _read_source(source, crs)
+    label, raw, issues = _read_source(source, crs, strict=strict)
     report = CheckReport(label, issues)
     wanted = _wanted(kinds)
     for kind in wanted:
@@ -220,9 +220,13 @@ def _wanted(kinds: Iterable[str] | None) -> list[str]:
 
 
 def _read_source(
-    source: LayerSource, crs: Any = None
+    source: LayerSource, crs: Any = None, *, strict: bool = True
 ) -> tuple[str, dict[str, gpd.GeoDataFrame], list[Issue]]:
-    """Return (label, kind -> raw layer, issues about the source itself)."""
+    """Return (label, kind -> raw layer, issues about the source itself).
+
+    Only layers and files named by a kind are read; with ``strict=False`` a layer whose
+    CRS is missing or wrong becomes an error issue instead of raising.
+    """
     if isinstance(source, Mapping):
         return _by_kind("<GeoDataFrames>", dict(source))
     if isinstance(source, str) and "://" in source:
@@ -235,23 +239,47 @@ def _read_source(
             f"layers source {str(path)!r} does not exist; pass a GeoPackage, "
             "a folder of <kind>.geojson/.shp/.gpkg files or a database URL"
         )
+    label = str(path)
+    found: list[tuple[str, Path, str | None]]
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() in LAYER_SUFFIXES)
-        named: dict[str, Path] = {}
-        for file in files:
-            kind = kind_for_name(file.stem)
-            if kind in named:
-                raise SchemaError(
-                    f"{path}: two files hold the {kind} layer: "
-                    f"{named[kind].name} and {file.name}; keep one"
-                )
-            named[kind or file.name] = file
-        raw = {key: _read(file, crs=crs) for key, file in named.items()}
-        return _by_kind(str(path), raw)
-    if path.suffix.lower() == ".gpkg":
-        raw = {name: _read(path, layer=name, crs=crs) for name in _gpkg_layers(path)}
-        return _by_kind(str(path), raw)
-    return _by_kind(str(path), {path.stem: _read(path, crs=crs)})
+        found = [(p.name, p, None) for p in sorted(path.iterdir())]
+        found = [f for f in found if f[1].suffix.lower() in LAYER_SUFFIXES]
+    elif path.suffix.lower() == ".gpkg":
+        found = [(name, path, name) for name in _gpkg_layers(path)]
+    else:
+        found = [(path.name, path, None)]
+    jobs: dict[str, tuple[str, Path, str | None]] = {}
+    issues = []
+    for name, file, layer in found:
+        kind = kind_for_name(layer or file.stem)
+        if kind is None:
+            issues.append(_not_a_kind(label, name))
+        elif kind in jobs:
+            raise SchemaError(
+                f"{label}: both {jobs[kind][0]!r} and {name!r} hold the {kind} layer; keep one"
+            )
+        else:
+            jobs[kind] = (name, file, layer)
+    raw = {}
+    for kind, (_, file, layer) in jobs.items():
+        try:
+            raw[kind] = _read(file, layer=layer, crs=crs)
+        except CRSError as exc:
+            if strict:
+                raise
+            issues.append(Issue("error", kind, "geometry", str(exc), "set the layer's CRS"))
+    label, layers, more = _by_kind(label, raw)
+    return label, layers, issues + more
+
+
+def _not_a_kind(label: str, name: str) -> Issue:
+    return Issue(
+        "info",
+        label,
+        None,
+        f"layer {name!r} is not a layer kind; ignored",
+        f"rename it to one of: {', '.join(KIND_NAMES)}",
+    )
 
 
 def _read(path: Path, layer: str | None = None, *, crs: Any = None) -> object:
@@ -296,15 +324,7 @@ def _by_kind(
     for name, gdf in raw.items():
         kind = kind_for_name(str(name))
         if kind is None:
-            issues.append(
-                Issue(
-                    "info",
-                    label,
-                    None,
-                    f"layer {name!r} is not a layer kind; ignored",
-                    f"rename it to one of: {', '.join(KIND_NAMES)}",
-                )
-            )
+            issues.append(_not_a_kind(label, str(name)))
             continue
         if kind in out:
             raise SchemaError(f"{label}: two layers hold {kind} ({name!r} and {kind!r}); keep one")

@@ -220,7 +220,9 @@ def test_17_task_ids_that_are_not_numbers() -> None:
 def test_18_two_files_for_one_kind(tmp_path) -> None:
     parks([square()]).to_file(tmp_path / "parks.geojson")
     parks([square()]).to_file(tmp_path / "公园.gpkg")
-    raises(SchemaError, tmp_path, "two files hold the parks layer", "keep one")
+    raises(
+        SchemaError, tmp_path, "'parks.geojson' and '公园.gpkg' hold the parks layer", "keep one"
+    )
 
 
 def test_19_attribute_table_named_as_a_kind(tmp_path) -> None:
@@ -368,3 +370,16 @@ def test_34_zero_length_line_is_reported_not_dropped() -> None:
     flat = [i for i in report.warnings if "zero length" in i.message]
     assert report.ok and flat[0].feature_ids == ["G2"] and "redraw" in flat[0].fix
     assert len(geoplan.read_layers({"greenways": lines})["greenways"]) == 2
+
+
+def test_35_check_reports_a_layer_without_crs_and_goes_on(tmp_path) -> None:
+    no_crs = parks([square()]).set_crs(None, allow_override=True)
+    with pytest.warns(UserWarning, match="crs"):  # geopandas warns when writing no CRS
+        path = gpkg(tmp_path, parks=no_crs, 草稿=no_crs)
+    sources().to_file(path, layer="water_sources")
+    report = geoplan.check_layers(path)
+    assert report.features == {"water_sources": 2}  # the good layer is checked
+    err = report.errors[0]
+    assert err.layer == "parks" and "has no CRS" in err.message and "EPSG:4549" in err.message
+    info = [i for i in report.issues if i.level == "info" and "草稿" in i.message]
+    assert len(info) == 1  # an unknown layer is not read, so its missing CRS does not matter
