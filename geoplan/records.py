@@ -223,7 +223,11 @@ def validate_records(
                     "feature_id",
                     f"{int(orphan.sum())} records refer to {kind} ids "
                     f"{unknown[:8]}{' …' if len(unknown) > 8 else ''} that are not in the layer "
-                    f"(its {len(ids)} ids run {ids.min()}–{ids.max()})",
+                    + (
+                        f"(its {len(ids)} ids run {ids.min()}–{ids.max()})"
+                        if len(ids)
+                        else "(the layer is empty)"
+                    ),
                     f"correct 要素编号, or add the features to the {kind} layer",
                     orphan,
                 )
