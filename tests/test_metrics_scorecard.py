@@ -11,6 +11,7 @@ import json
 import logging
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -277,3 +278,61 @@ def test_cli_json_and_bom_csv(tmp_path, layers, plan_path):
     assert len(pd.read_csv(csv_path, encoding="utf-8-sig")) == len(rows)
     bad = runner.invoke(main, ["metrics", "--layers", str(gpkg), "--as-of", "2020-01-01"])
     assert bad.exit_code == 2 and "before the plan started" in bad.output
+
+
+def test_records_fill_dates_only_up_to_as_of(layers):
+    """G5 is completed without a date; the log dates it 2023-03-01."""
+    log = pd.DataFrame(
+        {
+            "record_id": ["R1", "R2"],
+            "task_id": [9, 17],
+            "layer": ["greenways", "villages"],
+            "feature_id": ["G5", "V4"],
+            "date": pd.to_datetime(["2023-03-01", "2023-02-01"]),
+            "status": ["completed", "completed"],
+            "quantity": [np.nan, np.nan],
+            "unit": ["km", "处"],
+            "note": ["", ""],
+        }
+    )
+    km = geod_km(greenways())
+    before = compute_metric("greenway_completed_km", layers, log, as_of="2022-12-31")
+    after = compute_metric("greenway_completed_km", layers, log, as_of="2023-12-31")
+    assert before["value"].iloc[0] == pytest.approx(km[0], rel=1e-3)
+    assert after["value"].iloc[0] == pytest.approx(km[0] + km[4], rel=1e-3)
+    # the task-17 record dates V4's plan approval; task 22 (green village) is untouched
+    plans = compute_metric("village_plan_share", layers, log, as_of="2023-12-31")
+    assert plans["value"].iloc[0] == 75.0
+    green = compute_metric("green_village_share", layers, log, as_of="2026-01-01")
+    assert green["value"].iloc[0] == 50.0  # V1, V3; V4's flag has no date and no record
+
+
+def test_layer_without_crs_is_a_crs_error(layers):
+    from geoplan import CRSError
+
+    gw = layers["greenways"].set_crs(None, allow_override=True)
+    with pytest.raises(CRSError, match="greenways"):
+        compute_metric("greenway_total_km", {"greenways": gw}, as_of="2024-01-01")
+
+
+def test_cli_one_metric_as_json(tmp_path, layers):
+    gpkg = tmp_path / "l.gpkg"
+    for kind, gdf in layers.items():
+        gdf.to_file(gpkg, layer=kind, driver="GPKG")
+    res = CliRunner().invoke(
+        main,
+        [
+            "metrics",
+            "--layers",
+            str(gpkg),
+            "--metric",
+            "village_plan_share",
+            "--as-of",
+            "2023-12-31",
+            "--format",
+            "json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    rows = {r["scope"]: r["value"] for r in json.loads(res.output)}
+    assert rows == {"全区": 50.0, "东园镇": 0.0, "洛阳镇": 100.0}
