@@ -27,8 +27,8 @@ On the 4 x 4 grid of 10 m cells in ``tests/test_raster.py`` a 25 m x 31.5 m zone
 share, computed by hand from the cell fractions, is 2.45 / 7.3125 = 0.3350. ``exact``
 gives 0.3350 (so does exactextract); ``centre`` gives 0.25 and ``all_touched`` 0.3636 (so
 does rasterstats with the same rule). The counting rules' errors shrink with finer cells
-but stay biased for small or thin zones: a greenway buffer or a 6.5 km² district has a
-large share of its cells on its boundary.
+but stay large for thin zones: a 60 m greenway corridor on 10 m cells has about a third of
+its cells on its boundary.
 
 Large rasters are read in windows aligned to their internal blocks (see
 :mod:`geoplan._zonal`), so a 20 000 x 20 000 raster is summarised without loading it:
@@ -38,6 +38,7 @@ Large rasters are read in windows aligned to their internal blocks (see
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,7 +152,10 @@ class Raster:
 def _open(path: Path) -> DatasetReader:
     rasterio = _rasterio()
     try:
-        return rasterio.open(path)
+        with warnings.catch_warnings():
+            # read_raster checks the georeferencing itself and says how to fix it.
+            warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+            return rasterio.open(path)
     except rasterio.errors.RasterioIOError as exc:
         raise RasterError(
             f"raster {str(path)!r} cannot be read as a raster ({exc}); the file is corrupt, "
@@ -226,12 +230,18 @@ def read_raster(
             dtype=src.dtypes[0],
             nodata=src.nodata,
         )
-    given = rasterio.crs.CRS.from_user_input(crs) if crs is not None else None
+    try:
+        given = rasterio.crs.CRS.from_user_input(crs) if crs is not None else None
+    except rasterio.errors.CRSError:
+        raise CRSError(
+            f"crs={crs!r} given for raster {str(path)!r} is not a CRS; write it as "
+            '"EPSG:4549" (CGCS2000 Gauss-Kruger CM 120°E) or another EPSG code'
+        ) from None
     if file_crs is None:
         if given is None:
             raise CRSError(_no_crs_message(path, transform, info["width"], info["height"]))
         file_crs = given
-    elif given is not None and given != file_crs:
+    elif given is not None and not _same_crs(given, file_crs):
         raise CRSError(
             f"raster {str(path)!r} declares CRS {file_crs.to_string()} but crs={crs!r} was "
             "given; drop crs= (it only fills a missing CRS) or reproject the file with "
@@ -241,6 +251,11 @@ def read_raster(
     if info["nodata"] is None and nodata is not None:
         info["nodata"] = float(nodata)
     return Raster(path=path, crs=file_crs, transform=transform, block_shape=block_shape, **info)
+
+
+def _same_crs(a: CRS, b: CRS) -> bool:
+    code = a.to_epsg()
+    return bool(a == b or (code is not None and code == b.to_epsg()))
 
 
 def _check_plausible(path: Path, crs: CRS, transform: Affine, width: int, height: int) -> None:

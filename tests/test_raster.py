@@ -242,9 +242,23 @@ def test_raster_with_an_implausible_crs(tmp_path):
     assert 'crs="EPSG:4549"' in str(err.value) and "gdal_edit.py" in str(err.value)
 
 
-def test_conflicting_crs_is_refused(classes_tif):
+def test_conflicting_or_bad_crs_is_refused(classes_tif):
     with pytest.raises(CRSError, match="declares CRS EPSG:4549"):
         read_raster(classes_tif, crs="EPSG:4528")
+    assert read_raster(classes_tif, crs="epsg:4549").crs.to_epsg() == 4549
+    with pytest.raises(CRSError, match="crs='CGCS2000 please' given for raster"):
+        read_raster(classes_tif, crs="CGCS2000 please")
+
+
+def test_raster_without_georeferencing(tmp_path):
+    path = tmp_path / "plain.tif"
+    profile = {"driver": "GTiff", "width": 4, "height": 4, "count": 1, "dtype": "uint8"}
+    with warnings.catch_warnings():  # writing the bad input on purpose
+        warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+        with rasterio.open(path, "w", **profile) as dst:
+            dst.write(CLASSES, 1)
+    with pytest.raises(RasterError, match=r"plain\.tif.*no georeferencing"):
+        read_raster(path)
 
 
 def test_zone_layer_outside_raster(classes_tif):
