@@ -145,6 +145,47 @@ def test_report_is_offline_and_says_sample(demo: tuple[Path, object]) -> None:
     assert has_map and all(has_map)
 
 
+def test_report_command_reads_progress_from_the_database(
+    demo: tuple[Path, object], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, _ = demo
+    import geoplan.report
+    from geoplan._resources import SAMPLE_LAYERS, data_path
+
+    def no_recompute(*args: object, **kwargs: object) -> None:
+        raise AssertionError("history must come from the database's metric snapshots")
+
+    monkeypatch.setattr(geoplan.report, "scorecard_history", no_recompute)
+    report = tmp_path / "from_db.html"
+    result = CliRunner().invoke(
+        main,
+        [
+            "report",
+            "--db",
+            str(out / "geoplan.gpkg"),
+            "--layers",
+            str(data_path(SAMPLE_LAYERS)),
+            "--as-of",
+            AS_OF,
+            "--no-maps",
+            "-o",
+            str(report),
+        ],
+    )
+    assert result.exit_code == 0, result.output + str(result.exception)
+    html = report.read_text(encoding="utf-8")
+    with sqlite3.connect(out / "geoplan.gpkg") as db:
+        n = db.execute("SELECT count(*) FROM metric_snapshots").fetchone()[0]
+        tracked = db.execute(
+            "SELECT task_id FROM metric_snapshots WHERE value IS NOT NULL AND scope_type "
+            "NOT IN ('year', 'town_year') GROUP BY task_id HAVING count(DISTINCT as_of) >= 2"
+        ).fetchall()
+    assert f"指标快照 {n:,} 行" in html
+    # one progress section for each task whose snapshots have values at two dates or more
+    assert html.count("<h3>进度变化</h3>") == len(tracked) > 0
+    assert "泉台管〔2021〕57号" in html  # the plan register read back from the database
+
+
 def _sample_towns_only(path: Path) -> Path:
     from geoplan import load_sample
 

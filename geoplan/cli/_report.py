@@ -27,6 +27,11 @@ import click
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Progress log CSV (default: the sample's, when the sample layers are used).",
 )
+@click.option(
+    "--db",
+    help="Planning database (a .gpkg path or postgresql+psycopg://…): its plan, layers, "
+    "records and metric snapshots (progress over time); --plan/--layers/--records override.",
+)
 @click.option("--as-of", help="Evaluate targets as of this date, YYYY-MM-DD (default: today).")
 @click.option(
     "--mapping",
@@ -48,6 +53,7 @@ def report(
     plan_path: Path | None,
     layers_path: Path | None,
     records_path: Path | None,
+    db: str | None,
     as_of: str | None,
     mapping: Path | None,
     output: Path,
@@ -58,25 +64,40 @@ def report(
     """Write the progress report: summary, scorecard, per-task charts and maps, offline."""
     from ..report import write_report
 
-    sample = layers_path is None
+    plan: Any = plan_path
     layers: Any = layers_path
     records: Any = records_path
-    if sample:
+    history: Any = not no_history
+    provenance: list[str] = []
+    sample = layers_path is None and db is None
+    if db is not None:
+        from ..store import open_store
+
+        with open_store(db) as store:
+            plan = plan if plan is not None else store.read_plan()
+            layers = layers if layers is not None else store.read_layers(as_of=as_of)
+            records = records if records is not None else store.read_records(as_of=as_of)
+            snapshots = store.read_snapshots()
+            provenance.append(f"数据库：{store.label}（指标快照 {len(snapshots):,} 行）")
+        if not no_history and len(snapshots):
+            history = snapshots
+    elif sample:
         from ..layers import load_sample, load_sample_records
 
         layers = load_sample()
         if records_path is None:
             records = load_sample_records()
     path = write_report(
-        plan_path,
+        plan,
         layers,
         records,
         path=output,
         as_of=as_of,
         mapping=mapping,
         sample=sample,
+        provenance=provenance,
         maps=not no_maps,
-        history=not no_history,
+        history=history,
         pdf=pdf,
     )
     size = path.stat().st_size / 1e6
