@@ -25,13 +25,16 @@ pytestmark = pytest.mark.services
 GEOD = pyproj.Geod(ellps="WGS84")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+def open_browser() -> Iterator[Browser]:
+    """One headless Chromium per test module (the `browser` fixture of the map tests)."""
     require(
         browser_available(), "Playwright or Chromium is not installed (apt-get install chromium)"
     )
     with Browser() as b:
         yield b
+
+
+browser = pytest.fixture(open_browser, scope="module", name="browser")
 
 
 @pytest.fixture(scope="module")

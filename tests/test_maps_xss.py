@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
-from conftest import require
+from test_maps_browser import open_browser
 
 from geoplan.maps import make_map, save_map
-from geoplan.maps._browser import Browser, browser_available
+from geoplan.maps._browser import Browser
 
 pytestmark = pytest.mark.services
+
+browser = pytest.fixture(open_browser, scope="module", name="browser")
 
 #: Each payload sets window.__pwned or opens a dialog if it ever runs.
 PAYLOADS = [
@@ -34,15 +35,6 @@ PAYLOADS = [
     "{% raw %}{{ 7*7 }}",
     "&lt;script&gt;window.__pwned=1&lt;/script&gt;",
 ]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    require(
-        browser_available(), "Playwright or Chromium is not installed (apt-get install chromium)"
-    )
-    with Browser() as b:
-        yield b
 
 
 def payload_layers() -> dict[str, gpd.GeoDataFrame]:

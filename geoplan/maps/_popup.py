@@ -16,7 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from ._style import KIND_STYLES, STATUS_LABELS
+from .._schema import STATUS_LABELS
+from ._style import KIND_STYLES
 
 #: Columns whose text is shown in popups as the feature's note, if a layer has one.
 NOTE_COLUMNS: tuple[str, ...] = ("note", "notes", "remark", "备注")

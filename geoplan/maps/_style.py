@@ -14,12 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-#: Chinese labels of the status vocabulary shared by all layers.
-STATUS_LABELS: dict[str, str] = {
-    "planned": "计划",
-    "under_construction": "在建",
-    "completed": "已完成",
-}
+from .._schema import STATUS_LABELS
 
 #: Chinese names of the layer kinds, as shown in the layer control and legend.
 KIND_LABELS: dict[str, str] = {
@@ -122,7 +117,21 @@ def _status_styles(kind: str) -> dict[str, Style]:
     }
 
 
-_STATUS_TEXT = {"completed": "已完成", "under_construction": "在建", "planned": "计划"}
+def _network(kind: str) -> KindStyle:
+    """Greenways and sewage lines: solid when built, long dashes in works, dots planned."""
+    return KindStyle(
+        "status",
+        _status_styles(kind),
+        {
+            "completed": "已建成（实线）",
+            "under_construction": "在建（长虚线）",
+            "planned": "计划（短虚线）",
+        },
+        other=_line("#969696", 2.0),
+        status="status",
+        date="completed_date",
+    )
+
 
 KIND_STYLES: dict[str, KindStyle] = {
     "towns": KindStyle(None, {"*": {**_area("#525252", opacity=0.0), "weight": 2.0}}),
@@ -130,7 +139,7 @@ KIND_STYLES: dict[str, KindStyle] = {
     "communities": KindStyle(
         "renovation_status",
         _status_styles("communities"),
-        {k: f"改造{v}" for k, v in _STATUS_TEXT.items()},
+        {k: f"改造{v}" for k, v in STATUS_LABELS.items()},
         other=_area("#969696", opacity=0.3),
         status="renovation_status",
         date="renovation_date",
@@ -146,7 +155,7 @@ KIND_STYLES: dict[str, KindStyle] = {
     "projects": KindStyle(
         "status",
         _status_styles("projects"),
-        {k: f"项目{v}" for k, v in _STATUS_TEXT.items()},
+        {k: f"项目{v}" for k, v in STATUS_LABELS.items()},
         other=_area("#969696"),
         status="status",
         date="completed_date",
@@ -162,30 +171,8 @@ KIND_STYLES: dict[str, KindStyle] = {
         other=_area("#969696"),
         date="delineated_date",
     ),
-    "greenways": KindStyle(
-        "status",
-        _status_styles("greenways"),
-        {
-            "completed": "已建成（实线）",
-            "under_construction": "在建（长虚线）",
-            "planned": "计划（短虚线）",
-        },
-        other=_line("#969696", 2.0),
-        status="status",
-        date="completed_date",
-    ),
-    "sewage_lines": KindStyle(
-        "status",
-        _status_styles("sewage_lines"),
-        {
-            "completed": "已建成（实线）",
-            "under_construction": "在建（长虚线）",
-            "planned": "计划（短虚线）",
-        },
-        other=_line("#969696", 2.0),
-        status="status",
-        date="completed_date",
-    ),
+    "greenways": _network("greenways"),
+    "sewage_lines": _network("sewage_lines"),
     "water_sources": KindStyle(
         "remediation_status",
         {
@@ -196,7 +183,7 @@ KIND_STYLES: dict[str, KindStyle] = {
                 strict=True,
             )
         },
-        {k: f"整治{v}" for k, v in _STATUS_TEXT.items()},
+        {k: f"整治{v}" for k, v in STATUS_LABELS.items()},
         other=_point("#2171b5", 6.0),
         status="remediation_status",
         date="remediation_date",
@@ -204,7 +191,7 @@ KIND_STYLES: dict[str, KindStyle] = {
     "sewage_facilities": KindStyle(
         "status",
         _status_styles("sewage_facilities"),
-        {k: f"设施{v}" for k, v in _STATUS_TEXT.items()},
+        {k: f"设施{v}" for k, v in STATUS_LABELS.items()},
         other=_point("#969696", 5.0),
         status="status",
         date="completed_date",
@@ -215,7 +202,7 @@ KIND_STYLES: dict[str, KindStyle] = {
             k: {**v, "color": "#54278f", "weight": 2.0}
             for k, v in _status_styles("heritage_sites").items()
         },
-        {k: f"消防“三防”{v}" for k, v in _STATUS_TEXT.items()},
+        {k: f"消防“三防”{v}" for k, v in STATUS_LABELS.items()},
         other=_point("#969696", 5.0),
         status="fire_safety_status",
         date="fire_safety_date",

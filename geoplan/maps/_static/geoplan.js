@@ -497,6 +497,10 @@
       (cfg.scorecard || []).forEach(function (r) { cfg.scorecardTasks[r.task_id] = 1; });
       var bounds = L.latLngBounds(cfg.bounds);
       map.fitBounds(bounds, { animate: false });
+      if (!map.getSize().x || !map.getSize().y) {
+        // a hidden or not yet laid out frame: fit again once the map gets a size
+        map.once("resize", function () { map.fitBounds(bounds, { animate: false }); });
+      }
       G.started = true;
       G.layers.forEach(function (l) { if (map.hasLayer(l)) l.redraw(); });
       L.control.scale({ imperial: false }).addTo(map);
