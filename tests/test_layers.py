@@ -11,6 +11,7 @@ import pyproj
 import pytest
 import shapely
 from click.testing import CliRunner
+from conftest import require
 from shapely.geometry import LineString, Point, Polygon
 
 import geoplan
@@ -296,3 +297,22 @@ def test_files_without_crs_take_the_crs_given(tmp_path) -> None:
     assert layer["completed_date"].iloc[0] == pd.Timestamp("2023-05-01")
     result = CliRunner().invoke(main, ["layers", "check", str(tmp_path), "--crs", "EPSG:4528"])
     assert result.exit_code == 0, result.output
+
+
+def test_database_url_reads_through_the_store(tmp_path) -> None:
+    from geoplan.store import load_layers
+
+    sample = geoplan.load_sample()
+    subset = {k: sample[k] for k in ("towns", "greenways")}
+    url = f"gpkg:///{tmp_path / 'plan.gpkg'}"
+    try:
+        load_layers(subset, url=url)
+    except geoplan.StoreError as exc:  # no SpatiaLite on this machine
+        require(False, str(exc))
+    back = geoplan.read_layers(url)
+    assert list(back) == ["towns", "greenways"]
+    for kind, gdf in subset.items():
+        got = back[kind].sort_values("id").reset_index(drop=True)
+        want = gdf.sort_values("id").reset_index(drop=True)
+        pd.testing.assert_frame_equal(got.drop(columns="geometry"), want.drop(columns="geometry"))
+        assert got.geom_equals_exact(want, tolerance=1e-9).all()
