@@ -55,7 +55,8 @@ def init(url: str | None) -> None:
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A progress-log CSV (default with no data option: the sample records).")
 @click.option("--valid-from", callback=_date, metavar="DATE",
-              help="Date the loaded layer versions take effect (default today).")
+              help="Date the loaded layer versions take effect (default today; for the "
+              "bundled data, the plan's start 2021-05-24).")
 def load(url: str | None, layers_path: Path | None, plan_path: Path | None,
          records_path: Path | None, valid_from: dt.date | None) -> None:  # fmt: skip
     """Load layers, a plan and records in one transaction.
@@ -66,6 +67,7 @@ def load(url: str | None, layers_path: Path | None, plan_path: Path | None,
     """
     from .. import layers as layers_mod
     from .._resources import SAMPLE_PLAN, data_path
+    from .._settings import PLAN_START
     from ..plan import parse_plan
     from ..store import Store
 
@@ -77,6 +79,8 @@ def load(url: str | None, layers_path: Path | None, plan_path: Path | None,
     for warning in caught:
         click.secho(f"warning: {warning.message}", fg="yellow", err=True)
     if bundled:
+        # the sample's dated columns describe progress since the plan started
+        valid_from = valid_from or PLAN_START
         layers = layers_mod.load_sample()
         records = layers_mod.load_sample_records()
     else:

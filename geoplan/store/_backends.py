@@ -116,17 +116,26 @@ def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     # Let SQLAlchemy's "begin" event below decide when a transaction starts, so that DDL
     # and the whole bulk load share one transaction (the pysqlite recipe in SQLAlchemy).
     dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA busy_timeout = 30000")
+    cur.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+    cur.close()
+
+
+def load_spatialite(dbapi_conn: Any) -> None:
+    """Load SpatiaLite into one SQLite connection (needed to create the GeoPackage schema).
+
+    Loads and reads do not need it: geoplan writes GeoPackage geometry blobs and fills the
+    R-tree itself, and decodes blobs itself when reading. Keeping SpatiaLite (and the GEOS
+    and PROJ libraries it links) out of those processes avoids two copies of each library
+    meeting in one process.
+    """
     try:
         dbapi_conn.enable_load_extension(True)
         dbapi_conn.load_extension("mod_spatialite")
         dbapi_conn.enable_load_extension(False)
     except Exception as exc:  # the driver raises its own OperationalError class
         raise StoreError(f"{_SPATIALITE_HELP} ({exc})") from exc
-    cur = dbapi_conn.cursor()
-    cur.execute("SELECT EnableGpkgAmphibiousMode()")
-    cur.execute("PRAGMA busy_timeout = 30000")
-    cur.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-    cur.close()
 
 
 @dataclass(frozen=True)
@@ -146,8 +155,15 @@ class Backend:
         return list(shapely.to_wkb(geoms, hex=True, include_srid=True))
 
     def wkb(self, column: str) -> str:
-        """SQL reading a geometry column as ISO WKB."""
-        return f"AsBinary({column})" if self.is_gpkg else f"ST_AsBinary({column})"
+        """SQL reading a geometry column as WKB (GeoPackage: the raw blob, see
+        :func:`wkb_from_gpkg`)."""
+        return column if self.is_gpkg else f"ST_AsBinary({column})"
+
+    def geometries(self, values: list[Any]) -> np.ndarray:
+        """Decode the geometry column read with :meth:`wkb`."""
+        if self.is_gpkg:
+            return shapely.from_wkb(wkb_from_gpkg(values))
+        return shapely.from_wkb([bytes(v) for v in values])
 
     def distinct(self, left: str, right: str, *, geometry: bool = False) -> str:
         """SQL that is true when two values differ, NULL-safe."""
@@ -177,6 +193,16 @@ def gpkg_blobs(geoms: np.ndarray) -> list[bytes]:
     size = header.itemsize
     wkb = shapely.to_wkb(geoms, flavor="iso")
     return [raw[i * size : (i + 1) * size] + w for i, w in enumerate(wkb)]
+
+
+#: Envelope size in bytes by the envelope indicator (flags bits 1-3) of a GeoPackage blob.
+_ENVELOPE_BYTES = (0, 32, 48, 48, 64, 0, 0, 0)
+
+
+def wkb_from_gpkg(blobs: list[bytes]) -> list[bytes]:
+    """Strip the GeoPackage binary header (8 bytes + envelope) from each blob."""
+    sizes = _ENVELOPE_BYTES
+    return [b[8 + sizes[(b[3] >> 1) & 7] :] for b in blobs]
 
 
 def make_engine(url: str) -> tuple[Engine, Backend]:

@@ -288,6 +288,9 @@ def _merge(
         )
     if dirty == 0:
         return LoadStats(kind, staged, 0, 0)
+    triggers = []
+    if backend.is_gpkg:
+        triggers = _drop_triggers(conn, current.name) + _drop_triggers(conn, history.name)
     keep = ["id", *attrs, "valid_from", "geom"]
     conn.execute(
         text(
@@ -297,7 +300,6 @@ def _merge(
         ),
         vf,
     )
-    triggers = _drop_rtree_triggers(conn, current.name) if backend.is_gpkg else []
     cols = ", ".join(["id", *attrs])
     updates = ", ".join(f"{c} = excluded.{c}" for c in [*attrs, "valid_from", "geom"])
     conn.execute(
@@ -312,21 +314,20 @@ def _merge(
     return LoadStats(kind, staged, dirty - updated, updated)
 
 
-def _drop_rtree_triggers(conn: Connection, table: str) -> list[str]:
-    """Drop the GeoPackage R-tree triggers of ``table``; return their SQL to recreate them.
+def _drop_triggers(conn: Connection, table: str) -> list[str]:
+    """Drop the GeoPackage triggers of ``table``; return their SQL to recreate them.
 
-    The triggers update the R-tree one row at a time through SpatiaLite functions, which
-    makes a bulk load three times slower than filling the R-tree from the staged bounds.
+    The triggers check each row's geometry type and SRID and update the R-tree one row at a
+    time through SpatiaLite functions, which makes a bulk load five times slower.
+    :func:`prepare_layer` has already checked types and SRID, and :func:`_update_rtree`
+    fills the R-tree from the staged bounds in one statement.
     """
     found = conn.execute(
-        text(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t "
-            "AND name LIKE :pattern"
-        ),
-        {"t": table, "pattern": f"rtree_{table}_geom_%"},
+        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
+        {"t": table},
     ).all()
     for name, _ in found:
-        conn.exec_driver_sql(f"DROP TRIGGER {q(conn, name)}")
+        conn.exec_driver_sql(f"DROP TRIGGER {conn.dialect.identifier_preparer.quote(name)}")
     return [sql for _, sql in found]
 
 

@@ -81,7 +81,7 @@ def read_layer(
         params = _params(backend, as_of)
     rows = conn.execute(text(sql), params).all()
     frame = typed_frame([r[:-2] for r in rows], columns)
-    geoms = shapely.from_wkb([bytes(r[-2]) for r in rows])
+    geoms = backend.geometries([r[-2] for r in rows])
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=SRID), crs=SRID)
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from .._errors import SchemaError, StoreError
-from ._backends import SRID, _hide_password, make_engine, resolve_url
+from ._backends import SRID, _hide_password, load_spatialite, make_engine, resolve_url
 from ._load import LoadStats, column_values, load_layers
 from ._models import (
     ATTRIBUTE_TABLES,
@@ -63,8 +63,8 @@ class Store:
 
     @property
     def label(self) -> str:
-        """The URL with any password hidden, for messages."""
-        return _hide_password(self.url)
+        """The GeoPackage path, or the URL with any password hidden, for messages."""
+        return str(self.path) if self.path is not None else _hide_password(self.url)
 
     def __enter__(self) -> Store:
         return self
@@ -96,7 +96,7 @@ class Store:
                 yield conn
         except OperationalError as exc:
             raise StoreError(
-                f"cannot use the database {self!r}: {exc.orig}; check the URL, that the "
+                f"cannot use the database {self.label}: {exc.orig}; check the URL, that the "
                 "server runs and that you may write there"
             ) from exc
 
@@ -110,7 +110,7 @@ class Store:
         if "geoplan_meta" not in names:
             if names & {"tasks", "records", "metric_snapshots"}:
                 raise StoreError(
-                    f"{self!r} holds tables but no geoplan_meta table, so it was not written "
+                    f"{self.label} holds tables but no geoplan_meta table, so it was not written "
                     "by geoplan or predates schema versions; use a new database for "
                     "`geoplan db init` and load your data there"
                 )
@@ -121,28 +121,28 @@ class Store:
         version = int(found) if found is not None else 0
         if version < SCHEMA_VERSION:
             raise StoreError(
-                f"{self!r} has geoplan schema version {version}, older than this geoplan's "
+                f"{self.label} has geoplan schema version {version}, older than this geoplan's "
                 f"{SCHEMA_VERSION}; export it with `geoplan db dump -o DIR` using the geoplan "
                 "that wrote it, then `geoplan db init` a new database and `geoplan db load` "
                 "the dump into it"
             )
         if version > SCHEMA_VERSION:
             raise StoreError(
-                f"{self!r} has geoplan schema version {version}, newer than this geoplan's "
+                f"{self.label} has geoplan schema version {version}, newer than this geoplan's "
                 f"{SCHEMA_VERSION}; upgrade geoplan (`pip install -U geoplan`)"
             )
         return True
 
     @contextmanager
     def _open(self, *, write: bool) -> Iterator[Connection]:
+        if write:  # a first load creates the schema in its own transaction
+            self.init()
         with self._begin(write=write) as conn:
             if not self._check_version(conn):
-                if not write:
-                    raise StoreError(
-                        f"{self!r} is not initialised; run `geoplan db init` (or "
-                        "geoplan.store.init_db) first"
-                    )
-                self._create(conn)
+                raise StoreError(
+                    f"{self.label} is not initialised; run `geoplan db init` (or "
+                    "geoplan.store.init_db) first"
+                )
             yield conn
 
     # ------------------------------------------------------------------ schema
@@ -150,12 +150,22 @@ class Store:
     def init(self) -> Store:
         """Create the schema (idempotent); returns the store itself."""
         with self._begin(write=True) as conn:
-            if not self._check_version(conn):
+            created = not self._check_version(conn)
+            if created:
                 self._create(conn)
+        if created:
+            self._release_spatialite()
         return self
+
+    def _release_spatialite(self) -> None:
+        # Close the connection that loaded SpatiaLite for the schema, so that later loads
+        # and reads in this process run without it (see _backends.load_spatialite).
+        if self.backend.is_gpkg:
+            self.engine.dispose()
 
     def _create(self, conn: Connection) -> None:
         if self.backend.is_gpkg:
+            load_spatialite(conn.connection.dbapi_connection)
             if not conn.exec_driver_sql("SELECT CheckGeoPackageMetaData()").scalar():
                 conn.exec_driver_sql("SELECT gpkgCreateBaseTables()")
         else:
@@ -168,7 +178,7 @@ class Store:
                         conn.exec_driver_sql("CREATE EXTENSION postgis")
                 except DBAPIError as exc:
                     raise StoreError(
-                        f"{self!r} lacks the PostGIS extension and geoplan may not create "
+                        f"{self.label} lacks the PostGIS extension and geoplan may not create "
                         f"it ({exc.orig}); ask the database owner to run "
                         "`CREATE EXTENSION postgis`"
                     ) from exc

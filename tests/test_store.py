@@ -1,0 +1,516 @@
+"""The planning database on both backends: a GeoPackage file and a fresh PostGIS database.
+
+Every test taking ``url`` runs twice (``gpkg``, ``postgis``). The PostGIS database is
+created per test as ``geoplan_test_<random>`` on ``$GEOPLAN_TEST_PG_URL`` and dropped after.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+from pyproj import Geod
+from sqlalchemy import create_engine, text
+
+import geoplan
+from geoplan import CRSError, SchemaError, StoreError
+from geoplan._errors import PlanWarning
+from geoplan._resources import SAMPLE_PLAN, data_dir, data_path
+from geoplan._schema import LAYER_KINDS
+from geoplan.store import (
+    Store,
+    init_db,
+    load_layers,
+    read_layers_from_db,
+    read_plan_from_db,
+    resolve_url,
+)
+from tests.conftest import require
+
+PG_ADMIN = os.environ.get(
+    "GEOPLAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+EVIL = 'x"; DROP TABLE tasks; --'
+
+
+def _spatialite_reason() -> str | None:
+    try:
+        Store(f"gpkg:///{os.devnull}.probe.gpkg").engine.dispose()
+        from geoplan.store._backends import _sqlite_module
+
+        con = _sqlite_module().connect(":memory:")
+        con.enable_load_extension(True)
+        con.load_extension("mod_spatialite")
+        con.close()
+    except Exception as exc:
+        return f"SpatiaLite (libsqlite3-mod-spatialite) is not usable: {exc}"
+    return None
+
+
+def _postgis_reason() -> str | None:
+    try:
+        engine = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            ok = conn.execute(
+                text("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'")
+            ).scalar()
+        engine.dispose()
+    except Exception as exc:
+        return f"PostgreSQL is not reachable at {PG_ADMIN}: {exc}"
+    return None if ok else "the PostGIS extension is not installed (postgresql-15-postgis-3)"
+
+
+@pytest.fixture(scope="session")
+def pg_template():
+    """A session-wide template database with PostGIS, so each test's database is quick."""
+    reason = _postgis_reason()
+    require(reason is None, reason or "")
+    name = f"geoplan_test_tpl_{secrets.token_hex(6)}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = create_engine(_pg_url(name))
+    with engine.begin() as conn:
+        conn.execute(text("CREATE EXTENSION postgis"))
+    engine.dispose()
+    try:
+        yield name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _pg_url(name: str) -> str:
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture
+def pg_url(pg_template):
+    """A fresh database ``geoplan_test_<random>`` with PostGIS, dropped afterwards."""
+    name = f"geoplan_test_{secrets.token_hex(6)}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
+    try:
+        yield _pg_url(name)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def gpkg_url(tmp_path):
+    reason = _spatialite_reason()
+    require(reason is None, reason or "")
+    return str(tmp_path / "bureau.gpkg")
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def url(request: pytest.FixtureRequest) -> str:
+    """The same test on a GeoPackage file and on a fresh PostGIS database."""
+    return request.getfixturevalue("gpkg_url" if request.param == "gpkg" else "pg_url")
+
+
+def _towns() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "id": ["T1", "T2"],
+            "name": ["洛阳镇", "东园镇"],
+            "task_ids": ["17,18", ""],
+            "population": [52000, 41000],
+        },
+        geometry=[
+            shapely.box(118.80, 24.90, 118.85, 24.95),
+            shapely.box(118.70, 24.90, 118.75, 24.95),
+        ],
+        crs=4326,
+    )
+
+
+def _greenways() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "id": ["G1", "G2", "G3"],
+            "name": ["洛阳江福道", "东园福道", "百崎福道"],
+            "task_ids": ["9", "9", "9"],
+            "town_id": ["T1", "T2", "T2"],
+            "status": ["completed", "under_construction", "completed"],
+            "completed_date": pd.to_datetime(["2022-06-30", None, "2023-03-01"]).astype(
+                "datetime64[ms]"
+            ),
+        },
+        geometry=[
+            shapely.LineString([(118.80, 24.90), (118.81, 24.91), (118.8123456789, 24.93)]),
+            shapely.MultiLineString([[(118.70, 24.90), (118.72, 24.90)], [(118.73, 24.91), (118.74, 24.92)]]),
+            shapely.LineString([(118.71, 24.94), (118.74, 24.94)]),
+        ],
+        crs=4326,
+    )  # fmt: skip
+
+
+def _farmhouses(n: int, *, seed: int = 1) -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(seed)
+    status = np.array(["planned", "completed"])[rng.integers(0, 2, n)]
+    return gpd.GeoDataFrame(
+        {
+            "id": [f"F{i:05d}" for i in range(n)],
+            "name": [f"农房{i}" for i in range(n)],
+            "task_ids": "18",
+            "village_id": "V1",
+            "town_id": "T1",
+            "renovation_status": status,
+            "renovation_date": pd.Series(pd.Timestamp("2022-01-05"), index=range(n))
+            .where(status == "completed")
+            .astype("datetime64[ms]"),
+        },
+        geometry=shapely.points(rng.uniform(118.7, 118.8, n), rng.uniform(24.9, 25.0, n)),
+        crs=4326,
+    )
+
+
+def assert_same_layer(got: gpd.GeoDataFrame, want: gpd.GeoDataFrame) -> None:
+    """Same ids, same attributes and dtypes, geometries equal within 1e-9 degrees."""
+    got = got.sort_values("id").reset_index(drop=True)
+    want = want.sort_values("id").reset_index(drop=True)
+    columns = [c for c in want.columns if c != want.geometry.name]
+    for c in columns:  # text is object with None for missing (NaN and None both mean missing)
+        if isinstance(want[c].dtype, pd.StringDtype) or want[c].dtype == object:
+            want[c] = want[c].astype(object).where(want[c].notna(), None)
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(got[columns]), pd.DataFrame(want[columns]), check_dtype=True
+    )
+    same = shapely.equals_exact(got.geometry.array, want.geometry.array, tolerance=1e-9)
+    assert same.all(), got.loc[~same, "id"].tolist()
+    assert got.crs.equals(want.crs)
+
+
+def _plan():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PlanWarning)
+        return geoplan.parse_plan(data_path(SAMPLE_PLAN))
+
+
+# ------------------------------------------------------------------ round trips
+
+
+def test_round_trip_small_layers(url):
+    layers = {"towns": _towns(), "greenways": _greenways()}
+    stats = load_layers(layers, url=url, valid_from="2023-01-01")
+    assert {k: (s.inserted, s.updated) for k, s in stats.items()} == {
+        "towns": (2, 0),
+        "greenways": (3, 0),
+    }
+    back = read_layers_from_db(url)
+    assert list(back) == ["towns", "greenways"]
+    for kind, gdf in layers.items():
+        assert_same_layer(back[kind], gdf)
+
+
+def test_round_trip_sample_and_plan(url):
+    sample = geoplan.load_sample()
+    plan = _plan()
+    with Store(url) as store:
+        store.load(layers=sample, plan=plan, valid_from="2021-05-24")
+    back = read_layers_from_db(url)
+    assert list(back) == list(sample)
+    for kind, gdf in sample.items():
+        columns = [c.name for c in LAYER_KINDS[kind].columns]
+        assert_same_layer(back[kind], gdf[[*columns, gdf.geometry.name]])
+    assert read_plan_from_db(url) == plan
+
+
+# ------------------------------------------------------------------ history and idempotence
+
+
+def test_reload_is_idempotent_and_changes_keep_history(url):
+    layers = {"greenways": _greenways()}
+    load_layers(layers, url=url, valid_from="2022-01-01")
+    again = load_layers(layers, url=url, valid_from="2022-02-01")["greenways"]
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 3)
+
+    changed = _greenways()
+    changed.loc[1, "status"] = "completed"
+    changed.loc[1, "completed_date"] = pd.Timestamp("2023-05-01")
+    changed.loc[2, "geometry"] = shapely.LineString([(118.71, 24.94), (118.75, 24.95)])
+    stats = load_layers({"greenways": changed}, url=url, valid_from="2023-06-01")["greenways"]
+    assert (stats.inserted, stats.updated, stats.unchanged) == (0, 2, 1)
+
+    assert_same_layer(read_layers_from_db(url)["greenways"], changed)
+    assert_same_layer(read_layers_from_db(url, as_of="2023-05-31")["greenways"], _greenways())
+    assert_same_layer(read_layers_from_db(url, as_of="2023-06-01")["greenways"], changed)
+    assert read_layers_from_db(url, as_of="2021-12-31") == {}
+    with Store(url) as store:
+        assert store.counts()["greenways_history"] == 2
+        assert store.counts()["greenways"] == 3
+
+    with pytest.raises(StoreError, match="date order"):
+        changed.loc[1, "name"] = "改名"  # G1 was stored as of 2023-06-01
+        load_layers({"greenways": changed}, url=url, valid_from="2023-01-01")
+
+
+# ------------------------------------------------------------------ integrity
+
+
+def test_bad_geometry_in_row_9000_changes_nothing(url):
+    load_layers(
+        {"towns": _towns(), "farmhouses": _farmhouses(50)}, url=url, valid_from="2022-01-01"
+    )
+    before = read_layers_from_db(url)
+    towns = _towns()
+    towns.loc[0, "population"] = 99
+    bad = _farmhouses(10_000, seed=2)
+    bad.loc[9000, "geometry"] = shapely.box(118.7, 24.9, 118.71, 24.91)
+    # towns is merged first inside the same transaction; the failure must undo it too
+    with pytest.raises(SchemaError, match=r"row 9000 \(id 'F09000'\).*not a Point"):
+        load_layers({"towns": towns, "farmhouses": bad}, url=url, valid_from="2022-02-01")
+    after = read_layers_from_db(url)
+    for kind in before:
+        assert_same_layer(after[kind], before[kind])
+    with Store(url) as store:
+        assert store.counts()["towns_history"] == 0
+
+
+@pytest.mark.parametrize(
+    ("geometry", "message"),
+    [
+        (None, "no geometry"),
+        (shapely.Point(), "an empty geometry"),
+        (shapely.Point(np.nan, 24.9), "a geometry with NaN or infinite"),
+    ],
+)
+def test_bad_geometries_are_named(tmp_path, geometry, message):
+    require(_spatialite_reason() is None, _spatialite_reason() or "")
+    gdf = _farmhouses(5)
+    gdf.loc[3, "geometry"] = geometry
+    with pytest.raises(SchemaError, match=rf"row 3 \(id 'F00003'\) has {message}"):
+        load_layers({"farmhouses": gdf}, url=tmp_path / "x.gpkg")
+
+
+def test_layer_without_crs_is_refused(tmp_path):
+    gdf = _farmhouses(3).set_crs(None, allow_override=True)
+    with pytest.raises(CRSError, match="farmhouses.*no CRS"):
+        load_layers({"farmhouses": gdf}, url=tmp_path / "x.gpkg")
+
+
+_KILL_CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from sqlalchemy import event
+    from geoplan.store import Store
+    from tests.test_store import _farmhouses
+
+    store = Store(sys.argv[1])
+    @event.listens_for(store.engine, "after_cursor_execute")
+    def _pause(conn, cursor, statement, *args):
+        if statement.startswith("INSERT INTO farmhouses"):
+            print("MERGED", flush=True)  # the new rows are written, not committed
+            time.sleep(120)
+    store.load(layers={"farmhouses": _farmhouses(20_000, seed=3)}, valid_from="2023-01-01")
+    """
+)
+
+
+def test_sigkill_during_load_keeps_previous_content(url):
+    load_layers({"farmhouses": _farmhouses(100)}, url=url, valid_from="2022-01-01")
+    before = read_layers_from_db(url)["farmhouses"]
+    with subprocess.Popen(
+        [sys.executable, "-c", _KILL_CHILD, url],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=os.fspath(data_dir().parent),
+    ) as child:
+        try:
+            assert child.stdout is not None
+            assert child.stdout.readline().strip() == "MERGED"
+        finally:
+            os.kill(child.pid, signal.SIGKILL)
+            child.wait(timeout=60)
+    assert child.returncode == -signal.SIGKILL
+    assert_same_layer(read_layers_from_db(url)["farmhouses"], before)
+    # the database still takes writes after the killed transaction
+    stats = load_layers({"farmhouses": _farmhouses(120)}, url=url, valid_from="2023-01-01")
+    assert stats["farmhouses"].inserted == 20
+
+
+def test_hostile_layer_name_is_refused_and_tables_intact(url):
+    with Store(url) as store:
+        store.load(plan=_plan())
+        with pytest.raises(SchemaError, match="not a layer kind"):
+            store.load(layers={EVIL: _towns()})
+        with pytest.raises(SchemaError, match="not a layer kind"):
+            store.read_layers(kinds=[EVIL])
+        assert store.counts()["tasks"] == 32
+        assert len(store.read_plan().tasks) == 32
+
+
+def test_schema_version_is_checked(url):
+    store = init_db(url)
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE geoplan_meta SET value = '0' WHERE key = 'schema_version'"))
+    with pytest.raises(StoreError, match="schema version 0, older.*geoplan db dump"):
+        store.read_layers()
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE geoplan_meta SET value = '99' WHERE key = 'schema_version'"))
+    with pytest.raises(StoreError, match="version 99, newer.*pip install -U geoplan"):
+        store.load(layers={"towns": _towns()})
+    store.close()
+
+
+def test_reading_an_uninitialised_database_says_what_to_do(tmp_path):
+    with pytest.raises(StoreError, match="geoplan db init"):
+        read_layers_from_db(tmp_path / "missing.gpkg")
+    assert not (tmp_path / "missing.gpkg").exists()
+
+
+# ------------------------------------------------------------------ cross-checks
+
+
+def test_gpkg_opens_in_gdal_with_right_counts(tmp_path):
+    require(_spatialite_reason() is None, _spatialite_reason() or "")
+    require(shutil.which("ogrinfo") is not None, "ogrinfo (Debian gdal-bin) is not installed")
+    path = tmp_path / "bureau.gpkg"
+    with Store(path) as store:
+        store.load(layers={"towns": _towns(), "greenways": _greenways(), "farmhouses": _farmhouses(250)},
+                   plan=_plan())  # fmt: skip
+    out = subprocess.run(["ogrinfo", "-ro", "-so", "-al", os.fspath(path)], capture_output=True,
+                         text=True, check=True).stdout  # fmt: skip
+    counts = {}
+    for block in out.split("Layer name: ")[1:]:
+        name = block.split("\n", 1)[0].strip()
+        counts[name] = int(block.split("Feature Count: ")[1].split("\n", 1)[0])
+    assert counts["towns"] == 2
+    assert counts["greenways"] == 3
+    assert counts["farmhouses"] == 250
+    assert counts["tasks"] == 32
+    assert counts["greenways_history"] == 0
+    assert "Geometry: Point" in out.split("Layer name: farmhouses\n")[1]
+    gdf = pyogrio.read_dataframe(path, layer="farmhouses", bbox=(118.7, 24.9, 118.75, 24.95))
+    want = _farmhouses(250)
+    inside = want.geometry.intersects(shapely.box(118.7, 24.9, 118.75, 24.95))
+    assert sorted(gdf["id"]) == sorted(want.loc[inside, "id"])  # uses the R-tree index
+
+
+def test_postgis_greenway_length_per_town_matches_metric(pg_url):
+    url = pg_url
+    sample = geoplan.load_sample()
+    load_layers(sample, url=url, valid_from="2021-05-24")
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        sql = dict(
+            conn.execute(
+                text(
+                    "SELECT t.name, SUM(ST_Length(g.geom::geography)) / 1000 FROM greenways g "
+                    "JOIN towns t ON t.id = g.town_id WHERE g.status = 'completed' "
+                    "GROUP BY t.name"
+                )
+            ).all()
+        )
+    engine.dispose()
+    as_of = dt.date(2030, 1, 1)
+    metric = geoplan.compute_metric("greenway_total_km", read_layers_from_db(url), as_of=as_of)
+    by_town = metric[metric["scope_type"] == "town"].set_index("scope")["value"]
+    assert set(sql) == set(by_town[by_town > 0].index)
+    for town, km in sql.items():
+        assert by_town[town] == pytest.approx(km, rel=1e-3)
+    geod = Geod(ellps="WGS84")
+    gw = sample["greenways"]
+    done = gw[gw["status"] == "completed"]
+    total = sum(geod.geometry_length(g) for g in done.geometry) / 1000
+    assert sum(sql.values()) == pytest.approx(total, rel=1e-6)
+
+
+# ------------------------------------------------------------------ snapshots and dump
+
+
+def test_snapshot_replaces_same_as_of(url):
+    card = pd.DataFrame(
+        {
+            "task_id": [9, 9],
+            "metric": ["greenway_total_km", "greenway_total_km"],
+            "scope_type": ["zone", "town"],
+            "scope": ["泉州台商投资区", "洛阳镇"],
+            "value": [6.5, 2.25],
+            "unit": ["km", "km"],
+            "target": [10.0, np.nan],
+            "comparator": [">=", None],
+            "deadline": pd.to_datetime(["2025-12-31", None]),
+            "status": ["on_track", "no_data"],
+        }
+    )
+    with Store(url) as store:
+        assert store.snapshot(card, as_of="2023-12-31") == 2
+        assert store.snapshot(card.iloc[:1], as_of="2023-12-31") == 1
+        assert store.snapshot(card, as_of="2024-12-31") == 2
+        snaps = store.read_snapshots()
+        assert len(snaps) == 3
+        first = store.read_snapshots(as_of="2023-12-31")
+    assert first["value"].tolist() == [6.5]
+    assert first["target"].tolist() == [10.0]
+    assert first["as_of"].tolist() == [pd.Timestamp("2023-12-31")]
+    assert first["deadline"].tolist() == [pd.Timestamp("2025-12-31")]
+    assert first["numerator"].isna().all()
+
+
+def test_dump_writes_files_and_a_failed_dump_leaves_none(tmp_path):
+    require(_spatialite_reason() is None, _spatialite_reason() or "")
+    db = tmp_path / "bureau.gpkg"
+    layers = {"towns": _towns(), "greenways": _greenways()}
+    with Store(db) as store:
+        store.load(layers=layers, plan=_plan())
+        written = store.dump(tmp_path / "out")
+        assert sorted(p.name for p in written) == [
+            "layers.gpkg", "metric_snapshots.csv", "plan.json", "records.csv"]  # fmt: skip
+        back = pyogrio.read_dataframe(tmp_path / "out" / "layers.gpkg", layer="greenways")
+        assert back["id"].tolist() == ["G1", "G2", "G3"]
+        assert back["status"].tolist() == ["completed", "under_construction", "completed"]
+
+        blocked = tmp_path / "blocked"
+        (blocked / "layers.gpkg").mkdir(parents=True)  # cannot be replaced by a file
+        with pytest.raises(OSError):
+            store.dump(blocked)
+    assert sorted(p.name for p in blocked.iterdir()) == ["layers.gpkg"]
+
+
+def test_resolve_url(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GEOPLAN_DB_URL", raising=False)
+    assert resolve_url(None) == f"gpkg:///{tmp_path / 'geoplan.gpkg'}"
+    assert resolve_url("plans/x.gpkg") == f"gpkg:///{tmp_path / 'plans' / 'x.gpkg'}"
+    assert resolve_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    monkeypatch.setenv("GEOPLAN_DB_URL", "postgresql+psycopg://u@h/team")
+    assert resolve_url(None) == "postgresql+psycopg://u@h/team"
+    with pytest.raises(StoreError, match="neither a SQLAlchemy URL nor a .gpkg"):
+        resolve_url("bureau.sqlite")
+    with pytest.raises(StoreError, match="mysql"):
+        resolve_url("mysql://u:secret@h/db")
+
+
+def test_missing_spatialite_names_the_debian_package():
+    from geoplan.store._backends import load_spatialite
+
+    class NoSpatialite:
+        isolation_level = ""
+
+        def enable_load_extension(self, on: bool) -> None:
+            pass
+
+        def load_extension(self, name: str) -> None:
+            raise OSError(f"{name}.so: cannot open shared object file")
+
+    with pytest.raises(StoreError, match="apt-get install libsqlite3-mod-spatialite"):
+        load_spatialite(NoSpatialite())
