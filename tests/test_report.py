@@ -306,3 +306,44 @@ def test_pdf_is_a4_with_page_breaks(tmp_path: Path) -> None:
     page = np.asarray(Image.open(next(tmp_path.glob("p*.png"))).convert("L"))
     dark = int((page < 128).sum())
     assert dark > 500  # the cover page has text on it, not a blank sheet
+
+
+def test_feature_names_with_html_stay_text_in_the_browser(tmp_path: Path) -> None:
+    require(find_chromium() is not None, "Chromium is not installed (apt-get install chromium)")
+    from geoplan import load_sample, load_sample_records
+
+    layers = load_sample()
+    payload = "<img src=x onerror=alert('xss')>"
+    towns = layers["towns"].copy()
+    towns.loc[towns.index[0], "name"] = f"洛阳镇{payload}"
+    greenways = layers["greenways"].copy()
+    served = greenways["task_ids"].str.split(",").map(lambda ids: "9" in ids)
+    greenways.loc[greenways.index[served][0], "name"] = f"福道{payload}"
+    layers = {**layers, "towns": towns, "greenways": greenways}
+    out = write_report(
+        None,
+        layers,
+        load_sample_records(),
+        path=tmp_path / "r.html",
+        as_of="2025-12-31",
+        history=False,
+    )
+    html = out.read_text(encoding="utf-8")
+    assert payload not in html
+    pw, browser = _browser()
+    dialogs: list[str] = []
+    try:
+        page = browser.new_page()
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(out.as_uri())
+        for frame in page.locator("iframe").all():
+            frame.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+        assert page.locator("img[src='x']").count() == 0
+        assert payload in page.locator("#task-9").inner_text()  # shown as text, not markup
+        for frame in page.frames[1:]:
+            assert frame.locator("img[src='x']").count() == 0
+    finally:
+        browser.close()
+        pw.stop()
+    assert dialogs == []
