@@ -53,8 +53,10 @@ def chunk_windows(
 ) -> Iterator[Window]:
     """Split ``window`` into chunks whose edges fall on the raster's internal blocks."""
     bh, bw = block_shape
-    step_r = max(bh, chunk // bh * bh)
+    # About chunk² cells a read, in whole blocks: 2048 x 2048 for 512-cell tiles, a few
+    # hundred full-width rows for a striped file (blocks one row high, the raster wide).
     step_c = max(bw, chunk // bw * bw)
+    step_r = max(bh, chunk * chunk // step_c // bh * bh)
     row0, col0 = int(window.row_off), int(window.col_off)
     row1, col1 = row0 + int(window.height), col0 + int(window.width)
     # Start on a block edge so that each read touches whole blocks only once.

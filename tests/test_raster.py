@@ -202,6 +202,10 @@ def test_blocked_reading_equals_whole_array(tmp_path):
     blocked = class_shares(path, zones, chunk=32)
     whole = class_shares(path, zones, chunk=100_000)
     pd.testing.assert_frame_equal(blocked, whole, rtol=1e-12)
+    # A striped file (blocks one row high): chunks of whole rows.
+    striped = _write(tmp_path / "striped.tif", data, nodata=0, tiled=False, blockysize=1)
+    assert read_raster(striped).block_shape == (1, 300)
+    pd.testing.assert_frame_equal(class_shares(striped, zones, chunk=32), whole, rtol=1e-12)
     # Independent check of the centre rule on the whole array with GDAL's rasteriser.
     from rasterio.features import geometry_mask
 
