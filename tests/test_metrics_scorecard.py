@@ -86,6 +86,13 @@ def layers():
     }
 
 
+def write_gpkg(path: Path, layers: dict) -> Path:
+    """A real GeoPackage with one layer per kind, as `geoplan metrics --layers` reads it."""
+    for kind, gdf in layers.items():
+        gdf.to_file(path, layer=kind, driver="GPKG")
+    return path
+
+
 def card_row(card: pd.DataFrame, task: int, scope: str = "全区", ti: int = 0) -> pd.Series:
     sel = card.loc[
         (card["task_id"] == task) & (card["scope"] == scope) & (card["target_index"] == ti)
@@ -222,9 +229,7 @@ def test_registered_metric_with_extra_input():
 @pytest.mark.filterwarnings("ignore::geoplan._errors.PlanWarning")
 def test_cli_json_and_bom_csv(tmp_path, layers, plan_path):
     """The real bundled plan and mapping, on the hand-built layers."""
-    gpkg = tmp_path / "l.gpkg"
-    for kind, gdf in layers.items():
-        gdf.to_file(gpkg, layer=kind, driver="GPKG")
+    gpkg = write_gpkg(tmp_path / "l.gpkg", layers)
     runner = CliRunner()
     out = tmp_path / "card.json"
     res = runner.invoke(
@@ -316,9 +321,7 @@ def test_layer_without_crs_is_a_crs_error(layers):
 
 
 def test_cli_one_metric_as_json(tmp_path, layers):
-    gpkg = tmp_path / "l.gpkg"
-    for kind, gdf in layers.items():
-        gdf.to_file(gpkg, layer=kind, driver="GPKG")
+    gpkg = write_gpkg(tmp_path / "l.gpkg", layers)
     res = CliRunner().invoke(
         main,
         [

@@ -256,3 +256,51 @@ def undated_note(frame: pd.DataFrame, column: str, what: str) -> str:
     if not n:
         return ""
     return f"{n} {what} marked completed without a date not counted (fill the date)"
+
+
+def share_metric(
+    name: str,
+    frame: pd.DataFrame,
+    ok: pd.Series,
+    layers: Mapping[str, Any],
+    *,
+    as_of: Any,
+    method: str,
+    undated: tuple[str, str] | None = None,
+    by: str = "town_id",
+    names: Mapping[str, str] | None = None,
+    scope_type: str = "town",
+) -> pd.DataFrame:
+    """A share metric (%): features of ``frame`` where ``ok`` ÷ all, zone and per ``by``.
+
+    ``undated`` is ``(column, what)`` for the note on features left out for want of a date.
+    """
+    from ._registry import metric_frame
+
+    rows = share_rows(
+        ok, frame.get(by), town_names(layers) if names is None else names, scope_type=scope_type
+    )
+    out = metric_frame(name, rows, unit="%", as_of=as_of, method=method)
+    if undated:
+        out["note"] = undated_note(frame, *undated)
+    return out
+
+
+def length_metric(
+    name: str, layers: Mapping[str, Any], kind: str, keep: Any, *, as_of: Any, method: str
+) -> pd.DataFrame:
+    """A length metric (km, Gauss-Kruger) of the lines of ``kind`` where ``keep(layer)``,
+    zone and per town, noting completed lines left out for want of a date."""
+    from ._registry import metric_frame
+
+    lines = project(layers, (kind,))[kind]
+    km = lengths_km(lines).where(keep(lines), 0.0)
+    out = metric_frame(
+        name,
+        sum_rows(km, lines.get("town_id"), town_names(layers)),
+        unit="km",
+        as_of=as_of,
+        method=method,
+    )
+    out["note"] = undated_note(lines, "status", kind.replace("_", " "))
+    return out

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._coverage import ZONE, share_rows, town_names, undated_note
+from ._coverage import ZONE, share_metric, share_rows, undated_note
 from ._registry import metric_frame, register_metric
 
 #: Estates built in these years (inclusive) get 补短板 projects under task 5.
@@ -32,10 +32,11 @@ def property_management_share(
 ) -> pd.DataFrame:
     """Communities with ``property_managed`` ÷ all communities (%), zone and per town."""
     c = layers["communities"]
-    frame = metric_frame(
+    frame = share_metric(
         "property_management_share",
-        share_rows(c["property_managed"], c.get("town_id"), town_names(layers)),
-        unit="%",
+        c,
+        c["property_managed"],
+        layers,
         as_of=as_of,
         method="communities with property_managed ÷ all communities",
     )
@@ -102,17 +103,13 @@ def estate_upgrade_share(
     c = layers["communities"]
     year = pd.to_numeric(c["built_year"], errors="coerce")
     estates = c.loc[year.between(*built_years) & ~c["is_old_community"].fillna(False).astype(bool)]
-    frame = metric_frame(
+    return share_metric(
         "estate_upgrade_share",
-        share_rows(
-            estates["renovation_status"] == "completed",
-            estates.get("town_id"),
-            town_names(layers),
-        ),
-        unit="%",
+        estates,
+        estates["renovation_status"] == "completed",
+        layers,
         as_of=as_of,
         method=f"communities built {built_years[0]}–{built_years[1]} with renovation "
         "(补短板) completed by as_of ÷ all such communities",
+        undated=("renovation_status", "estates"),
     )
-    frame["note"] = undated_note(estates, "renovation_status", "estates")
-    return frame

@@ -7,8 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from ._coverage import share_rows, undated_note
-from ._registry import metric_frame, register_metric
+from ._coverage import share_metric
+from ._registry import register_metric
 
 
 @register_metric(
@@ -29,12 +29,15 @@ def district_project_completion(
         if districts is not None
         else {}
     )
-    frame = metric_frame(
+    return share_metric(
         "district_project_completion",
-        share_rows(p["status"] == "completed", p.get("district_id"), names, scope_type="district"),
-        unit="%",
+        p,
+        p["status"] == "completed",
+        layers,
         as_of=as_of,
         method="projects with status completed and completed_date ≤ as_of ÷ all projects",
+        undated=("status", "projects"),
+        by="district_id",
+        names=names,
+        scope_type="district",
     )
-    frame["note"] = undated_note(p, "status", "projects")
-    return frame

@@ -14,7 +14,15 @@ import pandas as pd
 import shapely
 
 from .._settings import PLAN_START
-from ._coverage import coverage_rows, lengths_km, project, sum_rows, town_names, undated_note
+from ._coverage import (
+    coverage_rows,
+    length_metric,
+    lengths_km,
+    project,
+    sum_rows,
+    town_names,
+    undated_note,
+)
 from ._registry import metric_frame, register_metric
 
 #: 城市绿道服务半径覆盖率: residential land within 1 km of a greenway [城市体检 2021].
@@ -80,26 +88,15 @@ def greenway_total_km(
     layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
 ) -> pd.DataFrame:
     """Greenway km completed by ``as_of``, including those built before the plan."""
-    gw = project(layers, ("greenways",))["greenways"]
-    km = lengths_km(gw).where(gw["status"] == "completed", 0.0)
-    frame = metric_frame(
-        "greenway_total_km",
-        sum_rows(km, gw.get("town_id"), town_names(layers)),
-        unit="km",
-        as_of=as_of,
-        method="length in the Gauss-Kruger CRS of greenways completed by as_of",
-    )
-    frame["note"] = undated_note(gw, "status", "greenways")
-    return frame
+    return _status_km(layers, "completed", "greenway_total_km", as_of)
 
 
 def _status_km(layers: dict[str, Any], status: str, name: str, as_of: dt.date) -> pd.DataFrame:
-    gw = project(layers, ("greenways",))["greenways"]
-    km = lengths_km(gw).where(gw["status"] == status, 0.0)
-    return metric_frame(
+    return length_metric(
         name,
-        sum_rows(km, gw.get("town_id"), town_names(layers)),
-        unit="km",
+        layers,
+        "greenways",
+        lambda gw: gw["status"] == status,
         as_of=as_of,
         method=f"length in the Gauss-Kruger CRS of greenways with status {status} at as_of",
     )

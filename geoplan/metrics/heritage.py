@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from ._coverage import share_rows, town_names, undated_note
-from ._registry import metric_frame, register_metric
+from ._coverage import share_metric
+from ._registry import register_metric
 
 WIRING_LEVELS = ("national", "provincial", "municipal", "district")
 KEY_LEVELS = ("national", "provincial", "municipal")
@@ -30,16 +30,16 @@ def _relic_share(
 ) -> pd.DataFrame:
     h = layers["heritage_sites"]
     relics = h.loc[(h["heritage_type"] == "cultural_relic") & h["protection_level"].isin(levels)]
-    frame = metric_frame(
+    return share_metric(
         name,
-        share_rows(relics[column] == "completed", relics.get("town_id"), town_names(layers)),
-        unit="%",
+        relics,
+        relics[column] == "completed",
+        layers,
         as_of=as_of,
         method=f"cultural relics at level {'/'.join(levels)} with {what} completed by as_of "
         "÷ all such relics",
+        undated=(column, "relics"),
     )
-    frame["note"] = undated_note(relics, column, "relics")
-    return frame
 
 
 @register_metric(

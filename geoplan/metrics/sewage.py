@@ -12,8 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from ._coverage import lengths_km, project, share_rows, sum_rows, town_names, undated_note
-from ._registry import metric_frame, register_metric
+from ._coverage import length_metric, share_metric
+from ._registry import register_metric
 
 PACKAGED_TYPES = ("village_facility",)
 
@@ -35,16 +35,16 @@ def sewage_packaged_share(
     """Facilities of ``facility_types`` packaged by ``as_of`` ÷ all of them (%)."""
     f = layers["sewage_facilities"]
     f = f.loc[f["facility_type"].isin(facility_types)]
-    frame = metric_frame(
+    return share_metric(
         "sewage_packaged_share",
-        share_rows(f["packaged"], f.get("town_id"), town_names(layers)),
-        unit="%",
+        f,
+        f["packaged"],
+        layers,
         as_of=as_of,
         method=f"{'/'.join(facility_types)} facilities with packaged true and packaged_date "
         "≤ as_of ÷ all such facilities",
+        undated=("packaged", "facilities"),
     )
-    frame["note"] = undated_note(f, "packaged", "facilities")
-    return frame
 
 
 @register_metric(
@@ -58,14 +58,11 @@ def sewage_network_km(
     layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
 ) -> pd.DataFrame:
     """Length of sewage lines completed by ``as_of`` (km, Gauss-Kruger CRS)."""
-    lines = project(layers, ("sewage_lines",))["sewage_lines"]
-    km = lengths_km(lines).where(lines["status"] == "completed", 0.0)
-    frame = metric_frame(
+    return length_metric(
         "sewage_network_km",
-        sum_rows(km, lines.get("town_id"), town_names(layers)),
-        unit="km",
+        layers,
+        "sewage_lines",
+        lambda s: s["status"] == "completed",
         as_of=as_of,
         method="length in the Gauss-Kruger CRS of sewage lines completed by as_of",
     )
-    frame["note"] = undated_note(lines, "status", "lines")
-    return frame

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from .._settings import PLAN_START
-from ._coverage import share_rows, sum_rows, town_names, undated_note
+from ._coverage import share_metric, sum_rows, town_names, undated_note
 from ._registry import metric_frame, register_metric
 
 
@@ -35,10 +35,11 @@ def village_plan_share(
 ) -> pd.DataFrame:
     """Villages whose plan was approved on or before ``as_of`` ÷ all villages (%)."""
     v = layers["villages"]
-    return metric_frame(
+    return share_metric(
         "village_plan_share",
-        share_rows(v["plan_approved"], v.get("town_id"), town_names(layers)),
-        unit="%",
+        v,
+        v["plan_approved"],
+        layers,
         as_of=as_of,
         method="villages with plan_approved_date ≤ as_of ÷ all villages",
     )
@@ -56,15 +57,15 @@ def green_village_share(
 ) -> pd.DataFrame:
     """Villages that are 绿盈乡村 at ``as_of`` ÷ all villages (%)."""
     v = layers["villages"]
-    frame = metric_frame(
+    return share_metric(
         "green_village_share",
-        share_rows(v["green_village"], v.get("town_id"), town_names(layers)),
-        unit="%",
+        v,
+        v["green_village"],
+        layers,
         as_of=as_of,
         method="villages with green_village true and green_village_date ≤ as_of ÷ all villages",
+        undated=("green_village", "绿盈乡村"),
     )
-    frame["note"] = undated_note(v, "green_village", "绿盈乡村")
-    return frame
 
 
 @register_metric(
@@ -79,15 +80,15 @@ def farmhouse_renovation_rate(
 ) -> pd.DataFrame:
     """Farmhouses renovated by ``as_of`` ÷ all farmhouses, zone-wide and per town (%)."""
     f = layers["farmhouses"]
-    frame = metric_frame(
+    return share_metric(
         "farmhouse_renovation_rate",
-        share_rows(f["renovation_status"] == "completed", f.get("town_id"), town_names(layers)),
-        unit="%",
+        f,
+        f["renovation_status"] == "completed",
+        layers,
         as_of=as_of,
         method="farmhouses with renovation completed by as_of ÷ all farmhouses",
+        undated=("renovation_status", "farmhouses"),
     )
-    frame["note"] = undated_note(f, "renovation_status", "farmhouses")
-    return frame
 
 
 @register_metric(
