@@ -2,11 +2,13 @@
 
 Leaflet's ``ImageOverlay`` places an image by its south-west and north-east corners and
 stretches it linearly between them in screen space, which is Web Mercator (EPSG:3857). A
-raster in lon/lat or Gauss-Kruger would be drawn a few tens of metres off at the middle
-rows (latitude is not linear in Mercator y) and skewed (Gauss-Kruger grid north is not
-true north away from 120°E). So the raster is first warped onto a regular EPSG:3857 grid
-(nearest neighbour: class values are never blended), then its corners are converted to
-lon/lat; on that grid Leaflet's linear stretch is exact.
+raster in another CRS drawn that way lands in the wrong place: over this zone (24.85-25.03°N)
+a lon/lat raster's middle rows would sit about 4 m off (latitude is not linear in Mercator
+y), and a Gauss-Kruger raster (EPSG:4549) is turned 0.52° from true north here (grid
+convergence at 118.76°E), so its edges would be up to about 110 m off. The raster is
+therefore first warped onto a regular EPSG:3857 grid (nearest neighbour: class values are
+never blended) and its corners converted to lon/lat; on that grid Leaflet's linear stretch
+is exact.
 
 The PNG is inlined as a ``data:`` URI, so the map needs no tile or file server and opens
 offline.

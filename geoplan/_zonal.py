@@ -45,7 +45,7 @@ TILE = 32
 
 #: Above this many covered cells in one zone, percentiles of a floating-point raster would
 #: keep too many values in memory; :class:`ZoneAccumulator` refuses instead of guessing.
-MAX_PERCENTILE_CELLS = 50_000_000
+MAX_PERCENTILE_CELLS = 20_000_000
 
 
 def chunk_windows(

@@ -583,7 +583,8 @@ def zonal_stats(
     percentiles
         Percentiles in 0-100, e.g. ``(10, 50, 90)``: columns ``p10``... Weighted, inverted
         CDF (the smallest value whose cumulative weight reaches the share). Exact; for
-        floating-point rasters a zone may cover at most 50 million cells.
+        floating-point rasters a zone may cover at most 20 million cells (about 240 MB
+        of values and weights); integer rasters have no limit.
     method, band, name, chunk
         As in :func:`class_shares`.
 

@@ -159,6 +159,15 @@ def test_zonal_stats_std_and_share_below(values_tif, zone):
     assert below.loc[0, "share_below"] == pytest.approx((0.3 + 0.4 + 0.3 + 0.75 + 1 + 0.75) / VALID)
 
 
+def test_percentiles_of_too_many_float_cells_are_refused(values_tif, zone, monkeypatch):
+    monkeypatch.setattr("geoplan._zonal.MAX_PERCENTILE_CELLS", 5)
+    with pytest.raises(RasterError, match="zone 0 of layer `districts` covers more than 5"):
+        zonal_stats(values_tif, zone, percentiles=(50,), name="districts")
+    assert zonal_stats(values_tif, zone, stats=("mean",)).loc[0, "mean"] == pytest.approx(
+        121.125 / VALID
+    )
+
+
 def test_triangle_exact_fractions(values_tif):
     # Right triangle over cells (row 0, col 0) fully and half of (0, 1) and (1, 0):
     # legs of 20 m from the top-left corner; its hypotenuse is the cells' diagonal.
