@@ -676,4 +676,31 @@ def check_references(layers: dict[str, gpd.GeoDataFrame]) -> list[Issue]:
     return issues
 
 
-__all__ = ["CheckReport", "Issue", "check_references", "validate_layer"]
+def check_task_ids(layers: dict[str, gpd.GeoDataFrame], task_ids: list[int]) -> list[Issue]:
+    """Report ``task_ids`` entries that are not task numbers of the plan register."""
+    valid = {str(t) for t in task_ids}
+    issues = []
+    for kind, gdf in layers.items():
+        listed = gdf["task_ids"].str.split(",").explode()
+        listed = listed[listed.notna() & listed.ne("")]
+        unknown = listed[~listed.isin(valid)]
+        if unknown.empty:
+            continue
+        bad = gdf.index.isin(unknown.index.unique())
+        tasks = sorted({int(t) for t in unknown})
+        issues.append(
+            Issue(
+                "warning",
+                kind,
+                "task_ids",
+                f"{int(bad.sum())} features name tasks {tasks} that are "
+                f"not in the plan register (tasks {min(task_ids)}–{max(task_ids)})",
+                "correct task_ids (任务编号) to the plan's task numbers",
+                _ids(gdf, bad),
+                int(bad.sum()),
+            )
+        )
+    return issues
+
+
+__all__ = ["CheckReport", "Issue", "check_references", "check_task_ids", "validate_layer"]

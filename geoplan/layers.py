@@ -30,7 +30,7 @@ import pandas as pd
 from ._errors import CRSError, DataReadError, SchemaError
 from ._resources import SAMPLE_LAYERS, SAMPLE_RECORDS, data_path
 from ._schema import KIND_NAMES, LAYER_KINDS, STATUS_LABELS, Column, LayerKind, kind_for_name
-from ._validate import CheckReport, Issue, check_references, validate_layer
+from ._validate import CheckReport, Issue, check_references, check_task_ids, validate_layer
 
 logger = logging.getLogger(__name__)
 
@@ -98,11 +98,17 @@ def read_layers(
 
 
 def check_layers(
-    source: LayerSource, *, kinds: Iterable[str] | None = None, crs: Any = None
+    source: LayerSource,
+    *,
+    kinds: Iterable[str] | None = None,
+    crs: Any = None,
+    plan: Any = None,
 ) -> CheckReport:
     """Check layers against the catalogue and return the report, without raising.
 
-    Takes the same sources and options as :func:`read_layers`. A layer without a usable CRS is an
+    Takes the same sources and options as :func:`read_layers`. With ``plan`` (a
+    :class:`~geoplan.Plan`), task numbers in ``task_ids`` that the plan register does not
+    have are warnings. A layer without a usable CRS is an
     error in the report; a source that cannot be opened at all still raises
     :class:`~geoplan.DataReadError`.
 
@@ -114,7 +120,7 @@ def check_layers(
     >>> report.ok
     True
     """
-    return _run(source, kinds=kinds, crs=crs, strict=False)[1]
+    return _run(source, kinds=kinds, crs=crs, plan=plan, strict=False)[1]
 
 
 def load_sample() -> dict[str, gpd.GeoDataFrame]:
@@ -159,7 +165,12 @@ _SAMPLE: dict[str, gpd.GeoDataFrame] = {}
 
 
 def _run(
-    source: LayerSource, *, kinds: Iterable[str] | None, crs: Any = None, strict: bool
+    source: LayerSource,
+    *,
+    kinds: Iterable[str] | None,
+    crs: Any = None,
+    plan: Any = None,
+    strict: bool,
 ) -> tuple[dict[str, gpd.GeoDataFrame], CheckReport]:
     label, raw, issues = _read_source(source, crs, strict=strict)
     report = CheckReport(label, issues)
@@ -204,6 +215,8 @@ def _run(
         report.features[kind] = len(gdf)
         report.repaired[kind] = repaired
     report.issues.extend(check_references(layers))
+    if plan is not None:
+        report.issues.extend(check_task_ids(layers, [t.id for t in plan.tasks]))
     return layers, report
 
 

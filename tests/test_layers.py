@@ -316,3 +316,12 @@ def test_database_url_reads_through_the_store(tmp_path) -> None:
         want = gdf.sort_values("id").reset_index(drop=True)
         pd.testing.assert_frame_equal(got.drop(columns="geometry"), want.drop(columns="geometry"))
         assert got.geom_equals_exact(want, tolerance=1e-9).all()
+
+
+def test_task_ids_outside_the_plan_are_warnings() -> None:
+    plan = type("P", (), {"tasks": [type("T", (), {"id": i})() for i in range(1, 33)]})()
+    lines = greenways(task_ids=["9", "9,33", "40，9"])
+    report = geoplan.check_layers({"greenways": lines}, plan=plan)
+    found = [i for i in report.warnings if i.column == "task_ids"]
+    assert report.ok and found[0].feature_ids == ["G2", "G3"]
+    assert "[33, 40]" in found[0].message and "tasks 1–32" in found[0].message

@@ -29,7 +29,7 @@ def layers() -> None:
     "--plan",
     "plan_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Plan text to check records' task ids against (default: the bundled plan).",
+    help="Plan text to check task ids against (default: the bundled plan).",
 )
 def check(
     source: str | None, records_path: Path | None, crs: str | None, plan_path: Path | None
@@ -39,25 +39,25 @@ def check(
     PATH is a GeoPackage, a folder of <kind>.geojson/.shp/.gpkg/.parquet files or a
     database URL. Without PATH the bundled sample is checked (with its records).
     """
+    import warnings
+
+    from .._errors import PlanWarning
     from .._resources import SAMPLE_LAYERS, SAMPLE_PLAN, SAMPLE_RECORDS, data_path
     from ..layers import _run
+    from ..plan import parse_plan
 
     if source is None:
         source = str(data_path(SAMPLE_LAYERS))
         records_path = records_path or data_path(SAMPLE_RECORDS)
-    found, report = _run(source, kinds=None, crs=crs, strict=False)
+    with warnings.catch_warnings():  # the plan's gaps are not this command's subject
+        warnings.simplefilter("ignore", PlanWarning)
+        plan = parse_plan(plan_path or data_path(SAMPLE_PLAN))
+    found, report = _run(source, kinds=None, crs=crs, plan=plan, strict=False)
     click.echo(str(report))
     ok = report.ok
     if records_path is not None:
-        import warnings
-
-        from .._errors import PlanWarning
-        from ..plan import parse_plan
         from ..records import read_records, validate_records
 
-        with warnings.catch_warnings():  # the plan's gaps are not this command's subject
-            warnings.simplefilter("ignore", PlanWarning)
-            plan = parse_plan(plan_path or data_path(SAMPLE_PLAN))
         rec_report = validate_records(read_records(records_path), plan=plan, layers=found)
         click.echo("")
         click.echo(str(rec_report))
