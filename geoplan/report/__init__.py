@@ -167,24 +167,24 @@ def render_report(
     layer_map, layer_source = _load_layers(layers)
     records_given = records is not None
     recs, records_source = _load_records(records)
+    snapshots = history if isinstance(history, pd.DataFrame) else None
+    if history is True and layer_map:
+        # the scorecard at each year end, and at as_of: the last one is this report's
+        snapshots = scorecard_history(plan, layer_map, recs, as_of=requested, mapping=mapping)
+        if scorecard is None and len(snapshots):
+            scorecard = snapshots[snapshots["as_of"] == requested].reset_index(drop=True)
     if scorecard is None:
         scorecard = _compute_scorecard(plan, layer_map, recs, requested, mapping, notices)
     card = complete_scorecard(scorecard, plan)
-    notices[len(notices) :] = input_notices(
-        card,
-        plan=plan,
-        layers=layer_map if layers is not None else None,
-        records=recs,
-        records_given=records_given,
-    )
-    if isinstance(history, bool):
-        snapshots = (
-            scorecard_history(plan, layer_map, recs, as_of=requested, mapping=mapping)
-            if history and layer_map
-            else None
+    notices.extend(
+        input_notices(
+            card,
+            plan=plan,
+            layers=layer_map if layers is not None else None,
+            records=recs,
+            records_given=records_given,
         )
-    else:
-        snapshots = history
+    )
     tasks = task_sections(
         card,
         plan=plan,

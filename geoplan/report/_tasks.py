@@ -146,10 +146,10 @@ def task_map_html(task_id: int, layers: Mapping[str, Any], plan: Any = None) -> 
     for kind, layer in layers.items():
         if layer is None or "task_ids" not in getattr(layer, "columns", ()) or layer.empty:
             continue
-        ids = layer["task_ids"].fillna("").astype(str).str.split(",")
-        mask = ids.map(lambda parts: str(task_id) in [p.strip() for p in parts])
+        padded = "," + layer["task_ids"].fillna("").astype(str).str.replace(" ", "") + ","
+        mask = padded.str.contains(f",{task_id},", regex=False).to_numpy()
         if mask.any():
-            subset[kind] = layer[mask.to_numpy()]
+            subset[kind] = layer[mask]
     if not subset:
         return None
     from ..maps import make_map, save_map
