@@ -529,8 +529,12 @@ def class_shares(
     --------
     >>> import geoplan
     >>> from geoplan._resources import data_path
-    >>> towns = geoplan.load_sample()["towns"]  # doctest: +SKIP
-    >>> class_shares(data_path("landcover.tif"), towns, classes=LANDCOVER_CLASSES)  # doctest: +SKIP
+    >>> towns = geoplan.load_sample()["towns"]
+    >>> shares = class_shares(data_path("landcover.tif"), towns, classes=LANDCOVER_CLASSES)
+    >>> list(shares.columns[:4])
+    ['水体 water', '建设用地 built-up', '绿地 green', '耕地 farmland']
+    >>> bool(abs(shares.iloc[:, :4].sum(axis=1) - 1).max() < 1e-9)
+    True
     """
     raster = _as_raster(raster)
     accs, geoms = _accumulate(
