@@ -140,7 +140,8 @@ def raster_overlay(
         Image opacity (0-1).
     max_pixels
         Largest image, in pixels; a finer raster is warped to a coarser Web Mercator grid
-        (keeps the HTML small: a 2000 x 2000 PNG of a few classes is a few hundred kB).
+        (keeps the HTML small: the sample's 10 m land cover over the four towns is a
+        2188 x 1713 PNG of 44 kB).
     legend
         Corner for the legend (``bottomright``, ``bottomleft``, ``topright``,
         ``topleft``) or None for none. It is a Leaflet control, stacked with the map's
