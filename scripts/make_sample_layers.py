@@ -331,18 +331,16 @@ def build() -> tuple[dict[str, gpd.GeoDataFrame], pd.DataFrame]:
     layers["communities"] = frame(*_communities(res_rows, res_geoms))
     layers["parks"] = frame(*_parks(park_cells, tid))
     layers["greenways"] = frame(*_greenways(land, towns, tid))
-    ws, zones = _water(towns, layers["villages"], tid)
+    ws, zones = _water(towns, layers["villages"])
     layers["water_sources"], layers["protection_zones"] = frame(*ws), frame(*zones)
     layers["farmhouses"] = frame(*_farmhouses(layers["villages"], tid))
     counts = layers["farmhouses"]["village_id"].value_counts()
     layers["villages"]["farmhouse_count"] = (
         layers["villages"]["id"].map(counts).fillna(0).astype("int64")
     )
-    layers["heritage_sites"] = frame(*_heritage(towns, centres, layers["villages"], tid))
+    layers["heritage_sites"] = frame(*_heritage(towns, layers["villages"]))
     layers["sewage_lines"] = frame(*_sewage_lines(towns, centres, tid))
-    layers["sewage_facilities"] = frame(
-        *_sewage_facilities(towns, centres, layers["villages"], tid)
-    )
+    layers["sewage_facilities"] = frame(*_sewage_facilities(towns, layers["villages"]))
     layers["projects"] = frame(*_projects(dist_geoms))
     layers = {k: layers[k] for k in KIND_NAMES}
     return layers, make_records(layers)
@@ -495,7 +493,7 @@ def _containing(villages: gpd.GeoDataFrame, xy: np.ndarray) -> np.ndarray:
 LEVEL_LABEL = {"level1": "一级", "level2": "二级", "quasi": "准"}
 
 
-def _water(towns, villages, tid):
+def _water(towns, villages):
     kinds = ["river"] * 5 + ["reservoir"] * 8 + ["lake"] * 3 + ["groundwater"] * 10
     n = len(kinds)
     land = shapely.union_all(list(towns.values()))
@@ -609,7 +607,7 @@ def _farmhouses(villages: gpd.GeoDataFrame, tid):
     return rows, shapely.points(np.asarray(xy))
 
 
-def _heritage(towns, centres, villages, tid):
+def _heritage(towns, villages):
     rows, geoms = [], []
     land = shapely.union_all(list(towns.values()))
     xy = points_in(land.buffer(-300), 24)
@@ -681,7 +679,7 @@ def _sewage_lines(towns, centres, tid):
     return rows, geoms
 
 
-def _sewage_facilities(towns, centres, villages, tid):
+def _sewage_facilities(towns, villages):
     rows, geoms = [], []
     land = shapely.union_all(list(towns.values()))
     types = ["plant"] * 2 + ["station"] * 5 + ["village_facility"] * 16
