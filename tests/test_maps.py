@@ -24,7 +24,7 @@ from geoplan.cli import main as cli_main
 from geoplan.maps import Choropleth, make_map, save_map
 from geoplan.maps._encode import (
     EncodedGeometry,
-    _b64_varints,
+    b64_varints,
     decode_geometries,
     encode_geometries,
     simplify,
@@ -134,7 +134,7 @@ class ResourceTags(HTMLParser):
 
 
 def test_varints_match_leb128_by_hand() -> None:
-    raw = base64.b64decode(_b64_varints(np.array([0, 1, 127, 128, 300, 2**21])))
+    raw = base64.b64decode(b64_varints(np.array([0, 1, 127, 128, 300, 2**21])))
     assert list(raw) == [0x00, 0x01, 0x7F, 0x80, 0x01, 0xAC, 0x02, 0x80, 0x80, 0x80, 0x01]
 
 
@@ -172,6 +172,20 @@ def test_simplify_keeps_what_shows_at_zoom_17() -> None:
     assert shapely.hausdorff_distance(metric(circle), metric(out))[0] <= 0.5
     quad = np.array([shapely.box(118.7, 24.9, 118.7001, 24.9001)])
     assert simplify(quad, 0.5)[0] is quad[0]  # nothing to drop from four corners
+
+
+def test_coverage_simplification_keeps_shared_borders() -> None:
+    # two villages sharing a wiggly border of 200 vertices
+    x = np.linspace(118.70, 118.72, 200)
+    border = np.column_stack([x, 24.91 + 0.00002 * np.sin(x * 4000)])
+    north = shapely.Polygon([*border, (118.72, 24.92), (118.70, 24.92)])
+    south = shapely.Polygon([*border[::-1], (118.70, 24.90), (118.72, 24.90)])
+    both = np.array([north, south])
+    assert shapely.coverage_is_valid(both)
+    out = simplify(both, 0.5, coverage=True)
+    assert shapely.coverage_is_valid(out)  # no gap, no overlap between the two
+    assert shapely.get_num_coordinates(out).sum() < shapely.get_num_coordinates(both).sum()
+    assert shapely.hausdorff_distance(metric(both), metric(out)).max() < 1.0
 
 
 def test_compact_page_is_much_smaller_than_geojson() -> None:

@@ -29,7 +29,14 @@ from ._basemaps import BASEMAPS, Basemap, get_basemap
 from ._browser import map_to_png
 from ._choropleth import Choropleth, choropleth_layer
 from ._elements import Assets, CompactLayer, Finish, GeoplanMap
-from ._encode import DEFAULT_PRECISION_M, DEFAULT_SIMPLIFY_M, encode_geometries, simplify
+from ._encode import (
+    DEFAULT_PRECISION_M,
+    DEFAULT_SIMPLIFY_M,
+    b64_varints,
+    encode_geometries,
+    geometry_family,
+    simplify,
+)
 from ._offline import check_offline
 from ._popup import feature_props, scorecard_rows, task_titles
 from ._style import DRAW_ORDER, KIND_LABELS, layer_styles, style_values
@@ -114,9 +121,7 @@ def _layer_data(
         "props": _compact_props(feature_props(kind, gdf)),
     }
     if len(styles) > 1:
-        from ._encode import _b64_varints
-
-        data["style"] = _b64_varints(style_idx)
+        data["style"] = b64_varints(style_idx)
     if family == "point" and len(gdf) > CLUSTER_MIN_POINTS:
         data["clusterBelowZoom"] = CLUSTER_BELOW_ZOOM
     return data, family
@@ -128,21 +133,17 @@ def _compact_props(props: dict[str, list[str]]) -> dict[str, Any]:
     ``{"values": [...], "index": <varints>}`` replaces the list; at 100 000 features the
     status labels alone would otherwise cost 1.2 MB.
     """
-    from ._encode import _b64_varints
-
     out: dict[str, Any] = {}
     for key, values in props.items():
         codes, uniques = pd.factorize(np.asarray(values, dtype=object))
         if len(values) >= 64 and 4 * len(uniques) < len(values):
-            out[key] = {"values": list(uniques), "index": _b64_varints(codes)}
+            out[key] = {"values": list(uniques), "index": b64_varints(codes)}
         else:
             out[key] = values
     return out
 
 
 def _family(kind: str, geoms: np.ndarray) -> str:
-    from ._encode import geometry_family
-
     try:
         return geometry_family(geoms)
     except ValueError as exc:

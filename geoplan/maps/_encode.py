@@ -154,9 +154,9 @@ def encode_geometries(
         geom=family,
         quantum=quantum,
         origin=(int(origin[0]), int(origin[1])),
-        coords=_b64_varints(zig),
-        rings=_b64_varints(ring_len),
-        features=_b64_varints(rings_per_feature),
+        coords=b64_varints(zig),
+        rings=b64_varints(ring_len),
+        features=b64_varints(rings_per_feature),
         n_features=len(geoms),
         n_vertices=len(q),
     )
@@ -181,7 +181,7 @@ def _drop_redundant_vertices(
     return coords[keep], ring_len
 
 
-def _b64_varints(values: np.ndarray) -> str:
+def b64_varints(values: np.ndarray) -> str:
     """Base64 of unsigned LEB128 varints (7 bits per byte, high bit = more bytes follow)."""
     v = np.asarray(values, dtype=np.uint64)
     if v.size == 0:

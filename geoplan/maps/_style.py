@@ -34,8 +34,8 @@ KIND_LABELS: dict[str, str] = {
     "farmhouses": "农房",
 }
 
-#: Drawing order, bottom to top: areas, then lines, then points. Unknown kinds go between
-#: the areas and the lines in the order given.
+#: Drawing order, bottom to top, within each geometry family (areas, then lines, then
+#: points). Kinds outside the catalogue are drawn first in their family.
 DRAW_ORDER: tuple[str, ...] = tuple(KIND_LABELS)
 
 Style = dict[str, Any]
