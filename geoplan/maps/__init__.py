@@ -329,6 +329,8 @@ def make_map(
         if "task_ids" in gdf.columns:
             all_task_ids.extend(gdf["task_ids"].astype("string").dropna().tolist())
 
+    if overlays and base.gcj02:
+        logger.warning("overlays are not shifted to GCJ-02; they sit ~560 m off %s tiles", basemap)
     for overlay in overlays:
         if not isinstance(overlay, folium.map.Layer):
             raise MapError(
