@@ -308,6 +308,7 @@ def test_pdf_is_a4_with_page_breaks(tmp_path: Path) -> None:
     assert dark > 500  # the cover page has text on it, not a blank sheet
 
 
+@pytest.mark.slow
 def test_feature_names_with_html_stay_text_in_the_browser(tmp_path: Path) -> None:
     require(find_chromium() is not None, "Chromium is not installed (apt-get install chromium)")
     from geoplan import load_sample, load_sample_records
