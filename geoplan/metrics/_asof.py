@@ -130,7 +130,8 @@ def layer_as_of(kind: str, layer: Any, as_of: dt.date, records: pd.DataFrame | N
         later = done & (dates > day)
         undated = done & dates.isna()
         frame[f"undated_{status_col}"] = undated
-        frame.loc[undated, status_col] = "undated"
+        if undated.any():
+            frame.loc[undated, status_col] = "undated"
         if later.any():
             starts = _dates(frame, "start_date")
             frame.loc[later, status_col] = "under_construction"

@@ -69,11 +69,12 @@ def _scope_name(ids: pd.Series, names: Mapping[str, str]) -> pd.Series:
     return named.fillna(ids.where(ids != "", "(未指定乡镇)"))
 
 
-def _group_sums(frame: pd.DataFrame, groups: pd.Series, names: Mapping[str, str]) -> pd.DataFrame:
+def _group_sums(frame: pd.DataFrame, groups: Any, names: Mapping[str, str]) -> pd.DataFrame:
     """Sum ``frame`` by group id, then name the (few) groups — not the features."""
-    keys = pd.Series(np.asarray(groups, dtype=object), index=frame.index).fillna("")
-    sums = frame.groupby(keys.astype(str), sort=False).sum()
-    sums.index = _scope_name(pd.Series(sums.index, index=sums.index), names)
+    # Group on the column as it is (arrow strings factorise fast), aligned on the index.
+    keys = groups if isinstance(groups, pd.Series) else pd.Series(groups, index=frame.index)
+    sums = frame.groupby(keys.fillna(""), sort=False).sum()
+    sums.index = _scope_name(pd.Series(sums.index.astype(str), index=sums.index), names)
     return sums.groupby(level=0, sort=True).sum()
 
 
