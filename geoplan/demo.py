@@ -145,9 +145,8 @@ def run_demo(
     from ._resources import SAMPLE_PLAN, data_path
     from .layers import load_sample, load_sample_records
     from .maps import make_map, save_map
-    from .metrics._registry import resolve_as_of
     from .plan import parse_plan
-    from .report import atomic_write_text, scorecard_history, write_report
+    from .report import _as_date, atomic_write_text, scorecard_history, write_report
 
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -175,13 +174,17 @@ def run_demo(
         state["records"] = load_sample_records()
 
     def step_scorecard() -> None:
-        day = resolve_as_of(as_of)
+        day = _as_date(as_of, "as_of") or dt.date.today()
+        if day > dt.date.today():
+            logger.warning("demo: as_of %s is in the future; using today", day)
+            day = dt.date.today()
         history = scorecard_history(state["plan"], state["layers"], state["records"], as_of=day)
         card = history[history["as_of"] == day].reset_index(drop=True)
         atomic_write_text(paths["scorecard_csv"], card.to_csv(index=False), encoding="utf-8-sig")
         atomic_write_text(paths["scorecard_json"], scorecard_to_json(card))
         state["scorecard"] = result.scorecard = card
         state["history"] = history
+        state["day"] = day
         result.files.update(
             scorecard_csv=paths["scorecard_csv"], scorecard_json=paths["scorecard_json"]
         )
@@ -204,7 +207,7 @@ def run_demo(
             state["layers"],
             state["records"],
             path=paths["report"],
-            as_of=as_of,
+            as_of=state["day"],
             scorecard=state["scorecard"],
             history=state["history"],
             sample=True,
