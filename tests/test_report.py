@@ -252,6 +252,15 @@ def test_charts_draw_chinese_glyphs_as_paths() -> None:
     assert glyphs["进"] in svg and glyphs["目"] in svg  # title and target label
 
 
+def test_missing_cjk_font_is_a_notice_with_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    import geoplan.report._charts as charts
+
+    monkeypatch.setattr(charts, "CJK_FAMILIES", ("No Such CJK Font",))
+    assert charts.cjk_font_family() is None
+    html = render_report(_plan(), scorecard=_card(), history=False, maps=False, today=TODAY)
+    assert "本机未找到中文字体" in html and "apt-get install fonts-noto-cjk" in html
+
+
 def _browser():  # type: ignore[no-untyped-def]
     exe = find_chromium()
     require(exe is not None, "Chromium is not installed (apt-get install chromium)")

@@ -195,6 +195,14 @@ def render_report(
         maps=maps,
         notices=notices,
     )
+    if tasks and cjk_font_family() is None:
+        notices.append(
+            Notice(
+                "本机未找到中文字体，图表中的中文可能显示为方框。请安装中文字体"
+                "（Debian/Ubuntu：apt-get install fonts-noto-cjk；Windows 自带微软雅黑），"
+                "删除 matplotlib 的字体缓存后重新生成报告。"
+            )
+        )
     overall, per_section = summary(card, plan)
     meta = getattr(plan, "meta", None)
     from .. import __version__
