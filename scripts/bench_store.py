@@ -49,9 +49,9 @@ def make_layers(n: int, seed: int = 0) -> dict[str, gpd.GeoDataFrame]:
             "village_id": [f"v{i % 300:03d}" for i in range(n)],
             "town_id": [f"t{i % 4}" for i in range(n)],
             "renovation_status": status,
-            "renovation_date": pd.Series(dates).where(status == "completed").astype(
-                "datetime64[ms]"
-            ),
+            "renovation_date": pd.Series(dates)
+            .where(status == "completed")
+            .astype("datetime64[ms]"),
         },
         geometry=shapely.points(x, y),
         crs=4326,
@@ -86,8 +86,11 @@ def bench(url: str, layers: dict[str, gpd.GeoDataFrame]) -> None:
         for kind, gdf in layers.items():
             timed(f"load {kind}", len(gdf), lambda k=kind, g=gdf: store.load(layers={k: g}))
         for kind, gdf in layers.items():
-            timed(f"reload {kind} (unchanged)", len(gdf),
-                  lambda k=kind, g=gdf: store.load(layers={k: g}))  # fmt: skip
+            timed(
+                f"reload {kind} (unchanged)",
+                len(gdf),
+                lambda k=kind, g=gdf: store.load(layers={k: g}),
+            )
         for kind, gdf in layers.items():
             got = timed(f"read {kind}", len(gdf), lambda k=kind: store.read_layers(kinds=[k]))
             assert len(got[kind]) == len(gdf), (kind, len(got[kind]), len(gdf))
@@ -102,8 +105,10 @@ def main() -> None:
 
     start = time.perf_counter()
     layers = make_layers(args.n)
-    print(f"generated {args.n:,} points and {len(layers['residential_land']):,} parcels "
-          f"in {time.perf_counter() - start:.1f} s")  # fmt: skip
+    print(
+        f"generated {args.n:,} points and {len(layers['residential_land']):,} parcels "
+        f"in {time.perf_counter() - start:.1f} s"
+    )
     if args.backend in ("gpkg", "both"):
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "bench.gpkg"

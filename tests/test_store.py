@@ -156,11 +156,13 @@ def _greenways() -> gpd.GeoDataFrame:
         },
         geometry=[
             shapely.LineString([(118.80, 24.90), (118.81, 24.91), (118.8123456789, 24.93)]),
-            shapely.MultiLineString([[(118.70, 24.90), (118.72, 24.90)], [(118.73, 24.91), (118.74, 24.92)]]),
+            shapely.MultiLineString(
+                [[(118.70, 24.90), (118.72, 24.90)], [(118.73, 24.91), (118.74, 24.92)]]
+            ),
             shapely.LineString([(118.71, 24.94), (118.74, 24.94)]),
         ],
         crs=4326,
-    )  # fmt: skip
+    )
 
 
 def _farmhouses(n: int, *, seed: int = 1) -> gpd.GeoDataFrame:
@@ -303,7 +305,7 @@ def test_bad_geometries_are_named(tmp_path, geometry, message):
 
 def test_layer_without_crs_is_refused(tmp_path):
     gdf = _farmhouses(3).set_crs(None, allow_override=True)
-    with pytest.raises(CRSError, match="farmhouses.*no CRS"):
+    with pytest.raises(CRSError, match=r"farmhouses.*no CRS"):
         load_layers({"farmhouses": gdf}, url=tmp_path / "x.gpkg")
 
 
@@ -362,11 +364,11 @@ def test_schema_version_is_checked(url):
     store = init_db(url)
     with store.engine.begin() as conn:
         conn.execute(text("UPDATE geoplan_meta SET value = '0' WHERE key = 'schema_version'"))
-    with pytest.raises(StoreError, match="schema version 0, older.*geoplan db dump"):
+    with pytest.raises(StoreError, match=r"schema version 0, older.*geoplan db dump"):
         store.read_layers()
     with store.engine.begin() as conn:
         conn.execute(text("UPDATE geoplan_meta SET value = '99' WHERE key = 'schema_version'"))
-    with pytest.raises(StoreError, match="version 99, newer.*pip install -U geoplan"):
+    with pytest.raises(StoreError, match=r"version 99, newer.*pip install -U geoplan"):
         store.load(layers={"towns": _towns()})
     store.close()
 
@@ -385,10 +387,16 @@ def test_gpkg_opens_in_gdal_with_right_counts(tmp_path):
     require(shutil.which("ogrinfo") is not None, "ogrinfo (Debian gdal-bin) is not installed")
     path = tmp_path / "bureau.gpkg"
     with Store(path) as store:
-        store.load(layers={"towns": _towns(), "greenways": _greenways(), "farmhouses": _farmhouses(250)},
-                   plan=_plan())  # fmt: skip
-    out = subprocess.run(["ogrinfo", "-ro", "-so", "-al", os.fspath(path)], capture_output=True,
-                         text=True, check=True).stdout  # fmt: skip
+        store.load(
+            layers={"towns": _towns(), "greenways": _greenways(), "farmhouses": _farmhouses(250)},
+            plan=_plan(),
+        )
+    out = subprocess.run(
+        ["ogrinfo", "-ro", "-so", "-al", os.fspath(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     counts = {}
     for block in out.split("Layer name: ")[1:]:
         name = block.split("\n", 1)[0].strip()
@@ -474,7 +482,11 @@ def test_dump_writes_files_and_a_failed_dump_leaves_none(tmp_path):
         store.load(layers=layers, plan=_plan())
         written = store.dump(tmp_path / "out")
         assert sorted(p.name for p in written) == [
-            "layers.gpkg", "metric_snapshots.csv", "plan.json", "records.csv"]  # fmt: skip
+            "layers.gpkg",
+            "metric_snapshots.csv",
+            "plan.json",
+            "records.csv",
+        ]
         back = pyogrio.read_dataframe(tmp_path / "out" / "layers.gpkg", layer="greenways")
         assert back["id"].tolist() == ["G1", "G2", "G3"]
         assert back["status"].tolist() == ["completed", "under_construction", "completed"]
@@ -494,7 +506,7 @@ def test_resolve_url(tmp_path, monkeypatch):
     assert resolve_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     monkeypatch.setenv("GEOPLAN_DB_URL", "postgresql+psycopg://u@h/team")
     assert resolve_url(None) == "postgresql+psycopg://u@h/team"
-    with pytest.raises(StoreError, match="neither a SQLAlchemy URL nor a .gpkg"):
+    with pytest.raises(StoreError, match=r"neither a SQLAlchemy URL nor a \.gpkg"):
         resolve_url("bureau.sqlite")
     with pytest.raises(StoreError, match="mysql"):
         resolve_url("mysql://u:secret@h/db")
@@ -514,3 +526,50 @@ def test_missing_spatialite_names_the_debian_package():
 
     with pytest.raises(StoreError, match="apt-get install libsqlite3-mod-spatialite"):
         load_spatialite(NoSpatialite())
+
+
+# ------------------------------------------------------------------ command line
+
+
+def test_cli_load_snapshot_dump_on_bundled_data(tmp_path, monkeypatch):
+    require(_spatialite_reason() is None, _spatialite_reason() or "")
+    from click.testing import CliRunner
+
+    from geoplan.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GEOPLAN_DB_URL", raising=False)
+    runner = CliRunner()
+    first = runner.invoke(main, ["db", "load"])
+    assert first.exit_code == 0, first.output
+    assert "farmhouses: 5500 features, 5500 new" in first.output
+    again = runner.invoke(main, ["db", "load"])
+    assert "farmhouses: 5500 features, 0 new, 0 changed, 5500 unchanged" in again.output
+
+    db = tmp_path / "geoplan.gpkg"  # the default database in the working directory
+    sample = geoplan.load_sample()
+    records = geoplan.load_sample_records()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PlanWarning)
+        card = geoplan.scorecard(_plan(), sample, records, as_of="2023-12-31")
+    for _ in range(2):  # the second run replaces the first
+        result = runner.invoke(main, ["db", "snapshot", "--as-of", "2023-12-31"])
+        assert result.exit_code == 0, result.output
+    with Store(db) as store:
+        stored = store.read_snapshots()
+        assert len(store.read_records()) == len(records)
+    # metrics on layers read back from the database give the figures of the files
+    assert len(stored) == len(card)
+    for column in ["task_id", "target_index", "quantity_index", "metric", "scope", "status"]:
+        want = card[column].astype(object)
+        assert stored[column].tolist() == want.where(want.notna(), None).tolist(), column
+    np.testing.assert_allclose(stored["value"], card["value"].astype(float), rtol=1e-9)
+    assert set(stored["status"]) >= {"met", "behind"}  # real figures, not only no_data
+
+    dumped = runner.invoke(main, ["db", "dump", "-o", "out", "--format", "geojson"])
+    assert dumped.exit_code == 0, dumped.output
+    back = gpd.read_file(tmp_path / "out" / "greenways.geojson")
+    assert sorted(back["id"]) == sorted(sample["greenways"]["id"])
+    bad = runner.invoke(main, ["db", "info", "--url", "bureau.sqlite"])
+    assert bad.exit_code == 2
+    assert "neither a SQLAlchemy URL nor a .gpkg" in bad.output

@@ -6,10 +6,14 @@ import datetime as dt
 import time
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .._errors import PlanWarning
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _URL_HELP = (
     "Database: a .gpkg path or a SQLAlchemy URL (postgresql+psycopg://user@host/db). "
@@ -47,18 +51,38 @@ def init(url: str | None) -> None:
 
 @db.command()
 @_url_option
-@click.option("--layers", "layers_path", type=click.Path(exists=True, path_type=Path),
-              help="A GeoPackage or folder of layers (default with no data option: the sample).")
-@click.option("--plan", "plan_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="An action-plan text file (default with no data option: the bundled plan).")
-@click.option("--records", "records_path",
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A progress-log CSV (default with no data option: the sample records).")
-@click.option("--valid-from", callback=_date, metavar="DATE",
-              help="Date the loaded layer versions take effect (default today; for the "
-              "bundled data, the plan's start 2021-05-24).")
-def load(url: str | None, layers_path: Path | None, plan_path: Path | None,
-         records_path: Path | None, valid_from: dt.date | None) -> None:  # fmt: skip
+@click.option(
+    "--layers",
+    "layers_path",
+    type=click.Path(exists=True, path_type=Path),
+    help="A GeoPackage or folder of layers (default with no data option: the sample).",
+)
+@click.option(
+    "--plan",
+    "plan_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="An action-plan text file (default with no data option: the bundled plan).",
+)
+@click.option(
+    "--records",
+    "records_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A progress-log CSV (default with no data option: the sample records).",
+)
+@click.option(
+    "--valid-from",
+    callback=_date,
+    metavar="DATE",
+    help="Date the loaded layer versions take effect (default today; for the "
+    "bundled data, the plan's start 2021-05-24).",
+)
+def load(
+    url: str | None,
+    layers_path: Path | None,
+    plan_path: Path | None,
+    records_path: Path | None,
+    valid_from: dt.date | None,
+) -> None:
     """Load layers, a plan and records in one transaction.
 
     With no --layers, --plan or --records, loads the bundled plan, sample layers and sample
@@ -72,25 +96,28 @@ def load(url: str | None, layers_path: Path | None, plan_path: Path | None,
     from ..store import Store
 
     bundled = layers_path is None and plan_path is None and records_path is None
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", PlanWarning)
-        plan = parse_plan(data_path(SAMPLE_PLAN) if bundled else plan_path) if (
-            bundled or plan_path) else None  # fmt: skip
-    for warning in caught:
-        click.secho(f"warning: {warning.message}", fg="yellow", err=True)
+    if bundled:
+        plan_path = data_path(SAMPLE_PLAN)
+    plan = None
+    if plan_path is not None:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", PlanWarning)
+            plan = parse_plan(plan_path)
+        for warning in caught:
+            click.secho(f"warning: {warning.message}", fg="yellow", err=True)
+    layers: dict[str, Any] | None = None
+    records: pd.DataFrame | None = None
     if bundled:
         # the sample's dated columns describe progress since the plan started
         valid_from = valid_from or PLAN_START
         layers = layers_mod.load_sample()
         records = layers_mod.load_sample_records()
-    else:
-        layers = layers_mod.read_layers(layers_path) if layers_path else None
-        if records_path:
-            from ..records import read_records
+    if layers_path is not None:
+        layers = layers_mod.read_layers(layers_path)
+    if records_path is not None:
+        from ..records import read_records
 
-            records = read_records(records_path)
-        else:
-            records = None
+        records = read_records(records_path)
     start = time.perf_counter()
     with Store(url) as store:
         stats = store.load(layers=layers, plan=plan, records=records, valid_from=valid_from)
@@ -108,13 +135,28 @@ def load(url: str | None, layers_path: Path | None, plan_path: Path | None,
 
 @db.command()
 @_url_option
-@click.option("-o", "--output", "out_dir", required=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Folder to write into.")
-@click.option("--as-of", callback=_date, metavar="DATE",
-              help="Write the layers and records as they stood on this date.")
-@click.option("--format", "layer_format", type=click.Choice(["gpkg", "geojson"]),
-              default="gpkg", show_default=True,
-              help="Layers as one GeoPackage or one GeoJSON file per kind.")
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write into.",
+)
+@click.option(
+    "--as-of",
+    callback=_date,
+    metavar="DATE",
+    help="Write the layers and records as they stood on this date.",
+)
+@click.option(
+    "--format",
+    "layer_format",
+    type=click.Choice(["gpkg", "geojson"]),
+    default="gpkg",
+    show_default=True,
+    help="Layers as one GeoPackage or one GeoJSON file per kind.",
+)
 def dump(url: str | None, out_dir: Path, as_of: dt.date | None, layer_format: str) -> None:
     """Write the database back to files: layers, records.csv, plan.json, snapshots."""
     from ..store import dump as dump_db
@@ -126,8 +168,11 @@ def dump(url: str | None, out_dir: Path, as_of: dt.date | None, layer_format: st
 @db.command()
 @_url_option
 @click.option("--as-of", callback=_date, metavar="DATE", help="Date to evaluate (default today).")
-@click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A target mapping CSV replacing the bundled one.")
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A target mapping CSV replacing the bundled one.",
+)
 def snapshot(url: str | None, as_of: dt.date | None, mapping: Path | None) -> None:
     """Compute the scorecard from the database and store it (replacing that date's)."""
     from ..store import snapshot_scorecard

@@ -146,7 +146,9 @@ def snapshot_scorecard(
                     "2021-05-24 ...`) or snapshot a later date"
                 )
             records = store.read_records(as_of=day)
-            card = scorecard(plan, layers, records, as_of=day, mapping=mapping)
+            card = scorecard(
+                plan, layers, records, as_of=day, mapping=None if mapping is None else Path(mapping)
+            )
         store.snapshot(card, as_of=day)
     return card
 

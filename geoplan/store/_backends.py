@@ -119,6 +119,7 @@ def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA busy_timeout = 30000")
     cur.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+    cur.execute("PRAGMA temp_store = MEMORY")  # the staging table of a bulk load
     cur.close()
 
 
@@ -182,9 +183,15 @@ def gpkg_blobs(geoms: np.ndarray) -> list[bytes]:
     n = len(geoms)
     bounds = shapely.bounds(geoms)
     header = np.zeros(
-        n, dtype=[("magic", "S2"), ("version", "u1"), ("flags", "u1"), ("srs", "<i4"),
-                  ("env", "<f8", (4,))]
-    )  # fmt: skip
+        n,
+        dtype=[
+            ("magic", "S2"),
+            ("version", "u1"),
+            ("flags", "u1"),
+            ("srs", "<i4"),
+            ("env", "<f8", (4,)),
+        ],
+    )
     header["magic"] = b"GP"
     header["flags"] = 0b0000_0011  # envelope [minx, maxx, miny, maxy], little endian
     header["srs"] = SRID

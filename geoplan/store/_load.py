@@ -97,15 +97,20 @@ def column_values(values: pd.Series, kind: str, *, where: str) -> list[Any]:
         _raise_bad(values, bad, where, "a number" if kind == "float" else "a whole number")
         numbers = numbers.astype("float64")
         if kind == "int":
-            return pd.Series(numbers.to_numpy(), dtype="Int64").astype(object).where(
-                ~missing, None
-            ).tolist()  # fmt: skip
+            return (
+                pd.Series(numbers.to_numpy(), dtype="Int64")
+                .astype(object)
+                .where(~missing, None)
+                .tolist()
+            )
         return numbers.astype(object).where(~missing, None).tolist()
     if kind == "bool":
         as_object = values.astype(object)
         ok = missing | as_object.map(lambda v: isinstance(v, (bool, np.bool_))).to_numpy()
         _raise_bad(values, ~ok, where, "true or false")
-        return as_object.where(~missing, None).map(lambda v: None if v is None else bool(v)).tolist()
+        return (
+            as_object.where(~missing, None).map(lambda v: None if v is None else bool(v)).tolist()
+        )
     if kind == "date":
         dates = pd.to_datetime(values, errors="coerce")
         _raise_bad(values, dates.isna().to_numpy() & ~missing, where, "a date (YYYY-MM-DD)")
@@ -168,11 +173,13 @@ def prepare_layer(kind: str, gdf: Any) -> tuple[pd.DataFrame, np.ndarray]:
     problems = [
         (shapely.is_missing(geoms), "no geometry"),
         (~shapely.is_missing(geoms) & shapely.is_empty(geoms), "an empty geometry"),
-        (~type_ok & ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms),
-         f"a geometry that is not a {' or '.join(allowed)}"),
+        (
+            ~type_ok & ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms),
+            f"a geometry that is not a {' or '.join(allowed)}",
+        ),
         (type_ok & ~finite, "a geometry with NaN or infinite coordinates"),
         (type_ok & finite & ~shapely.is_valid(geoms), "an invalid (self-intersecting) geometry"),
-    ]  # fmt: skip
+    ]
     for bad_rows, what in problems:
         if bad_rows.any():
             pos = int(np.flatnonzero(bad_rows)[0])
@@ -209,8 +216,12 @@ def load_layer(
     conn.exec_driver_sql(f"DROP TABLE {_STAGE}")
     logger.info(
         "%s: %d features staged, %d new, %d changed, %d unchanged",
-        kind, stats.staged, stats.inserted, stats.updated, stats.unchanged,
-    )  # fmt: skip
+        kind,
+        stats.staged,
+        stats.inserted,
+        stats.updated,
+        stats.unchanged,
+    )
     return stats
 
 
@@ -245,8 +256,7 @@ def _create_stage(conn: Connection, backend: Backend, kind: str) -> None:
 
 def _copy_rows(conn: Connection, backend: Backend, names: list[str], rows: list[tuple]) -> None:
     cols = ", ".join(q(conn, n) for n in names)
-    raw = conn.connection.dbapi_connection
-    assert raw is not None
+    raw: Any = conn.connection.dbapi_connection
     if backend.is_gpkg:
         marks = ", ".join("?" * len(names))
         cur = raw.cursor()

@@ -18,6 +18,8 @@ tables; ``geoplan_meta`` records the schema version.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     Boolean,
     Column,
@@ -39,7 +41,7 @@ from ._backends import SRID
 #: Bumped whenever a table or column changes; stored in ``geoplan_meta``.
 SCHEMA_VERSION = 1
 
-_SQL_TYPES: dict[str, type[TypeEngine[object]]] = {
+_SQL_TYPES: dict[str, type[TypeEngine[Any]]] = {
     "str": Text,
     "enum": Text,
     "status": Text,

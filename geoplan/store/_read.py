@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-import shapely
 from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 
@@ -27,7 +27,7 @@ from ._models import (
 )
 
 
-def typed_frame(rows: list[Any], columns: dict[str, str]) -> pd.DataFrame:
+def typed_frame(rows: Sequence[Any], columns: dict[str, str]) -> pd.DataFrame:
     """Build a DataFrame with the dtypes geoplan uses for each catalogue type.
 
     ``int`` -> int64 (Int64 when values are missing), ``float`` -> float64, ``bool`` ->
@@ -210,8 +210,10 @@ def plan_from_dict(data: dict[str, Any]) -> Any:
         goals=[target(t) for t in data["goals"]],
         sections=[Section(**s) for s in data["sections"]],
         tasks=[
-            Task(**{k: v for k, v in t.items() if k != "targets"},
-                 targets=[target(x) for x in t["targets"]])
+            Task(
+                **{k: v for k, v in t.items() if k != "targets"},
+                targets=[target(x) for x in t["targets"]],
+            )
             for t in data["tasks"]
         ],
-    )  # fmt: skip
+    )

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import delete, func, inspect, insert, select, text
+from sqlalchemy import delete, func, insert, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -247,9 +247,7 @@ class Store:
             raise SchemaError("records have no 'record_id' column; every record needs an id")
         ids = frame["record_id"]
         if ids.isna().any() or ids.astype(str).duplicated().any():
-            raise SchemaError(
-                "records: record_id must be present and unique; fix the progress log"
-            )
+            raise SchemaError("records: record_id must be present and unique; fix the progress log")
         rows = _rows(frame, RECORD_COLUMNS, "records")
         for row in rows:
             row["record_id"] = str(row["record_id"])
@@ -314,13 +312,19 @@ class Store:
         with self._open(write=False) as conn:
             names = sorted(t.name for t in metadata.sorted_tables)
             return {
-                name: conn.execute(select(func.count()).select_from(metadata.tables[name]))
-                .scalar_one()
+                name: conn.execute(
+                    select(func.count()).select_from(metadata.tables[name])
+                ).scalar_one()
                 for name in names
             }
 
-    def dump(self, out_dir: str | os.PathLike[str], *, as_of: dt.date | str | None = None,
-             layer_format: str = "gpkg") -> list[Path]:  # fmt: skip
+    def dump(
+        self,
+        out_dir: str | os.PathLike[str],
+        *,
+        as_of: dt.date | str | None = None,
+        layer_format: str = "gpkg",
+    ) -> list[Path]:
         """Write the database to files: layers, ``records.csv``, ``plan.json``, snapshots.
 
         Layers go to ``layers.gpkg`` (one layer per kind) or, with
@@ -378,7 +382,7 @@ def _as_date(value: dt.date | str | None, what: str) -> dt.date | None:
 
 def _rows(frame: pd.DataFrame, columns: dict[str, str], what: str) -> list[dict[str, Any]]:
     """Turn a frame into row dicts for a Core insert (absent columns become NULL)."""
-    values = {}
+    values: dict[str, list[Any]] = {}
     for name, kind in columns.items():
         if name not in frame.columns:
             values[name] = [None] * len(frame)
@@ -395,21 +399,37 @@ def _write_plan(conn: Connection, plan: Any) -> None:
     meta = plan.meta
     conn.execute(
         insert(plan_meta),
-        {"plan_key": 1, "title": meta.title, "doc_number": meta.doc_number,
-         "issuer": meta.issuer, "date": meta.date, "index_number": meta.index_number},
-    )  # fmt: skip
+        {
+            "plan_key": 1,
+            "title": meta.title,
+            "doc_number": meta.doc_number,
+            "issuer": meta.issuer,
+            "date": meta.date,
+            "index_number": meta.index_number,
+        },
+    )
     if plan.sections:
         conn.execute(
             insert(plan_sections),
-            [{"id": s.id, "number": s.number, "title": s.title, "kind": s.kind, "position": i}
-             for i, s in enumerate(plan.sections)],
-        )  # fmt: skip
+            [
+                {"id": s.id, "number": s.number, "title": s.title, "kind": s.kind, "position": i}
+                for i, s in enumerate(plan.sections)
+            ],
+        )
     if plan.tasks:
         conn.execute(
             insert(tasks),
-            [{"id": t.id, "title": t.title, "section": t.section, "text": t.text,
-              "units": json.dumps(list(t.units), ensure_ascii=False)} for t in plan.tasks],
-        )  # fmt: skip
+            [
+                {
+                    "id": t.id,
+                    "title": t.title,
+                    "section": t.section,
+                    "text": t.text,
+                    "units": json.dumps(list(t.units), ensure_ascii=False),
+                }
+                for t in plan.tasks
+            ],
+        )
     owners = [(None, plan.goals)] + [(t.id, t.targets) for t in plan.tasks]
     target_rows, quantity_rows = [], []
     key = 0
@@ -417,16 +437,27 @@ def _write_plan(conn: Connection, plan: Any) -> None:
         for index, target in enumerate(owned):
             key += 1
             target_rows.append(
-                {"target_key": key, "task_id": task_id, "target_index": index,
-                 "year": target.year, "deadline": target.deadline, "text": target.text,
-                 "year_from": getattr(target, "year_from", None)}
-            )  # fmt: skip
+                {
+                    "target_key": key,
+                    "task_id": task_id,
+                    "target_index": index,
+                    "year": target.year,
+                    "deadline": target.deadline,
+                    "text": target.text,
+                    "year_from": getattr(target, "year_from", None),
+                }
+            )
             quantity_rows += [
-                {"target_key": key, "quantity_index": i, "value": qty.value, "unit": qty.unit,
-                 "comparator": qty.comparator,
-                 "qualifiers": json.dumps(list(qty.qualifiers), ensure_ascii=False)}
+                {
+                    "target_key": key,
+                    "quantity_index": i,
+                    "value": qty.value,
+                    "unit": qty.unit,
+                    "comparator": qty.comparator,
+                    "qualifiers": json.dumps(list(qty.qualifiers), ensure_ascii=False),
+                }
                 for i, qty in enumerate(target.quantities)
-            ]  # fmt: skip
+            ]
     if target_rows:
         conn.execute(insert(targets), target_rows)
     if quantity_rows:
