@@ -35,6 +35,8 @@ from typing import Any
 
 import pandas as pd
 
+from .._errors import SchemaError
+
 #: kind -> [(status column, date column)].
 STATUS_FIELDS: dict[str, list[tuple[str, str]]] = {
     "greenways": [("status", "completed_date")],
@@ -71,6 +73,12 @@ def records_as_of(records: pd.DataFrame | None, as_of: dt.date) -> pd.DataFrame 
     """Return the records dated on or before ``as_of`` (undated records are dropped)."""
     if records is None:
         return None
+    missing = sorted({"task_id", "layer", "feature_id", "date", "status"} - set(records.columns))
+    if missing:
+        raise SchemaError(
+            f"records lack column(s) {missing}; read the progress log with "
+            "geoplan.read_records(...), which maps Chinese headers to these names"
+        )
     dates = pd.to_datetime(records["date"], errors="coerce")
     return records.loc[dates.notna() & (dates <= pd.Timestamp(as_of))].copy()
 

@@ -66,7 +66,7 @@ def town_names(layers: Mapping[str, Any]) -> dict[str, str]:
 def _scope_name(ids: pd.Series, names: Mapping[str, str]) -> pd.Series:
     ids = ids.fillna("").astype(str)
     named = ids.map(dict(names)) if names else pd.Series(np.nan, index=ids.index, dtype=object)
-    return named.fillna(ids.where(ids != "", "(未指定乡镇)"))
+    return named.fillna(ids.where(ids != "", "(未指定)"))
 
 
 def _group_sums(frame: pd.DataFrame, groups: Any, names: Mapping[str, str]) -> pd.DataFrame:

@@ -268,6 +268,11 @@ def _load_families() -> None:
         water,
     )
 
+    try:  # the raster metrics, when the raster extra is installed
+        from .. import _raster_metrics  # noqa: F401
+    except ImportError:
+        logger.debug("raster metrics not registered: rasterio is not installed")
+
 
 def compute(
     name: str,
@@ -293,8 +298,8 @@ def compute(
         ignored: a greenway completed after ``as_of`` counts as under construction.
     **params
         Extra inputs the metric declared (``inputs=``) and metric parameters (e.g.
-        ``buffer_m=800``). Unknown keywords are ignored so that one call can feed many
-        metrics.
+        ``radius_m=800`` for ``greenway_service_coverage``). Unknown keywords are
+        ignored so that one call can feed many metrics.
 
     Returns
     -------
