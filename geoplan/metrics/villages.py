@@ -119,7 +119,7 @@ def farmhouse_renovations_per_year(
     for town in all_towns:
         for year in years:
             n = int(counts.get((town, year), 0))
-            name = names.get(town, town or "(未指定乡镇)")
+            name = names.get(town, town or "(未指定)")
             rows.append(
                 {"scope_type": "town_year", "scope": f"{name} {year}", "year": year, "value": n}
             )
