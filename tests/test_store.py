@@ -190,9 +190,10 @@ def assert_same_layer(got: gpd.GeoDataFrame, want: gpd.GeoDataFrame) -> None:
     got = got.sort_values("id").reset_index(drop=True)
     want = want.sort_values("id").reset_index(drop=True)
     columns = [c for c in want.columns if c != want.geometry.name]
-    for c in columns:  # text is object with None for missing (NaN and None both mean missing)
-        if isinstance(want[c].dtype, pd.StringDtype) or want[c].dtype == object:
-            want[c] = want[c].astype(object).where(want[c].notna(), None)
+    for frame in (got, want):  # text: object, None for missing (NaN and None both mean it)
+        for c in columns:
+            if isinstance(frame[c].dtype, pd.StringDtype) or frame[c].dtype == object:
+                frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
     pd.testing.assert_frame_equal(
         pd.DataFrame(got[columns]), pd.DataFrame(want[columns]), check_dtype=True
     )
@@ -234,6 +235,14 @@ def test_round_trip_sample_and_plan(url):
         columns = [c.name for c in LAYER_KINDS[kind].columns]
         assert_same_layer(back[kind], gdf[[*columns, gdf.geometry.name]])
     assert read_plan_from_db(url) == plan
+    # geoplan.read_layers takes the database too (a URL; a GeoPackage also as a plain file
+    # through GDAL) and validates it like any source
+    sources = [resolve_url(url)] + ([url] if url.endswith(".gpkg") else [])
+    for source in sources:
+        validated = geoplan.read_layers(source)
+        assert list(validated) == list(sample)
+        for kind, gdf in sample.items():
+            assert_same_layer(validated[kind], gdf)
 
 
 # ------------------------------------------------------------------ history and idempotence
