@@ -100,27 +100,33 @@ def read_layers(
     return layers
 
 
-def read_records(conn: Connection, backend: Backend, *, as_of: dt.date | None = None) -> Any:
-    """Read the progress log (records dated on or before ``as_of`` when given)."""
-    names = ", ".join(q(conn, c) for c in RECORD_COLUMNS)
-    sql = f"SELECT {names} FROM records"
+def _rows(
+    conn: Connection,
+    backend: Backend,
+    table: str,
+    columns: list[str],
+    where: str,
+    as_of: dt.date | None,
+) -> Sequence[Any]:
+    """Rows of a plain table in load order, filtered by ``where`` (with ``:d``) at ``as_of``."""
+    sql = f"SELECT {', '.join(q(conn, c) for c in columns)} FROM {q(conn, table)}"
     params: dict[str, Any] = {}
     if as_of is not None:
-        sql += " WHERE date <= :d"
+        sql += f" WHERE {where}"
         params = _params(backend, as_of)
-    rows = conn.execute(text(sql + " ORDER BY fid"), params).all()
+    return conn.execute(text(sql + " ORDER BY fid"), params).all()
+
+
+def read_records(conn: Connection, backend: Backend, *, as_of: dt.date | None = None) -> Any:
+    """Read the progress log (records dated on or before ``as_of`` when given)."""
+    rows = _rows(conn, backend, "records", list(RECORD_COLUMNS), "date <= :d", as_of)
     return typed_frame(rows, RECORD_COLUMNS)
 
 
 def read_snapshots(conn: Connection, backend: Backend, *, as_of: dt.date | None = None) -> Any:
     """Read stored metric snapshots (one as-of date, or all)."""
-    names = ", ".join(q(conn, c) for c in [*SNAPSHOT_COLUMNS, "created_at"])
-    sql = f"SELECT {names} FROM metric_snapshots"
-    params: dict[str, Any] = {}
-    if as_of is not None:
-        sql += " WHERE as_of = :d"
-        params = _params(backend, as_of)
-    rows = conn.execute(text(sql + " ORDER BY fid"), params).all()
+    columns = [*SNAPSHOT_COLUMNS, "created_at"]
+    rows = _rows(conn, backend, "metric_snapshots", columns, "as_of = :d", as_of)
     frame = typed_frame([r[:-1] for r in rows], SNAPSHOT_COLUMNS)
     frame["created_at"] = pd.to_datetime([r[-1] for r in rows])
     return frame
