@@ -296,6 +296,18 @@ def test_bad_geometry_in_row_9000_changes_nothing(url):
         assert store.counts()["towns_history"] == 0
 
 
+def test_postgis_refusing_a_value_mid_load_changes_nothing(pg_url):
+    load_layers({"towns": _towns()}, url=pg_url, valid_from="2022-01-01")
+    towns = _towns()
+    towns.loc[1, "population"] = 2**40  # passes geoplan's checks, overflows PostgreSQL integer
+    with pytest.raises(StoreError, match="refused the change, so nothing was written"):
+        load_layers(
+            {"greenways": _greenways(), "towns": towns}, url=pg_url, valid_from="2023-01-01"
+        )
+    assert list(read_layers_from_db(pg_url)) == ["towns"]
+    assert_same_layer(read_layers_from_db(pg_url)["towns"], _towns())
+
+
 @pytest.mark.parametrize(
     ("geometry", "message"),
     [

@@ -105,6 +105,8 @@ def column_values(values: pd.Series, kind: str, *, where: str) -> list[Any]:
             )
         return numbers.astype(object).where(~missing, None).tolist()
     if kind == "bool":
+        if pd.api.types.is_bool_dtype(values):  # bool or nullable boolean: no per-row check
+            return values.astype(object).where(~missing, None).tolist()
         as_object = values.astype(object)
         ok = missing | as_object.map(lambda v: isinstance(v, (bool, np.bool_))).to_numpy()
         _raise_bad(values, ~ok, where, "true or false")
@@ -151,7 +153,7 @@ def prepare_layer(kind: str, gdf: Any) -> tuple[pd.DataFrame, np.ndarray]:
     columns = layer_columns(kind)
     if "id" not in gdf.columns:
         raise SchemaError(f"layer {kind!r} has no 'id' column; every feature needs a unique id")
-    required = [c for c in LAYER_KINDS[kind].required if c not in gdf.columns and c != "name"]
+    required = [c for c in LAYER_KINDS[kind].required if c not in gdf.columns]
     if required:
         raise SchemaError(
             f"layer {kind!r} lacks the required column(s) {required}; add them "
@@ -204,7 +206,6 @@ def load_layer(
     frame, geoms = prepare_layer(kind, gdf)
     columns = layer_columns(kind)
     values = [column_values(frame[c], t, where=f"{kind}.{c}") for c, t in columns.items()]
-    values[0] = [str(v) for v in values[0]]  # ids are text whatever their dtype was
     values.append(backend.geometry_values(geoms))
     if backend.is_gpkg:
         bounds = shapely.bounds(geoms)

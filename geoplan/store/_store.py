@@ -99,6 +99,12 @@ class Store:
                 f"cannot use the database {self.label}: {exc.orig}; check the URL, that the "
                 "server runs and that you may write there"
             ) from exc
+        except (DBAPIError, self.engine.dialect.loaded_dbapi.Error) as exc:
+            # the transaction was rolled back; bulk copies raise the driver's own errors
+            raise StoreError(
+                f"the database {self.label} refused the change, so nothing was written: "
+                f"{getattr(exc, 'orig', exc)}"
+            ) from exc
 
     def _check_version(self, conn: Connection) -> bool:
         """Return True for an initialised database of this schema version.
