@@ -45,6 +45,10 @@ class MapError(GeoplanError, ValueError):
     """A map cannot be built: unknown basemap, missing key, bad style."""
 
 
+class OutputError(GeoplanError, OSError):
+    """An output file cannot be written where it was asked for."""
+
+
 class StoreError(GeoplanError, OSError):
     """The planning database cannot be opened, read or written."""
 

@@ -11,34 +11,20 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from pathlib import Path
 
-from ._errors import DataReadError, PlanParseError
+from ._atomic import write_text
+from ._errors import DataReadError, OutputError, PlanParseError
 
 logger = logging.getLogger("geoplan.plan")
 
 
 def write_atomic(path: Path, text: str, *, encoding: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then move it into place."""
+    """Write ``text`` to ``path`` atomically (see :mod:`geoplan._atomic`)."""
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise DataReadError(f"cannot write {path}: folder {folder} does not exist; create it first")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+        raise OutputError(f"cannot write {path}: folder {folder} does not exist; create it first")
+    write_text(path, text, encoding=encoding, what="register")
 
 
 _TEXT_SUFFIXES = {".txt", ".text", ".md", ".csv", ".doc", ".docx", ".pdf", ".htm", ".html"}

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -22,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._atomic import atomic_path, write_text
 from ._errors import PlanWarning, ReportError
 from ._settings import logger
 
@@ -101,18 +101,11 @@ def _write_database(
 
     # build the database beside its final name, then swap it in: a reader never sees a
     # half-written file, and an old demo database is replaced whole
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".gpkg", dir=path.parent)
-    os.close(fd)
-    Path(tmp).unlink()
-    try:
-        with open_store(tmp) as db:
-            db.init()
-            db.load(layers=layers, plan=plan, records=records)
-            for day, card in history.groupby("as_of", sort=True):
-                db.snapshot(card, as_of=day)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    with atomic_path(path, what="database", suffix=".gpkg") as tmp, open_store(tmp) as db:
+        db.init()
+        db.load(layers=layers, plan=plan, records=records)
+        for day, card in history.groupby("as_of", sort=True):
+            db.snapshot(card, as_of=day)
 
 
 def run_demo(
@@ -146,7 +139,7 @@ def run_demo(
     from .layers import load_sample, load_sample_records
     from .maps import make_map, save_map
     from .plan import parse_plan
-    from .report import _as_date, atomic_write_text, scorecard_history, write_report
+    from .report import _as_date, scorecard_history, write_report
 
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -180,8 +173,8 @@ def run_demo(
             day = dt.date.today()
         history = scorecard_history(state["plan"], state["layers"], state["records"], as_of=day)
         card = history[history["as_of"] == day].reset_index(drop=True)
-        atomic_write_text(paths["scorecard_csv"], card.to_csv(index=False), encoding="utf-8-sig")
-        atomic_write_text(paths["scorecard_json"], scorecard_to_json(card))
+        write_text(paths["scorecard_csv"], card.to_csv(index=False), encoding="utf-8-sig")
+        write_text(paths["scorecard_json"], scorecard_to_json(card))
         state["scorecard"] = result.scorecard = card
         state["history"] = history
         state["day"] = day

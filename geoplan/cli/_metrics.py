@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
@@ -13,23 +11,11 @@ from typing import Any
 import click
 import pandas as pd
 
+from .._atomic import write_bytes
 from .._errors import PlanWarning
 from .._settings import logger
 
 TABLE_COLUMNS = ("task_id", "metric", "scope", "value", "target", "deadline", "expected", "status")
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, then replace ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _jsonable(value: Any) -> Any:
@@ -192,5 +178,5 @@ def metrics(
     if output is None:
         click.echo(data.decode("utf-8-sig"))
     else:
-        _write_atomic(output, data)
+        write_bytes(output, data, what="scorecard")
         click.echo(f"wrote {len(frame)} rows to {output}", err=True)

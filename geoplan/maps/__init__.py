@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .._atomic import write_text
 from .._errors import MapError
 from .._settings import STORAGE_CRS
 from ._basemaps import BASEMAPS, Basemap, get_basemap
@@ -379,11 +380,6 @@ def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
     html = m.get_root().render()
     if getattr(m, "offline", False):
         check_offline(html)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(html, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_text(path, html, what="map", error=MapError)
     logger.info("wrote map %s (%.1f MB)", path, len(html.encode("utf-8")) / 1e6)
     return path

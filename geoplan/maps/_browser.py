@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._atomic import write_bytes
 from .._errors import MapError, missing_dependency
 
 #: Environment variable naming the Chromium executable.
@@ -181,13 +182,7 @@ def map_to_png(
     # (Jupyter) or already drives Playwright: give it a thread of its own.
     with ThreadPoolExecutor(max_workers=1) as pool:
         png = pool.submit(_screenshot, html_path, width, height, timeout_s).result()
-    tmp = png_path.with_name(f".{png_path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(png)
-        os.replace(tmp, png_path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return png_path
+    return write_bytes(png_path, png, what="map image", error=MapError)
 
 
 def _screenshot(html_path: Path, width: int, height: int, timeout_s: float) -> bytes:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._atomic import write_text
 from .._errors import GeoplanError, PlanWarning, ReportError, missing_dependency
 from .._settings import PLAN_START, logger
 from ._build import (
@@ -42,7 +42,6 @@ from ._format import STATUSES, format_date
 from ._tasks import task_sections
 
 __all__ = [
-    "atomic_write_text",
     "cjk_font_family",
     "render_report",
     "scorecard_history",
@@ -352,7 +351,7 @@ def write_report(
         maps=maps,
     )
     target = Path(path)
-    atomic_write_text(target, html)
+    write_text(target, html, what="report", error=ReportError)
     logger.info("report written to %s (%.1f MB)", target, target.stat().st_size / 1e6)
     if pdf:
         from ._pdf import html_to_pdf
@@ -360,29 +359,3 @@ def write_report(
         pdf_path = target.with_suffix(".pdf") if pdf is True else Path(pdf)
         html_to_pdf(target, pdf_path)
     return target
-
-
-def default_file_mode() -> int:
-    """The mode a plain ``open(path, "w")`` would give a new file (0o666 less the umask)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def atomic_write_text(path: Path, text: str, *, encoding: str = "utf-8") -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder."""
-    folder = path.resolve().parent
-    if not folder.is_dir():
-        raise ReportError(
-            f"cannot write the report to {path}: folder {folder} does not exist; create it "
-            "first or choose another path"
-        )
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="\n") as handle:
-            handle.write(text)
-        os.chmod(tmp, default_file_mode())  # mkstemp makes 0600; a report is for sharing
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

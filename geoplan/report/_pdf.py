@@ -8,13 +8,12 @@ same network-blocked browser that renders map images (:mod:`geoplan.maps`).
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
+from .._atomic import atomic_path
 from .._errors import ReportError, missing_dependency
 from .._settings import logger
 from ..maps._browser import ENV_CHROMIUM, Browser, chromium_path
-from . import default_file_mode
 
 
 def html_to_pdf(html_path: str | os.PathLike[str], pdf_path: str | os.PathLike[str]) -> Path:
@@ -45,23 +44,18 @@ def html_to_pdf(html_path: str | os.PathLike[str], pdf_path: str | os.PathLike[s
         )
     source = Path(html_path).resolve()
     target = Path(pdf_path)
-    folder = target.resolve().parent
-    if not folder.is_dir():
-        raise ReportError(f"cannot write the PDF to {target}: folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    os.close(fd)
     try:
-        with Browser() as browser, browser.new_page() as page:
+        with (
+            atomic_path(target, what="PDF", error=ReportError) as tmp,
+            Browser() as browser,
+            browser.new_page() as page,
+        ):
             page.page.goto(source.as_uri(), wait_until="load")
             page.page.emulate_media(media="print")
             page.page.pdf(path=tmp, format="A4", print_background=True, prefer_css_page_size=True)
             if page.blocked:
                 logger.warning("report PDF: blocked %d network requests", len(page.blocked))
-        os.chmod(tmp, default_file_mode())
-        os.replace(tmp, target)
     except PlaywrightError as exc:
         raise ReportError(f"headless Chromium could not print {source}: {exc}") from exc
-    finally:
-        Path(tmp).unlink(missing_ok=True)
     logger.info("report printed to %s", target)
     return target
