@@ -26,6 +26,7 @@ import shapely
 from .._atomic import write_text
 from .._errors import MapError
 from .._settings import STORAGE_CRS
+from ..metrics.scorecard import STATUS_LABELS
 from ._basemaps import BASEMAPS, Basemap, get_basemap
 from ._browser import map_to_png
 from ._choropleth import Choropleth, choropleth_layer
@@ -56,14 +57,6 @@ CLUSTER_BELOW_ZOOM = 15
 COVERAGE_KINDS = frozenset({"towns", "districts", "villages"})
 
 _FAMILY_ORDER = {"polygon": 0, "line": 1, "point": 2}
-_STATUS_CN = {
-    "met": "已达标",
-    "on_track": "按期推进",
-    "behind": "滞后",
-    "missed": "未达标",
-    "no_data": "无数据",
-    "unmapped": "未关联",
-}
 
 
 def _prepare(kind: str, gdf: Any, *, gcj02: bool) -> tuple[gpd.GeoDataFrame, int]:
@@ -355,7 +348,7 @@ def make_map(
     if scorecard is not None:
         rows = scorecard_rows(scorecard)
         for r in rows:
-            r["status"] = _STATUS_CN.get(r["status"], r["status"])
+            r["status"] = STATUS_LABELS.get(r["status"], r["status"])
         config["scorecard"] = rows
     Finish(config).add_to(m)
     m.geoplan_summary = summary

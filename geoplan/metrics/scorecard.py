@@ -48,6 +48,16 @@ from ._registry import METRICS, SCOPE_TYPES, compute, get_metric, resolve_as_of
 
 DEFAULT_MAPPING = Path(__file__).with_name("targets.csv")
 
+#: Scorecard statuses in report order, with the Chinese labels every map and report shows.
+STATUS_LABELS: dict[str, str] = {
+    "met": "已达标",
+    "on_track": "按计划推进",
+    "behind": "滞后",
+    "missed": "未完成",
+    "no_data": "无数据",
+    "unmapped": "未映射",
+}
+
 #: metric unit -> target units it can be compared with.
 UNIT_MATCHES: dict[str, frozenset[str]] = {
     "km": frozenset({"km", "公里", "千米"}),

@@ -14,14 +14,19 @@ from typing import Any
 
 import pandas as pd
 
-#: Scorecard status -> (Chinese label, badge colour). The order is the order of the summary.
+from ..metrics.scorecard import STATUS_LABELS
+
+_STATUS_COLOURS = {
+    "met": "#1a7f37",
+    "on_track": "#0969da",
+    "behind": "#bf8700",
+    "missed": "#cf222e",
+    "no_data": "#6e7781",
+    "unmapped": "#afb8c1",
+}
+#: scorecard status -> (Chinese label, badge colour)
 STATUSES: dict[str, tuple[str, str]] = {
-    "met": ("已达标", "#1a7f37"),
-    "on_track": ("按计划推进", "#0969da"),
-    "behind": ("滞后", "#bf8700"),
-    "missed": ("未完成", "#cf222e"),
-    "no_data": ("无数据", "#6e7781"),
-    "unmapped": ("未映射", "#afb8c1"),
+    status: (label, _STATUS_COLOURS[status]) for status, label in STATUS_LABELS.items()
 }
 
 #: Units written in metric frames -> how a Chinese report writes them.
