@@ -434,6 +434,39 @@ def test_gpkg_opens_in_gdal_with_right_counts(tmp_path):
     assert sorted(gdf["id"]) == sorted(want.loc[inside, "id"])  # uses the R-tree index
 
 
+def test_gpkg_rtree_packed_on_first_load_stays_valid(tmp_path):
+    require(_spatialite_reason() is None, _spatialite_reason() or "")
+    from geoplan.store._backends import _sqlite_module
+
+    path = tmp_path / "bureau.gpkg"
+    first = _farmhouses(6000, seed=4)  # 118 leaves: a root over two levels
+    load_layers({"farmhouses": first}, url=path, valid_from="2022-01-01")
+    more = _farmhouses(300, seed=5)
+    more["id"] = "N" + more["id"]
+    moved = first.iloc[:10].copy()
+    moved["geometry"] = shapely.points(np.full(10, 118.95), np.full(10, 25.02))
+    load_layers({"farmhouses": pd.concat([moved, more])}, url=path, valid_from="2022-02-01")
+    con = _sqlite_module().connect(path)
+    try:
+        check, depth, count = con.execute(
+            "SELECT rtreecheck('rtree_farmhouses_geom'), "
+            "(SELECT hex(substr(data, 1, 2)) FROM rtree_farmhouses_geom_node WHERE nodeno = 1), "
+            "(SELECT COUNT(*) FROM rtree_farmhouses_geom)"
+        ).fetchone()
+    finally:
+        con.close()
+    assert (check, count) == ("ok", 6300)
+    assert int(depth, 16) == 2  # the root's depth (big-endian in the first two bytes)
+    everything = pd.concat([moved, first.iloc[10:], more])
+    for bbox in [(118.7, 24.9, 118.72, 24.93), (118.9, 25.0, 119.0, 25.1)]:
+        got = pyogrio.read_dataframe(path, layer="farmhouses", bbox=bbox)
+        inside = everything.geometry.intersects(shapely.box(*bbox))
+        assert sorted(got["id"]) == sorted(everything.loc[inside, "id"])
+    assert (
+        len(pyogrio.read_dataframe(path, layer="farmhouses", bbox=(118.9, 25.0, 119.0, 25.1))) == 10
+    )
+
+
 def test_postgis_greenway_length_per_town_matches_metric(pg_url):
     url = pg_url
     sample = geoplan.load_sample()

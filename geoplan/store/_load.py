@@ -31,6 +31,7 @@ from .._errors import CRSError, SchemaError, StoreError
 from .._schema import GEOMETRY_TYPES, LAYER_KINDS
 from ._backends import SRID, Backend
 from ._models import LAYER_TABLES, layer_columns
+from ._rtree import bulk_load
 
 logger = logging.getLogger("geoplan.store")
 
@@ -323,8 +324,10 @@ def _merge(
     if dirty == 0:
         return LoadStats(kind, staged, 0, 0)
     triggers = []
+    empty = False
     if backend.is_gpkg:
         triggers = _drop_triggers(conn, current.name) + _drop_triggers(conn, history.name)
+        empty = conn.exec_driver_sql(f"SELECT NOT EXISTS (SELECT 1 FROM {t})").scalar_one()
     keep = ["id", *attrs, "valid_from", "geom"]
     conn.execute(
         text(
@@ -344,7 +347,7 @@ def _merge(
         vf,
     )
     if backend.is_gpkg:
-        _update_rtree(conn, current.name, triggers)
+        _update_rtree(conn, current.name, triggers, rebuild=bool(empty))
     return LoadStats(kind, staged, dirty - updated, updated)
 
 
@@ -365,14 +368,26 @@ def _drop_triggers(conn: Connection, table: str) -> list[str]:
     return [sql for _, sql in found]
 
 
-def _update_rtree(conn: Connection, table: str, triggers: list[str]) -> None:
+def _update_rtree(conn: Connection, table: str, triggers: list[str], *, rebuild: bool) -> None:
+    """Add the dirty features to the R-tree; pack it from scratch when the layer was empty."""
     rtree = q(conn, f"rtree_{table}_geom")
     t = q(conn, table)
-    conn.exec_driver_sql(
-        f"INSERT OR REPLACE INTO {rtree} (id, minx, maxx, miny, maxy) "
-        f"SELECT t.fid, s.minx, s.maxx, s.miny, s.maxy FROM {_STAGE} AS s "
-        f"JOIN {t} AS t ON t.id = s.id WHERE s.dirty ORDER BY s.sortkey"
-    )
+    if rebuild:
+        raw: Any = conn.connection.dbapi_connection
+        cur = raw.cursor()
+        cur.execute(
+            f"SELECT t.fid, s.minx, s.miny, s.maxx, s.maxy FROM {_STAGE} AS s "
+            f"JOIN {t} AS t ON t.id = s.id"
+        )
+        table_rows = np.array(cur.fetchall(), dtype=np.float64).reshape(-1, 5)
+        cur.close()
+        bulk_load(conn, rtree, table_rows[:, 0].astype(np.int64), table_rows[:, 1:])
+    else:
+        conn.exec_driver_sql(
+            f"INSERT OR REPLACE INTO {rtree} (id, minx, maxx, miny, maxy) "
+            f"SELECT t.fid, s.minx, s.maxx, s.miny, s.maxy FROM {_STAGE} AS s "
+            f"JOIN {t} AS t ON t.id = s.id WHERE s.dirty ORDER BY s.sortkey"
+        )
     for sql in triggers:
         conn.exec_driver_sql(sql)
     conn.execute(
