@@ -48,6 +48,7 @@ _LAZY: dict[str, str] = {
     "register_metric": "metrics",
     "scorecard": "metrics",
     "Plan": "plan",
+    "load_sample_plan": "plan",
     "parse_plan": "plan",
     "class_shares": "raster",
     "raster_overlay": "raster",

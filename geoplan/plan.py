@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import io
 import itertools
 import json
@@ -40,7 +41,16 @@ from ._plan_io import read_source, write_atomic
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Plan", "PlanMeta", "Quantity", "Section", "Target", "Task", "parse_plan"]
+__all__ = [
+    "Plan",
+    "PlanMeta",
+    "Quantity",
+    "Section",
+    "Target",
+    "Task",
+    "load_sample_plan",
+    "parse_plan",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -425,6 +435,31 @@ def parse_plan(text_or_path: str | os.PathLike[str]) -> Plan:
     )
     return Plan(meta=meta, goals=goals, sections=sections, tasks=tasks)
 
+
+
+@functools.cache
+def load_sample_plan() -> Plan:
+    """Return the bundled plan, 泉台管〔2021〕57号, parsed once per Python session.
+
+    The document as issued has tasks without a dated target (e.g. 3, 6, 27, 29, 30); the
+    parser's :class:`~geoplan.PlanWarning` about them is logged at INFO here instead of
+    being raised on every call (``geoplan plan parse`` shows it). The same object is
+    returned each time: treat it as read-only.
+
+    Examples
+    --------
+    >>> plan = load_sample_plan()
+    >>> plan.meta.doc_number, plan.task(19).units[0]
+    ('泉台管〔2021〕57号', '百崎乡')
+    """
+    from ._resources import SAMPLE_PLAN, data_path
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PlanWarning)
+        plan = parse_plan(data_path(SAMPLE_PLAN))
+    for warning in caught:
+        logger.info("bundled plan: %s", warning.message)
+    return plan
 
 def _parse_sections(
     norm: str, orig: str, blocks: list[_Block], plan_year: int | None

@@ -31,6 +31,19 @@ _BASEMAP_NAMES = (
     "Default: the bundled sample of 泉州台商投资区.",
 )
 @click.option(
+    "--plan",
+    "plan_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Action plan whose task titles the popups show. Default: the bundled plan.",
+)
+@click.option(
+    "--records",
+    "records_path",
+    type=click.Path(exists=True, path_type=Path),
+    help="Progress log (CSV or GeoPackage table) for --scorecard. Default with the bundled "
+    "sample: its log; with --layers: none.",
+)
+@click.option(
     "--basemap",
     default="none",
     show_default=True,
@@ -77,6 +90,8 @@ _BASEMAP_NAMES = (
 )
 def map_cmd(
     layers_path: Path | None,
+    plan_path: Path | None,
+    records_path: Path | None,
     basemap: str,
     tianditu_key: str | None,
     offline: bool,
@@ -93,25 +108,31 @@ def map_cmd(
     file opens in any browser with no internet.
     """
     from .._errors import MapError, PlanWarning
-    from .._resources import SAMPLE_PLAN, data_path
     from ..layers import load_sample, load_sample_records, read_layers
     from ..maps import make_map, map_to_png, save_map
-    from ..plan import parse_plan
+    from ..plan import load_sample_plan, parse_plan
+    from ..records import read_records
 
     try:
         width, height = (int(v) for v in png_size.lower().split("x"))
     except ValueError:
         raise MapError(f"--png-size {png_size!r} is not WIDTHxHEIGHT, e.g. 1600x1000") from None
     layers = read_layers(layers_path) if layers_path is not None else load_sample()
-    with warnings.catch_warnings():
-        # gaps in the register are reported by `geoplan plan parse`; the map needs titles
-        warnings.simplefilter("ignore", PlanWarning)
-        plan = parse_plan(data_path(SAMPLE_PLAN))
+    if plan_path is None:
+        plan = load_sample_plan()
+    else:
+        with warnings.catch_warnings():
+            # gaps in the register are reported by `geoplan plan parse`; the map needs titles
+            warnings.simplefilter("ignore", PlanWarning)
+            plan = parse_plan(plan_path)
     scorecard = None
     if with_scorecard:
         from ..metrics import scorecard as make_scorecard
 
-        records = load_sample_records() if layers_path is None else None
+        if records_path is not None:
+            records = read_records(records_path)
+        else:
+            records = load_sample_records() if layers_path is None else None
         scorecard = make_scorecard(plan, layers, records)
     m = make_map(
         layers,

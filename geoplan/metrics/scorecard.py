@@ -208,10 +208,9 @@ def _quantities(plan: Any) -> pd.DataFrame:
     if isinstance(plan, pd.DataFrame):
         return plan
     if plan is None or isinstance(plan, str | Path):
-        from .._resources import SAMPLE_PLAN, data_path
-        from ..plan import parse_plan
+        from ..plan import load_sample_plan, parse_plan
 
-        plan = parse_plan(plan if plan is not None else data_path(SAMPLE_PLAN))
+        plan = load_sample_plan() if plan is None else parse_plan(plan)
     return plan.quantities_frame()
 
 

@@ -80,9 +80,9 @@ def _as_date(value: dt.date | str | None, name: str) -> dt.date | None:
 
 def _load_plan(plan: Any) -> tuple[Any, str]:
     if plan is None:
-        from .._resources import SAMPLE_PLAN, data_path
+        from ..plan import load_sample_plan
 
-        plan = data_path(SAMPLE_PLAN)
+        plan = load_sample_plan()
     if hasattr(plan, "tasks"):
         meta = getattr(plan, "meta", None)
         name = " ".join(
