@@ -344,8 +344,12 @@ def scorecard(
 
     Examples
     --------
-    >>> card = scorecard(as_of="2023-12-31")  # doctest: +SKIP
-    >>> card[["task_id", "metric", "scope", "value", "target", "status"]]  # doctest: +SKIP
+    The bundled plan and sample, as of the end of 2023:
+
+    >>> card = scorecard(as_of="2023-12-31")
+    >>> row = card[card.metric == "greenway_completed_km"].iloc[0]
+    >>> int(row.task_id), round(float(row.value), 2), float(row.target), row.status
+    (9, 6.05, 10.0, 'on_track')
     """
     day = resolve_as_of(as_of)
     if layers is None:
