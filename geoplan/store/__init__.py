@@ -13,10 +13,14 @@ returns the layers as they stood on a past date and a scorecard can be recompute
 
 Examples
 --------
->>> import geoplan.store as store
->>> db = store.init_db(tmp_path / "bureau.gpkg")  # doctest: +SKIP
->>> store.load_layers(geoplan.load_sample(), url=db.url)  # doctest: +SKIP
->>> store.read_layers_from_db(db.url)["greenways"].shape  # doctest: +SKIP
+>>> import pathlib, tempfile, geoplan
+>>> from geoplan.store import load_layers, read_layers_from_db
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "bureau.gpkg"
+>>> stats = load_layers(geoplan.load_sample(), url=path, valid_from="2021-05-24")
+>>> stats["greenways"].inserted
+44
+>>> len(read_layers_from_db(path, as_of="2023-12-31")["greenways"])
+44
 """
 
 from __future__ import annotations

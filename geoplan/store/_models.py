@@ -188,7 +188,7 @@ metric_snapshots = Table(
         Column(
             name,
             _SQL_TYPES[kind](),
-            nullable=name not in ("metric", "as_of"),
+            nullable=name != "as_of",  # an unmapped scorecard row may have no metric
             index=name == "as_of",
         )
         for name, kind in SNAPSHOT_COLUMNS.items()
