@@ -264,10 +264,25 @@ def test_reload_is_idempotent_and_changes_keep_history(url):
     assert_same_layer(read_layers_from_db(url)["greenways"], changed)
     assert_same_layer(read_layers_from_db(url, as_of="2023-05-31")["greenways"], _greenways())
     assert_same_layer(read_layers_from_db(url, as_of="2023-06-01")["greenways"], changed)
-    assert read_layers_from_db(url, as_of="2021-12-31") == {}
+    # before its first load a feature is shown in its first recorded version
+    assert_same_layer(read_layers_from_db(url, as_of="2021-12-31")["greenways"], _greenways())
     with Store(url) as store:
         assert store.counts()["greenways_history"] == 2
         assert store.counts()["greenways"] == 3
+
+    # a feature first loaded later also stands for the time before; two changes on one day
+    # leave one version per date
+    g4 = _greenways().iloc[[0]].assign(id="G4", name="新福道")
+    load_layers({"greenways": g4}, url=url, valid_from="2023-07-01")
+    for name in ("百崎福道一期", "百崎福道二期"):
+        renamed = changed.iloc[[2]].assign(name=name)
+        load_layers({"greenways": renamed}, url=url, valid_from="2023-08-01")
+    before = read_layers_from_db(url, as_of="2023-05-31")["greenways"]
+    assert before["id"].tolist() == ["G1", "G2", "G3", "G4"]
+    assert before["name"].tolist() == ["洛阳江福道", "东园福道", "百崎福道", "新福道"]
+    july = read_layers_from_db(url, as_of="2023-07-31")["greenways"]
+    assert july.set_index("id")["name"]["G3"] == "百崎福道"
+    assert read_layers_from_db(url)["greenways"].set_index("id")["name"]["G3"] == "百崎福道二期"
 
     with pytest.raises(StoreError, match="date order"):
         changed.loc[1, "name"] = "改名"  # G1 was stored as of 2023-06-01

@@ -141,14 +141,6 @@ def snapshot_scorecard(
                     f"{store.label} holds no plan register; load one first with `geoplan db load`"
                 )
             layers = store.read_layers(as_of=day)
-            if not layers and store.read_layers():
-                from .._errors import StoreError
-
-                raise StoreError(
-                    f"{store.label} holds no layer version recorded on or before {day}; load "
-                    "the layers with an earlier valid date (`geoplan db load --valid-from "
-                    "2021-05-24 ...`) or snapshot a later date"
-                )
             records = store.read_records(as_of=day)
             card = scorecard(
                 plan, layers, records, as_of=day, mapping=None if mapping is None else Path(mapping)

@@ -71,11 +71,17 @@ def read_layer(
     if as_of is None:
         sql, params = f"{select_current} ORDER BY ord", {}
     else:
+        # A feature's first recorded version also stands for the time before it was
+        # recorded (its dated columns say what had happened by then); every later version
+        # counts from the date it was loaded.
         hist_names = ", ".join(f"h.{q(conn, c)}" for c in columns)
         sql = (
-            f"{select_current} WHERE valid_from <= :d UNION ALL "
+            f"{select_current} WHERE valid_from <= :d "
+            f"OR NOT EXISTS (SELECT 1 FROM {h} AS e WHERE e.id = {t}.id) UNION ALL "
             f"SELECT {hist_names}, {backend.wkb('h.geom')}, t.fid FROM {h} AS h "
-            f"JOIN {t} AS t ON t.id = h.id WHERE h.valid_from <= :d AND h.valid_to > :d "
+            f"JOIN {t} AS t ON t.id = h.id WHERE h.valid_to > :d AND (h.valid_from <= :d "
+            f"OR NOT EXISTS (SELECT 1 FROM {h} AS e WHERE e.id = h.id AND (e.valid_from < "
+            "h.valid_from OR (e.valid_from = h.valid_from AND e.fid < h.fid)))) "
             "ORDER BY ord"
         )
         params = _params(backend, as_of)
