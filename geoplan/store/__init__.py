@@ -15,12 +15,14 @@ Examples
 --------
 >>> import pathlib, tempfile, geoplan
 >>> from geoplan.store import load_layers, read_layers_from_db
->>> path = pathlib.Path(tempfile.mkdtemp()) / "bureau.gpkg"
+>>> folder = tempfile.TemporaryDirectory()
+>>> path = pathlib.Path(folder.name) / "bureau.gpkg"
 >>> stats = load_layers(geoplan.load_sample(), url=path, valid_from="2021-05-24")
 >>> stats["greenways"].inserted
 44
 >>> len(read_layers_from_db(path, as_of="2023-12-31")["greenways"])
 44
+>>> folder.cleanup()
 """
 
 from __future__ import annotations
