@@ -78,6 +78,7 @@ def _scope_rows(
 
 @register_metric(
     "green_cover_share",
+    label="绿化覆盖率",
     unit="%",
     family="raster",
     requires=("towns",),
@@ -123,6 +124,7 @@ def green_cover_share(
 
 @register_metric(
     "low_lying_share",
+    label="低洼地占比（内涝筛查）",
     unit="%",
     family="raster",
     requires=("districts",),

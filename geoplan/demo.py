@@ -22,7 +22,7 @@ import pandas as pd
 
 from ._atomic import atomic_path, write_text
 from ._errors import ReportError
-from ._settings import logger
+from ._settings import PLAN_START, logger
 
 #: Output file names, by what they hold (the keys of :attr:`DemoResult.files`).
 FILES: dict[str, str] = {
@@ -102,7 +102,8 @@ def _write_database(
     # half-written file, and an old demo database is replaced whole
     with atomic_path(path, what="database", suffix=".gpkg") as tmp, open_store(tmp) as db:
         db.init()
-        db.load(layers=layers, plan=plan, records=records)
+        # the sample's dated columns describe progress since the plan started
+        db.load(layers=layers, plan=plan, records=records, valid_from=PLAN_START)
         for day, card in history.groupby("as_of", sort=True):
             db.snapshot(card, as_of=day)
 

@@ -436,7 +436,6 @@ def parse_plan(text_or_path: str | os.PathLike[str]) -> Plan:
     return Plan(meta=meta, goals=goals, sections=sections, tasks=tasks)
 
 
-
 @functools.cache
 def load_sample_plan() -> Plan:
     """Return the bundled plan, 泉台管〔2021〕57号, parsed once per Python session.
@@ -460,6 +459,7 @@ def load_sample_plan() -> Plan:
     for warning in caught:
         logger.info("bundled plan: %s", warning.message)
     return plan
+
 
 def _parse_sections(
     norm: str, orig: str, blocks: list[_Block], plan_year: int | None

@@ -109,7 +109,7 @@ def test_terminal_summary_and_progress(demo: tuple[Path, object]) -> None:
     stdout, stderr = result.stdout, result.stderr  # type: ignore[attr-defined]
     assert "[1/6]" in stderr and "[6/6]" in stderr and "用时" in stderr
     assert "泉台管〔2021〕57号" in stdout and f"截至 {AS_OF}" in stdout
-    assert "greenway_completed_km" in stdout and "已达标" in stdout
+    assert "新建福道里程" in stdout and "已达标" in stdout  # metrics by their Chinese labels
     assert len(stdout.splitlines()) < 60  # one screen
 
 

@@ -339,3 +339,13 @@ def test_cli_one_metric_as_json(tmp_path, layers):
     assert res.exit_code == 0, res.output
     rows = {r["scope"]: r["value"] for r in json.loads(res.output)}
     assert rows == {"全区": 50.0, "东园镇": 0.0, "洛阳镇": 100.0}
+
+
+def test_every_metric_has_a_chinese_label_for_maps_and_reports():
+    from geoplan.metrics import list_metrics, metric_label
+
+    listing = list_metrics()
+    no_cjk = listing[~listing["label"].str.contains(r"[\u4e00-\u9fff]", regex=True)]
+    assert no_cjk.empty, f"metrics without a Chinese label: {list(no_cjk['metric'])}"
+    assert metric_label("farmhouse_renovation_rate") == "既有农房整治率"
+    assert metric_label("not_a_metric") == "not_a_metric"

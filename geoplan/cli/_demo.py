@@ -7,26 +7,41 @@ from typing import Any
 
 import click
 
+_SCOPE_WORDS = {
+    "town": "个乡镇",
+    "town_year": "个乡镇·年度",
+    "district": "个片区",
+    "village": "个村",
+}
+
 
 def _summary_rows(card: Any) -> list[tuple[str, str, str, str, str, str]]:
     """One row per (task, metric): single-scope targets show their value, others counts."""
-    from ..report._format import STATUSES, format_number, format_target, status_label
+    from ..metrics import metric_label
+    from ..report._format import (
+        STATUSES,
+        display_unit,
+        format_number,
+        format_target,
+        status_label,
+    )
 
     rows = []
     mapped = card[card["metric"].fillna("") != ""]
     for (task_id, metric), group in mapped.groupby(["task_id", "metric"], sort=True):
         first = group.iloc[0]
-        target = format_target(first["target"], first["unit"], first["comparator"])
+        unit = display_unit(first)
+        target = format_target(first["target"], unit, first["comparator"])
         if len(group) == 1:
-            value = format_number(first["value"], first["unit"])
+            value = format_number(first["value"], unit)
             status = str(first["status"])
             label = status_label(status)
         else:
             counts = group["status"].value_counts()
-            value = f"{len(group)} 个范围"
+            value = f"{len(group)} {_SCOPE_WORDS.get(str(first['scope_type']), '个范围')}"
             status = next(s for s in STATUSES if s in counts)
             label = " ".join(f"{STATUSES[s][0]}{counts[s]}" for s in STATUSES if s in counts)
-        rows.append((str(task_id), str(metric), target, value, label, status))
+        rows.append((str(task_id), metric_label(str(metric)), target, value, label, status))
     return rows
 
 
@@ -43,6 +58,7 @@ def _summary_rows(card: Any) -> list[tuple[str, str, str, str, str, str]]:
 @click.option("--pdf", is_flag=True, help="Also print the report to PDF (headless Chromium).")
 def demo(output: Path, as_of: str | None, pdf: bool) -> None:
     """Run everything on the bundled plan and illustrative sample of 泉州台商投资区."""
+    import sys
     import time
 
     from rich import box
@@ -53,7 +69,8 @@ def demo(output: Path, as_of: str | None, pdf: bool) -> None:
     from ..report._format import STATUSES
 
     err = Console(stderr=True, highlight=False)
-    out = Console(highlight=False)
+    # piped or redirected output has no width of its own: give the table room not to wrap
+    out = Console(highlight=False, width=None if sys.stdout.isatty() else 110)
     started = time.perf_counter()
     last = [started]
 
@@ -78,10 +95,10 @@ def demo(output: Path, as_of: str | None, pdf: bool) -> None:
         pad_edge=False,
     )
     table.add_column("任务", justify="right")
-    table.add_column("指标", no_wrap=True, min_width=30)
+    table.add_column("指标", no_wrap=True)
     table.add_column("目标", justify="right", no_wrap=True)
     table.add_column("实测", justify="right", no_wrap=True)
-    table.add_column("状态")
+    table.add_column("状态", no_wrap=True)
     for task_id, metric, target, value, label, status in _summary_rows(card):
         table.add_row(task_id, metric, target, value, f"[{STATUSES[status][1]}]{label}[/]")
     out.print(table)

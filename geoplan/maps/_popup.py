@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from .._schema import STATUS_LABELS
+from ..metrics import metric_label
 from ._style import KIND_STYLES
 
 #: Columns whose text is shown in popups as the feature's note, if a layer has one.
@@ -117,7 +118,7 @@ def scorecard_rows(scorecard: pd.DataFrame) -> list[dict[str, str]]:
             .astype("Int64")
             .astype("string")
             .fillna(""),
-            "metric": col("metric").astype("string").fillna(""),
+            "metric": col("metric").astype("string").fillna("").map(metric_label),
             "scope": col("scope").astype("string").fillna(""),
             "value": (value + " " + unit).str.strip(),
             "target": (comparator + " " + target + " " + unit.where(target != "", "")).str.strip(),

@@ -14,6 +14,7 @@ from ._registry import (
     METRICS,
     Metric,
     metric_frame,
+    metric_label,
     register_metric,
 )
 from ._registry import compute as compute_metric
@@ -29,6 +30,7 @@ __all__ = [
     "delineate_protection_zones",
     "list_metrics",
     "metric_frame",
+    "metric_label",
     "register_metric",
     "scorecard",
 ]

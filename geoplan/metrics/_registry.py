@@ -94,6 +94,9 @@ class Metric:
         the metric ``no_data``.
     description
         One line for a planner: what the figure is.
+    label
+        The short Chinese name maps, tables and reports show (e.g. ``"物业管理覆盖率"``);
+        the registry name when none was given.
     """
 
     name: str
@@ -105,6 +108,7 @@ class Metric:
     inputs: tuple[str, ...] = ()
     description: str = ""
     params: tuple[str, ...] = field(default=())
+    label: str = ""
 
 
 #: name -> Metric; filled by the family modules on import and by :func:`register_metric`.
@@ -120,6 +124,7 @@ def register_metric(
     optional: Iterable[str] = (),
     inputs: Iterable[str] = (),
     description: str = "",
+    label: str = "",
     replace: bool = False,
 ) -> Callable[[MetricFunc], MetricFunc]:
     """Register a metric function under ``name`` (a decorator).
@@ -143,6 +148,8 @@ def register_metric(
         pass them to :func:`compute` or :func:`geoplan.scorecard` as keywords.
     description
         One line for a planner.
+    label
+        Short Chinese name shown in tables, maps and reports (default: ``name``).
     replace
         Allow re-registering an existing name (otherwise that is an error, so that two
         modules cannot silently shadow each other).
@@ -176,10 +183,18 @@ def register_metric(
             inputs=tuple(inputs),
             description=description or (func.__doc__ or "").strip().split("\n")[0],
             params=params,
+            label=label or name,
         )
         return func
 
     return decorator
+
+
+def metric_label(name: str) -> str:
+    """The Chinese label of a registered metric; ``name`` itself when unknown or empty."""
+    _load_families()
+    metric = METRICS.get(name)
+    return metric.label if metric is not None else name
 
 
 def resolve_as_of(as_of: dt.date | str | None) -> dt.date:

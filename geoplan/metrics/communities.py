@@ -22,6 +22,7 @@ ESTATE_YEARS = (2000, 2010)
 
 @register_metric(
     "property_management_share",
+    label="物业管理覆盖率",
     unit="%",
     requires=("communities",),
     optional=("towns",),
@@ -46,6 +47,7 @@ def property_management_share(
 
 @register_metric(
     "old_community_renovation",
+    label="老旧小区改造完成率",
     unit="%",
     requires=("communities",),
     description="老旧小区改造: share of old communities (海尾小区) with renovation completed",
@@ -87,6 +89,7 @@ def old_community_renovation(
 
 @register_metric(
     "estate_upgrade_share",
+    label="2000–2010年小区补短板完成率",
     unit="%",
     requires=("communities",),
     optional=("towns",),

@@ -13,6 +13,7 @@ from ._registry import register_metric
 
 @register_metric(
     "district_project_completion",
+    label="片区项目完成率",
     unit="%",
     requires=("projects",),
     optional=("districts",),

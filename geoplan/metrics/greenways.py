@@ -35,6 +35,7 @@ def _dated(gdf: Any) -> pd.Series:
 
 @register_metric(
     "greenway_completed_km",
+    label="新建福道里程",
     unit="km",
     requires=("greenways",),
     optional=("towns",),
@@ -79,6 +80,7 @@ def greenway_completed_km(
 
 @register_metric(
     "greenway_total_km",
+    label="福道总里程",
     unit="km",
     requires=("greenways",),
     optional=("towns",),
@@ -104,6 +106,7 @@ def _status_km(layers: dict[str, Any], status: str, name: str, as_of: dt.date) -
 
 @register_metric(
     "greenway_under_construction_km",
+    label="在建福道里程",
     unit="km",
     requires=("greenways",),
     optional=("towns",),
@@ -118,6 +121,7 @@ def greenway_under_construction_km(
 
 @register_metric(
     "greenway_planned_km",
+    label="规划福道里程",
     unit="km",
     requires=("greenways",),
     optional=("towns",),
@@ -132,6 +136,7 @@ def greenway_planned_km(
 
 @register_metric(
     "greenway_service_coverage",
+    label="城市绿道服务半径覆盖率",
     unit="%",
     requires=("greenways", "residential_land"),
     optional=("towns",),

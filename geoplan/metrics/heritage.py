@@ -44,6 +44,7 @@ def _relic_share(
 
 @register_metric(
     "relic_wiring_share",
+    label="文保单位电气线路套管完成率",
     unit="%",
     requires=("heritage_sites",),
     optional=("towns",),
@@ -62,6 +63,7 @@ def relic_wiring_share(
 
 @register_metric(
     "relic_fire_safety_share",
+    label="重点文保单位“三防”完成率",
     unit="%",
     requires=("heritage_sites",),
     optional=("towns",),

@@ -27,6 +27,7 @@ PARK_COVERAGE_REQUIRED = 80.0
 
 @register_metric(
     "park_service_coverage",
+    label="公园绿地服务半径覆盖率",
     unit="%",
     requires=("parks", "residential_land"),
     optional=("towns",),

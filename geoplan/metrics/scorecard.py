@@ -430,7 +430,7 @@ def scorecard(
 
 
 def list_metrics() -> pd.DataFrame:
-    """The registered metrics: name, unit, family, layers needed, extra inputs, description."""
+    """The registered metrics: name, Chinese label, unit, family, layers, inputs, description."""
     from ._registry import _load_families
 
     _load_families()
@@ -438,6 +438,7 @@ def list_metrics() -> pd.DataFrame:
         [
             {
                 "metric": m.name,
+                "label": m.label,
                 "unit": m.unit,
                 "family": m.family,
                 "requires": ",".join(m.requires),

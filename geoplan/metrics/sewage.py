@@ -20,6 +20,7 @@ PACKAGED_TYPES = ("village_facility",)
 
 @register_metric(
     "sewage_packaged_share",
+    label="农村污水设施“打包”率",
     unit="%",
     requires=("sewage_facilities",),
     optional=("towns",),
@@ -49,6 +50,7 @@ def sewage_packaged_share(
 
 @register_metric(
     "sewage_network_km",
+    label="污水管网建成里程",
     unit="km",
     requires=("sewage_lines",),
     optional=("towns",),

@@ -25,6 +25,7 @@ from ._registry import metric_frame, register_metric
 
 @register_metric(
     "village_plan_share",
+    label="村庄规划编制覆盖率",
     unit="%",
     requires=("villages",),
     optional=("towns",),
@@ -47,6 +48,7 @@ def village_plan_share(
 
 @register_metric(
     "green_village_share",
+    label="绿盈乡村占比",
     unit="%",
     requires=("villages",),
     optional=("towns",),
@@ -70,6 +72,7 @@ def green_village_share(
 
 @register_metric(
     "farmhouse_renovation_rate",
+    label="既有农房整治率",
     unit="%",
     requires=("farmhouses",),
     optional=("towns",),
@@ -93,6 +96,7 @@ def farmhouse_renovation_rate(
 
 @register_metric(
     "farmhouse_renovations_per_year",
+    label="年度农房整治数",
     unit="count",
     requires=("farmhouses",),
     optional=("towns",),
@@ -146,6 +150,7 @@ def farmhouse_renovations_per_year(
 
 @register_metric(
     "demonstration_villages",
+    label="示范村庄数",
     unit="count",
     requires=("villages",),
     optional=("towns",),

@@ -62,6 +62,7 @@ def _share_metric(
 
 @register_metric(
     "water_zone_share",
+    label="水源保护区划定率",
     unit="%",
     requires=("water_sources",),
     optional=("towns",),
@@ -76,6 +77,7 @@ def water_zone_share(
 
 @register_metric(
     "water_marker_share",
+    label="水源地界标设立率",
     unit="%",
     requires=("water_sources",),
     optional=("towns",),
@@ -90,6 +92,7 @@ def water_marker_share(
 
 @register_metric(
     "water_remediation_share",
+    label="水源地环境整治完成率",
     unit="%",
     requires=("water_sources",),
     optional=("towns",),
@@ -106,6 +109,7 @@ def water_remediation_share(
 
 @register_metric(
     "protection_zone_area_km2",
+    label="水源保护区面积",
     unit="km2",
     requires=("protection_zones",),
     description="protection-zone area by level (km², overlaps of one level counted once)",
@@ -144,6 +148,7 @@ CONFLICT_KINDS = ("farmhouses", "sewage_facilities", "projects")
 
 @register_metric(
     "protection_zone_conflicts",
+    label="一级保护区内冲突要素",
     unit="count",
     requires=("protection_zones",),
     optional=CONFLICT_KINDS,

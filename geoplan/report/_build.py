@@ -16,8 +16,10 @@ from typing import Any
 
 import pandas as pd
 
+from ..metrics import metric_label
 from ._format import (
     STATUSES,
+    display_unit,
     format_date,
     format_number,
     format_target,
@@ -139,11 +141,11 @@ def _row(record: Mapping[str, Any]) -> Row:
         task_id=int(record["task_id"]) if not is_missing(record["task_id"]) else 0,
         task_title=_text(record.get("title")),
         lead_unit=_text(record.get("lead_unit")),
-        metric=_text(record.get("metric")),
+        metric=metric_label(_text(record.get("metric"))),
         scope=_text(record.get("scope")),
-        target=format_target(record.get("target"), record.get("unit"), record.get("comparator")),
+        target=format_target(record.get("target"), display_unit(record), record.get("comparator")),
         deadline=format_date(record.get("deadline")),
-        value=format_number(value, record.get("unit")),
+        value=format_number(value, display_unit(record)),
         value_sort=None if value is None or is_missing(value) else float(value),
         status=str(record["status"]),
         status_label=status_label(record["status"]),

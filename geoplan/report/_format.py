@@ -97,6 +97,16 @@ def _half_up(number: float, places: int) -> Decimal:
     return Decimal(repr(number)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
+def display_unit(record: Any) -> Any:
+    """The unit to show for a scorecard row: the plan's own (栋, 公里) when it has one.
+
+    The scorecard compares a metric only with targets in a matching unit, so the target's
+    unit also describes the measured value (a ``count`` of farmhouses is 栋).
+    """
+    target_unit = record.get("target_unit")
+    return record.get("unit") if is_missing(target_unit) or not target_unit else target_unit
+
+
 def format_target(value: Any, unit: Any, comparator: Any) -> str:
     """Format a plan target, e.g. ``"≥ 10.0 公里"``; a missing value is ``"—"``."""
     if is_missing(value):

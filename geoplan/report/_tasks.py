@@ -13,6 +13,7 @@ import pandas as pd
 
 from .._errors import GeoplanError
 from .._settings import logger
+from ..metrics import metric_label
 from ._build import Notice, Row, _row, _text
 from ._charts import progress_chart, svg_data_uri, town_chart
 from ._format import format_number, is_missing
@@ -79,7 +80,7 @@ def _breakdowns(metric: str, frame: pd.DataFrame | None, target: Any) -> list[Br
         if scope_type == "year" and "year" in rows and rows["year"].notna().all():
             rows = rows.assign(scope=rows["year"].astype(int).astype(str)).sort_values("year")
         unit = _text(rows["unit"].iloc[0])
-        title = f"{metric}（{suffix}）"
+        title = f"{metric_label(metric)}（{suffix}）"
         table = [
             {
                 "scope": _text(r["scope"]),
@@ -121,8 +122,9 @@ def _progress(
     if "scope_type" in data:
         # yearly figures are already a time series; progress is about cumulative states
         data = data[~data["scope_type"].isin(["year", "town_year"])]
+    data = data.assign(metric=data["metric"].astype(str).map(metric_label))
     if "scope" in data and data["scope"].nunique() > 1:
-        label = data["metric"].astype(str) + " · " + data["scope"].astype(str)
+        label = data["metric"] + " · " + data["scope"].astype(str)
         data = data.assign(metric=label)
     data = data.drop_duplicates(subset=["metric", "as_of"])
     if data.empty or data["as_of"].nunique() < 2 or data["metric"].nunique() > MAX_PROGRESS_LINES:
@@ -194,7 +196,7 @@ def task_sections(
                 frame = _metric_frame(str(metric), layers, records, as_of, cache)
                 section.breakdowns += _breakdowns(str(metric), frame, mrows["target"].iloc[0])
         for metric, mrows in rows.groupby("metric", sort=False):
-            chart = _progress(tid, mrows, history, f"任务 {tid}：{metric}")
+            chart = _progress(tid, mrows, history, f"任务 {tid}：{metric_label(str(metric))}")
             if chart is not None:
                 section.progress.append(chart)
         if maps and layers:
