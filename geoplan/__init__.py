@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._errors import (
     CRSError,
@@ -61,9 +61,6 @@ _LAZY: dict[str, str] = {
     "open_store": "store",
     "read_layers_from_db": "store",
 }
-
-if TYPE_CHECKING:  # let type checkers and IDEs see the lazily imported names
-    pass
 
 
 def __getattr__(name: str) -> Any:
