@@ -303,6 +303,11 @@ def _read_ogr(
             frame = pyogrio.read_dataframe(source, layer=layer, **kwargs)
         except _read_errors() as exc:
             raise _gdal_failure(label, exc) from exc
+        except shapely.errors.GEOSException as exc:
+            if isinstance(source, io.BytesIO):
+                source.seek(0)
+            _meta, fids, wkb, _fields = pyogrio.raw.read(source, layer=layer, **kwargs)
+            raise _unbuildable(label, wkb, fids, exc) from exc
     for warning in caught:
         logger.warning("reading %s: %s", label, warning.message)
     return frame
@@ -348,6 +353,12 @@ def _read_parquet(path: Path) -> gpd.GeoDataFrame:
         return gpd.read_parquet(path)
     except (pyarrow.lib.ArrowException, OSError) as exc:
         raise _gdal_failure(path, exc) from exc
+    except shapely.errors.GEOSException as exc:
+        import pyarrow.parquet as pq
+
+        column = _geoparquet_column(pq.read_schema(path).metadata)
+        wkb = pq.read_table(path, columns=[column]).column(0).to_numpy(zero_copy_only=False)
+        raise _unbuildable(path, wkb, None, exc) from exc
     except ValueError as exc:
         if "geo metadata" in str(exc).lower():
             raise DataReadError(
@@ -355,6 +366,43 @@ def _read_parquet(path: Path) -> gpd.GeoDataFrame:
                 "declared); write it with GeoDataFrame.to_parquet or `ogr2ogr -f Parquet`"
             ) from exc
         raise _gdal_failure(path, exc) from exc
+
+
+def _geoparquet_column(metadata: dict[bytes, bytes] | None) -> str:
+    import json
+
+    geo = json.loads((metadata or {}).get(b"geo", b"{}"))
+    return str(geo.get("primary_column", "geometry"))
+
+
+def _unbuildable(
+    label: Path | str, wkb: np.ndarray, fids: np.ndarray | None, exc: BaseException
+) -> DataReadError:
+    """The error for geometries GEOS refuses to build, naming the features that hold them.
+
+    Closing an unclosed ring would be a guess: a ring cut short by a broken export has lost
+    vertices, and closing it gives a polygon of the wrong shape and area. So the features
+    are named and the planner fixes them at the source.
+    """
+    built = shapely.from_wkb(wkb, on_invalid="ignore")
+    bad = np.flatnonzero(pd.notna(pd.Series(wkb, dtype=object)).to_numpy() & pd.isna(built))
+    if len(bad) == 0:
+        where = "a feature holds"
+    else:
+        shown = ", ".join(
+            str(i) if fids is None or fids[i] == i else f"{i} (FID {fids[i]})" for i in bad[:10]
+        )
+        more = f" and {len(bad) - 10} more" if len(bad) > 10 else ""
+        noun = "feature" if len(bad) == 1 else "features"
+        verb = "holds" if len(bad) == 1 else "hold"
+        where = f"{noun} {shown}{more} (counting from 0, of {len(wkb)}) {verb}"
+    detail = str(exc).split(": ", 1)[-1]
+    return DataReadError(
+        f"`{label}`: {where} a geometry that cannot be built ({detail}); a polygon ring "
+        "that does not end where it starts is the usual cause: close the ring in the GIS "
+        "(QGIS: Vector > Geometry Tools > Check Validity, then Fix Geometries) and export "
+        "again"
+    )
 
 
 # ------------------------------------------------------------------- shapefiles

@@ -403,3 +403,68 @@ def test_gbk_geojson_is_decoded(tmp_path):
     assert read_file(path, encoding="gbk").attrs["geoplan_encoding"] == "gbk"
     with pytest.raises(DataReadError, match=r"gbk\.geojson`: its text is not utf-8"):
         read_file(path, encoding="utf-8")
+
+
+def _square(lng: float, lat: float, *, closed: bool = True) -> list[list[float]]:
+    ring = [[lng, lat], [lng + 0.01, lat], [lng + 0.01, lat + 0.01], [lng, lat + 0.01]]
+    return [*ring, [lng, lat]] if closed else ring
+
+
+def test_unclosed_ring_names_the_file_and_the_features(tmp_path):
+    # feature 0 and 3 are closed squares; 1 and 2 stop one vertex short of their start
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"id": str(i), FIELD: NAMES[i]},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [_square(118.7, 24.9 + i / 50, closed=c)],
+            },
+        }
+        for i, c in enumerate([True, False, False, True])
+    ]
+    path = tmp_path / "社区.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
+    with pytest.raises(DataReadError) as info:
+        read_file(path)
+    message = str(info.value)
+    assert f"`{path}`: features 1, 2 (counting from 0, of 4) hold a geometry" in message
+    assert "closed linestring" in message and "close the ring in the GIS" in message
+    assert not isinstance(info.value.__cause__, DataReadError)  # the GEOS error is kept as cause
+
+    # the same file in GBK goes through the re-encoded path and names the file, not a buffer
+    gbk = tmp_path / "gbk.geojson"
+    gbk.write_bytes(
+        json.dumps(
+            {"type": "FeatureCollection", "features": features[1:2]}, ensure_ascii=False
+        ).encode("gbk")
+    )
+    with pytest.raises(DataReadError, match=r"gbk\.geojson`: feature 0 \(counting from 0, of 1\)"):
+        read_file(gbk)
+
+
+def test_unclosed_ring_in_geoparquet(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    good = zone_layer()
+    good.geometry = shapely.box(LNG, LAT, LNG + 0.01, LAT + 0.01)
+    path = tmp_path / "parks.parquet"
+    good.to_parquet(path)
+    table = pq.read_table(path)
+    # WKB polygon, one ring of 4 points whose last is not its first
+    little = np.dtype("<u4")
+    open_ring = (
+        b"\x01"
+        + np.array([3, 1, 4], little).tobytes()
+        + np.array(_square(118.7, 24.9, closed=False), "<f8").tobytes()
+    )
+    wkb = table.column("geometry").to_pylist()
+    wkb[3] = open_ring
+    column = table.schema.get_field_index("geometry")
+    table = table.set_column(column, "geometry", pa.array(wkb, pa.binary()))
+    pq.write_table(table, path)
+    with pytest.raises(
+        DataReadError, match=r"parks\.parquet`: feature 3 \(counting from 0, of 5\)"
+    ):
+        read_file(path)
