@@ -352,6 +352,8 @@ def _split(gdf: gpd.GeoDataFrame):
 
 
 def _communities(res_rows, res_geoms):
+    # every estate counts toward 物业管理覆盖率 (task 4); the old community and the
+    # 2000-2010 estates are also renovation / 补短板 projects (task 5)
     rows, geoms = [], []
     picks = rng.choice(len(res_rows), size=17, replace=False)
     for n, k in enumerate(picks):
@@ -363,7 +365,7 @@ def _communities(res_rows, res_geoms):
                 "is_old_community": True,
                 "renovation_status": "completed",
                 "renovation_date": pd.Timestamp("2022-10-28"),
-                "task_ids": "5",
+                "task_ids": "4,5",
             }
             town_id = "T01"
             geom = next(
@@ -377,7 +379,7 @@ def _communities(res_rows, res_geoms):
                 "built_year": int(rng.integers(2000, 2011)),
                 "is_old_community": False,
                 "renovation_status": s,
-                "task_ids": "5",
+                "task_ids": "4,5",
                 "renovation_date": year_day(int(rng.choice([2022, 2023, 2024])))
                 if s == "completed"
                 else pd.NaT,
@@ -390,7 +392,7 @@ def _communities(res_rows, res_geoms):
                 "is_old_community": False,
                 "renovation_status": None,
                 "renovation_date": pd.NaT,
-                "task_ids": "",
+                "task_ids": "4",
             }
             geom = res_geoms[k]
         row["name"] = row["name"] if n == 0 else f"{row['name']}{n}期"

@@ -124,6 +124,22 @@ def test_targets_land_on_both_sides(sample) -> None:
     assert z["source_id"].isin(w["id"]).all()
 
 
+def test_every_mapped_task_has_features(sample) -> None:
+    # the report warns about a mapped task no feature serves; the sample must not trigger it
+    served = set()
+    for layer in sample.values():
+        for ids in layer["task_ids"].dropna():
+            served.update(int(t) for t in ids.split(",") if t)
+    targets = pd.read_csv(Path(geoplan.__file__).parent / "metrics" / "targets.csv", comment="#")
+    assert set(targets["task_id"]) <= served
+    c = sample["communities"]
+    # task 4 (物业管理覆盖率) counts every estate; task 5 the old and the 2000-2010 estates
+    renewal = c["is_old_community"] | c["built_year"].between(2000, 2010)
+    assert c["task_ids"].str.split(",").map(lambda ids: "4" in ids).all()
+    assert (c["task_ids"].str.split(",").map(lambda ids: "5" in ids) == renewal).all()
+    assert (renewal.sum(), len(c)) == (11, 17)
+
+
 def test_records_mirror_the_dated_columns(sample, records) -> None:
     assert records.attrs["geoplan_encoding"] == "utf-8"
     farms = sample["farmhouses"]
