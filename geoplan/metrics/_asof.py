@@ -33,6 +33,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .._errors import SchemaError
@@ -121,29 +122,54 @@ def _apply_records(frame: pd.DataFrame, kind: str, records: pd.DataFrame) -> pd.
     return frame
 
 
+def _recode(
+    status: pd.Series, done: np.ndarray, undated: np.ndarray, later: np.ndarray, planned: np.ndarray
+) -> pd.Series:
+    """``status`` with completed rows re-labelled, as a categorical (compared cheaply).
+
+    Works on the codes of one factorisation rather than on the strings: at a million
+    farmhouses a masked string assignment costs ~20 ms, the codes well under 1 ms.
+    """
+    codes, uniques = pd.factorize(status, use_na_sentinel=True)
+    cats = [str(u) for u in uniques]
+    for label in ("undated", "under_construction", "planned"):
+        if label not in cats:
+            cats.append(label)
+    codes = codes.copy()
+    codes[undated] = cats.index("undated")
+    codes[later] = cats.index("under_construction")
+    codes[later & planned] = cats.index("planned")
+    return pd.Series(pd.Categorical.from_codes(codes, cats), index=status.index, name=status.name)
+
+
 def layer_as_of(kind: str, layer: Any, as_of: dt.date, records: pd.DataFrame | None = None) -> Any:
-    """Return a copy of one layer as it stood on ``as_of`` (see the module docstring)."""
-    frame = layer.copy()
+    """Return one layer as it stood on ``as_of`` (see the module docstring).
+
+    The result is a new frame sharing the layer's unchanged columns (pandas copy-on-write:
+    the caller's layer is never modified); status columns that change come back as
+    categoricals with the same labels.
+    """
+    frame = layer.copy(deep=False)
     day = pd.Timestamp(as_of)
     if records is not None and len(records):
         frame = _apply_records(frame, kind, records)
     if kind in EXISTS_FROM:
         dates = _dates(frame, EXISTS_FROM[kind])
-        frame = frame.loc[~(dates > day)].copy()
+        gone = (dates > day).to_numpy()
+        if gone.any():
+            frame = frame.loc[~gone]
     for status_col, date_col in STATUS_FIELDS.get(kind, []):
         if status_col not in frame:
             continue
         dates = _dates(frame, date_col)
-        done = frame[status_col] == "completed"
-        later = done & (dates > day)
-        undated = done & dates.isna()
+        done = (frame[status_col] == "completed").fillna(False).to_numpy(dtype=bool)
+        later = done & (dates > day).to_numpy()
+        undated = done & dates.isna().to_numpy()
         frame[f"undated_{status_col}"] = undated
-        if undated.any():
-            frame.loc[undated, status_col] = "undated"
-        if later.any():
+        if undated.any() or later.any():
             starts = _dates(frame, "start_date")
-            frame.loc[later, status_col] = "under_construction"
-            frame.loc[later & (starts > day), status_col] = "planned"
+            planned = (starts > day).to_numpy()
+            frame[status_col] = _recode(frame[status_col], done, undated, later, planned)
     for flag_col, date_col in FLAG_FIELDS.get(kind, []):
         if flag_col not in frame:
             continue

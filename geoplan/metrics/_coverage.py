@@ -71,10 +71,21 @@ def _scope_name(ids: pd.Series, names: Mapping[str, str]) -> pd.Series:
 
 def _group_sums(frame: pd.DataFrame, groups: Any, names: Mapping[str, str]) -> pd.DataFrame:
     """Sum ``frame`` by group id, then name the (few) groups — not the features."""
-    # Group on the column as it is (arrow strings factorise fast), aligned on the index.
+    # One factorisation of the ids and a bincount per column: at a million farmhouses
+    # this is about twice as fast as DataFrame.groupby(...).sum().
     keys = groups if isinstance(groups, pd.Series) else pd.Series(groups, index=frame.index)
-    sums = frame.groupby(keys.fillna(""), sort=False).sum()
-    sums.index = _scope_name(pd.Series(sums.index.astype(str), index=sums.index), names)
+    codes, uniques = pd.factorize(keys, sort=False)  # missing ids: code -1
+    labels = [str(u) for u in uniques] + [""]
+    codes = np.where(codes < 0, len(uniques), codes)
+    n = len(labels)
+    sums = pd.DataFrame(
+        {
+            col: np.bincount(codes, weights=frame[col].to_numpy(dtype=float), minlength=n)
+            for col in frame.columns
+        },
+        index=_scope_name(pd.Series(labels, dtype=object), names).to_numpy(),
+    )
+    sums = sums.loc[np.bincount(codes, minlength=n) > 0]
     return sums.groupby(level=0, sort=True).sum()
 
 

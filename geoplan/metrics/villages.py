@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .._settings import PLAN_START
@@ -114,27 +115,32 @@ def farmhouse_renovations_per_year(
     f = layers["farmhouses"]
     names = town_names(layers)
     dates = pd.to_datetime(f["renovation_date"], errors="coerce")
-    done = (f["renovation_status"] == "completed") & (dates >= pd.Timestamp(PLAN_START))
-    towns = f["town_id"].fillna("").astype(str) if "town_id" in f else pd.Series("", f.index)
-    all_towns = sorted(set(names) | set(towns.unique()))
-    years = range(PLAN_START.year, as_of.year + 1)
-    counts = done.groupby([towns, dates.dt.year]).sum()
+    done = ((f["renovation_status"] == "completed") & (dates >= pd.Timestamp(PLAN_START))).to_numpy(
+        dtype=bool, na_value=False
+    )
+    towns = f["town_id"] if "town_id" in f else pd.Series("", index=f.index)
+    codes, uniques = pd.factorize(towns)  # missing town ids: code -1
+    labels = [str(u) for u in uniques] + [""]
+    codes = np.where(codes < 0, len(uniques), codes)
+    present = np.bincount(codes, minlength=len(labels)) > 0
+    years = np.arange(PLAN_START.year, as_of.year + 1)
+    # Count on codes: one bincount over (town, year) cells of the completed renovations.
+    offset = dates[done].dt.year.to_numpy() - years[0]
+    inside = (offset >= 0) & (offset < len(years))
+    cell = codes[done][inside] * len(years) + offset[inside]
+    counts = np.bincount(cell, minlength=len(labels) * len(years)).reshape(len(labels), -1)
+    row_of = {label: i for i, label in enumerate(labels) if present[i]}
     rows = []
-    for town in all_towns:
-        for year in years:
-            n = int(counts.get((town, year), 0))
-            name = names.get(town, town or "(未指定)")
+    for town in sorted(set(names) | set(row_of)):  # a few towns × years, not features
+        name = names.get(town, town or "(未指定)")
+        for j, year in enumerate(years):
+            n = int(counts[row_of[town], j]) if town in row_of else 0
             rows.append(
                 {"scope_type": "town_year", "scope": f"{name} {year}", "year": year, "value": n}
             )
     rows += [
-        {
-            "scope_type": "year",
-            "scope": str(y),
-            "year": y,
-            "value": int(done[dates.dt.year == y].sum()),
-        }
-        for y in years
+        {"scope_type": "year", "scope": str(y), "year": int(y), "value": int(n)}
+        for y, n in zip(years, counts.sum(axis=0), strict=True)
     ]
     frame = metric_frame(
         "farmhouse_renovations_per_year",
