@@ -231,8 +231,12 @@ def metric_frame(
     ``rows`` needs ``scope_type``, ``scope`` and ``value``; ``numerator``,
     ``denominator``, ``year`` and ``note`` are optional.
     """
-    given = pd.DataFrame(rows)
-    n = len(given)
+    if isinstance(rows, list):  # columns straight from the dicts, without a frame
+        keys = dict.fromkeys(k for r in rows for k in r)
+        given: Any = {k: pd.Series([r.get(k) for r in rows], dtype=object) for k in keys}
+    else:
+        given = rows
+    n = len(rows)
 
     def numbers(name: str) -> np.ndarray:
         col = given.get(name)
