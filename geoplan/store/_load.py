@@ -430,18 +430,18 @@ def copy_text(columns: list[Any]) -> bytes:
     """
     fields = []
     for column in columns:
-        values = pd.Series(np.asarray(column, dtype=object), dtype=object)
-        missing = values.isna().to_numpy()
-        strings = values.mask(missing, "").astype(str).to_numpy(dtype=object, copy=True)
-        joined = "".join(strings.tolist())
-        if any(char in joined for char in "\\\t\n\r"):  # rare: escape only such columns
-            strings = np.array([v.translate(_COPY_ESCAPES) for v in strings], dtype=object)
+        strings = np.array(column, dtype=object)
+        missing = pd.isna(strings)
+        if pd.api.types.infer_dtype(strings[~missing], skipna=False) not in ("string", "empty"):
+            strings[~missing] = np.array(list(map(str, strings[~missing])), dtype=object)
+        elif any(char in "".join(strings[~missing]) for char in "\\\t\n\r"):
+            # rare in planning data, so only such columns are escaped value by value
+            strings[~missing] = np.array(
+                [v.translate(_COPY_ESCAPES) for v in strings[~missing]], dtype=object
+            )
         strings[missing] = "\\N"
         fields.append(strings)
-    lines = fields[0]
-    for field in fields[1:]:
-        lines = lines + "\t" + field
-    return ("\n".join(lines.tolist()) + "\n").encode("utf-8")
+    return ("\n".join(map("\t".join, zip(*fields, strict=True))) + "\n").encode("utf-8")
 
 
 def _merge(

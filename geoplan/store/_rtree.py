@@ -121,7 +121,10 @@ def bulk_load(conn: Connection, rtree: str, ids: np.ndarray, bounds: np.ndarray)
         node_numbers = np.arange(base, base + len(starts), dtype=np.int64)
         owner = np.repeat(node_numbers, ends - starts)
         if level == 0:
-            rowid_rows = list(zip(entry_ids[order].tolist(), owner.tolist(), strict=True))
+            # in fid order, so that SQLite appends to the rowid table's B-tree
+            by_fid = np.argsort(entry_ids[order], kind="stable")
+            leaf_ids, leaf_owner = entry_ids[order][by_fid], owner[by_fid]
+            rowid_rows = list(zip(leaf_ids.tolist(), leaf_owner.tolist(), strict=True))
         else:
             parent_rows += list(zip(entry_ids[order].tolist(), owner.tolist(), strict=True))
         entry_ids = node_numbers
