@@ -94,18 +94,41 @@ COLUMNS = (
 MAPPING_COLUMNS = ("task_id", "target_index", "quantity_index", "metric", "scope_type")
 
 
+#: Optional mapping columns that measure a target the register gives no quantity for.
+IMPLIED_COLUMNS = ("implied_value", "implied_unit", "implied_comparator", "implied_reason")
+
+
+@dataclass(frozen=True)
+class Implied:
+    """A target value the mapping file supplies where the plan states none in figures.
+
+    ``reason`` says how the words became the figure, e.g. ``全区完成 → 100 %``; the
+    scorecard row's note repeats it, so nobody mistakes it for a figure of the plan.
+    """
+
+    value: float
+    unit: str
+    comparator: str
+    reason: str
+
+
 @dataclass(frozen=True)
 class MappingRow:
-    """One line of the target mapping file."""
+    """One line of the target mapping file.
+
+    ``quantity_index`` is None (and ``implied`` set) for a target measured through an
+    implied value.
+    """
 
     task_id: int
     target_index: int
-    quantity_index: int
+    quantity_index: int | None
     metric: str
     scope_type: str
     scope: str
     year: int | None
     line: int
+    implied: Implied | None = None
 
 
 def _int(value: str, what: str, where: str) -> int:
@@ -115,23 +138,45 @@ def _int(value: str, what: str, where: str) -> int:
         raise SchemaError(f"{where}: {what} {value!r} is not a whole number") from None
 
 
-def read_mapping(path: str | Path | None, quantities: pd.DataFrame) -> list[MappingRow]:
-    """Read and validate a target mapping CSV against the plan's quantities.
+def read_mapping(
+    path: str | Path | None, plan: Any, targets: pd.DataFrame | None = None
+) -> list[MappingRow]:
+    """Read and validate a target mapping CSV against the plan's register.
 
     Columns: ``task_id``, ``target_index``, ``quantity_index``, ``metric``, ``scope_type``,
     optional ``scope`` (one scope name) and ``year`` (checked against the register, so a
     mapping written for another parse of the plan fails loudly). Lines starting with ``#``
     are comments.
 
+    A target the register holds no quantity for (a qualitative commitment such as
+    "全区完成“打包”统一实施工作") is measured by leaving ``quantity_index`` empty and
+    filling the optional columns ``implied_value``, ``implied_unit`` (matching the
+    metric's unit), ``implied_comparator`` (``>=`` when empty) and ``implied_reason``
+    (how the words read as that figure, e.g. ``全区完成 → 100 %``).
+
+    Parameters
+    ----------
+    path
+        The CSV; None for the bundled ``targets.csv``.
+    plan
+        A :class:`geoplan.plan.Plan` or its ``quantities_frame()``. Implied targets need
+        the Plan (or ``targets``), since the quantities frame lists no target without one.
+    targets
+        The plan's targets as from :func:`plan_targets` (default: taken from ``plan``).
+
     Raises
     ------
     SchemaError
         Naming the file and line: unknown task, index out of range, unknown metric or scope
-        type, year mismatch, missing column.
+        type, year mismatch, missing column, an implied value for a target that already has
+        quantities (or none for a target without), an implied unit the metric cannot give.
     """
     from ._registry import _load_families
 
     _load_families()
+    quantities = plan if isinstance(plan, pd.DataFrame) else plan.quantities_frame()
+    if targets is None and not isinstance(plan, pd.DataFrame):
+        targets = plan_targets(plan)
     path = Path(path) if path is not None else DEFAULT_MAPPING
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -150,7 +195,8 @@ def read_mapping(path: str | Path | None, quantities: pd.DataFrame) -> list[Mapp
     if missing:
         raise SchemaError(
             f"target mapping file {path} line {lines[0][0]}: missing column(s) {missing}; "
-            f"the header must name {', '.join(MAPPING_COLUMNS)} (scope, year optional)"
+            f"the header must name {', '.join(MAPPING_COLUMNS)} (scope, year, "
+            f"{', '.join(IMPLIED_COLUMNS)} optional)"
         )
     tasks = sorted(set(quantities["task_id"].astype(int)))
     rows = []
@@ -158,24 +204,6 @@ def read_mapping(path: str | Path | None, quantities: pd.DataFrame) -> list[Mapp
         where = f"target mapping file {path} line {number}"
         task = _int(rec["task_id"], "task_id", where)
         ti = _int(rec["target_index"], "target_index", where)
-        qi = _int(rec["quantity_index"], "quantity_index", where)
-        q = quantities.loc[quantities["task_id"] == task]
-        if q.empty:
-            raise SchemaError(
-                f"{where}: unknown task id {task}; the plan's quantified tasks are "
-                f"{', '.join(map(str, tasks))}"
-            )
-        qt = q.loc[q["target_index"] == ti]
-        if qt.empty:
-            raise SchemaError(
-                f"{where}: task {task} has no quantified target_index {ti} (it has "
-                f"{sorted(set(q['target_index']))})"
-            )
-        if qi not in set(qt["quantity_index"]):
-            raise SchemaError(
-                f"{where}: quantity_index {qi} is out of range for task {task} target {ti} "
-                f"(valid: {sorted(set(qt['quantity_index']))})"
-            )
         metric = rec["metric"].strip()
         if metric not in METRICS:
             raise SchemaError(
@@ -187,10 +215,29 @@ def read_mapping(path: str | Path | None, quantities: pd.DataFrame) -> list[Mapp
             raise SchemaError(
                 f"{where}: unknown scope_type {scope_type!r}; use one of {sorted(SCOPE_TYPES)}"
             )
+        qi_text = (rec.get("quantity_index") or "").strip()
+        implied = {c: (rec.get(c) or "").strip() for c in IMPLIED_COLUMNS}
+        if qi_text:
+            qi: int | None = _int(qi_text, "quantity_index", where)
+            reg_year = _check_quantity(quantities, task, ti, qi, tasks, where)
+            given = [c for c, v in implied.items() if v]
+            if given:
+                q = quantities.loc[
+                    (quantities["task_id"] == task)
+                    & (quantities["target_index"] == ti)
+                    & (quantities["quantity_index"] == qi)
+                ].iloc[0]
+                raise SchemaError(
+                    f"{where}: {', '.join(given)} given for task {task} target {ti}, which "
+                    f"already has a quantity in the plan ({q['value']:g} {q['unit']}); "
+                    "implied values are only for targets without one: leave them empty"
+                )
+            implied_target = None
+        else:
+            qi = None
+            reg_year, implied_target = _implied(implied, targets, task, ti, metric, where)
         year_text = (rec.get("year") or "").strip()
         year = _int(year_text, "year", where) if year_text else None
-        reg_year = qt.loc[qt["quantity_index"] == qi, "year"].iloc[0]
-        reg_year = None if pd.isna(reg_year) else int(reg_year)
         if year_text and year != reg_year:
             raise SchemaError(
                 f"{where}: says year {year} but task {task} target {ti} is for "
@@ -198,20 +245,136 @@ def read_mapping(path: str | Path | None, quantities: pd.DataFrame) -> list[Mapp
             )
         rows.append(
             MappingRow(
-                task, ti, qi, metric, scope_type, (rec.get("scope") or "").strip(), year, number
+                task,
+                ti,
+                qi,
+                metric,
+                scope_type,
+                (rec.get("scope") or "").strip(),
+                year,
+                number,
+                implied_target,
             )
         )
     return rows
 
 
-def _quantities(plan: Any) -> pd.DataFrame:
-    if isinstance(plan, pd.DataFrame):
-        return plan
+def _check_quantity(
+    quantities: pd.DataFrame, task: int, ti: int, qi: int, tasks: list[int], where: str
+) -> int | None:
+    """Check that the register has quantity ``qi`` of target ``ti`` of ``task``; its year."""
+    q = quantities.loc[quantities["task_id"] == task]
+    if q.empty:
+        raise SchemaError(
+            f"{where}: unknown task id {task}; the plan's quantified tasks are "
+            f"{', '.join(map(str, tasks))}"
+        )
+    qt = q.loc[q["target_index"] == ti]
+    if qt.empty:
+        raise SchemaError(
+            f"{where}: task {task} has no quantified target_index {ti} (it has "
+            f"{sorted(set(q['target_index']))}); for a target without a quantity leave "
+            "quantity_index empty and give implied_value and implied_unit"
+        )
+    if qi not in set(qt["quantity_index"]):
+        raise SchemaError(
+            f"{where}: quantity_index {qi} is out of range for task {task} target {ti} "
+            f"(valid: {sorted(set(qt['quantity_index']))})"
+        )
+    reg_year = qt.loc[qt["quantity_index"] == qi, "year"].iloc[0]
+    return None if pd.isna(reg_year) else int(reg_year)
+
+
+def _implied(
+    given: dict[str, str],
+    targets: pd.DataFrame | None,
+    task: int,
+    ti: int,
+    metric: str,
+    where: str,
+) -> tuple[int | None, Implied]:
+    """Validate the implied_* cells of a line without quantity_index; (year, Implied)."""
+    if not given["implied_value"]:
+        raise SchemaError(
+            f"{where}: quantity_index is empty and no implied_value is given; name the "
+            "register quantity this line measures, or, for a target the plan states without "
+            "a figure, give implied_value and implied_unit"
+        )
+    if targets is None:
+        raise SchemaError(
+            f"{where}: an implied target needs the plan's targets; pass the Plan itself "
+            "(not its quantities frame) to scorecard(...) or read_mapping(...)"
+        )
+    t = targets.loc[(targets["task_id"] == task) & (targets["target_index"] == ti)]
+    if t.empty:
+        known = sorted(set(targets.loc[targets["task_id"] == task, "target_index"]))
+        raise SchemaError(
+            f"{where}: task {task} has no target_index {ti} in the plan "
+            f"(its targets: {known or 'none'})"
+        )
+    n = int(t["quantities"].iloc[0])
+    if n:
+        raise SchemaError(
+            f"{where}: implied_value given for task {task} target {ti}, which already has "
+            f"{n} quantit{'y' if n == 1 else 'ies'} in the plan; map its quantity_index "
+            f"(0…{n - 1}) instead and leave the implied_* columns empty"
+        )
+    try:
+        value = float(given["implied_value"])
+    except ValueError:
+        raise SchemaError(
+            f"{where}: implied_value {given['implied_value']!r} is not a number; write the "
+            "figure the words stand for, e.g. 100 for 全面完成"
+        ) from None
+    unit = given["implied_unit"]
+    metric_unit = METRICS[metric].unit
+    if not _units_match(metric_unit, unit):
+        accepted = sorted(UNIT_MATCHES.get(metric_unit, {metric_unit}))
+        raise SchemaError(
+            f"{where}: implied_unit {unit!r} does not match metric `{metric}`, which is in "
+            f"{metric_unit}; write one of {accepted}"
+        )
+    comparator = given["implied_comparator"] or ">="
+    if comparator not in (">=", "<=", "=="):
+        raise SchemaError(
+            f"{where}: implied_comparator {comparator!r} is not one of >=, <=, == (empty means >=)"
+        )
+    year = t["year"].iloc[0]
+    reason = given["implied_reason"] or f"implied {value:g} {unit}"
+    implied = Implied(value, unit, comparator, reason)
+    return (None if pd.isna(year) else int(year)), implied
+
+
+def plan_targets(plan: Any) -> pd.DataFrame:
+    """Every target of the plan's tasks, with or without quantities.
+
+    Columns ``task_id``, ``target_index``, ``year``, ``deadline``, ``text``, ``quantities``
+    (how many the register holds).
+    """
+    return pd.DataFrame(
+        [
+            {
+                "task_id": task.id,
+                "target_index": i,
+                "year": target.year,
+                "deadline": target.deadline,
+                "text": target.text,
+                "quantities": len(target.quantities),
+            }
+            for task in plan.tasks  # ~30 tasks, not features
+            for i, target in enumerate(task.targets)
+        ],
+        columns=["task_id", "target_index", "year", "deadline", "text", "quantities"],
+    )
+
+
+def _load_plan(plan: Any) -> Any:
+    """The Plan (or quantities frame) ``plan`` stands for: None is the bundled plan."""
     if plan is None or isinstance(plan, str | Path):
         from ..plan import load_sample_plan, parse_plan
 
-        plan = load_sample_plan() if plan is None else parse_plan(plan)
-    return plan.quantities_frame()
+        return load_sample_plan() if plan is None else parse_plan(plan)
+    return plan
 
 
 def _deadline(q: pd.Series) -> dt.date | None:
@@ -307,6 +470,84 @@ def _evaluate(row: dict[str, Any], q: pd.Series, frames: _Frames, as_of: dt.date
     }
 
 
+def _implied_quantities(
+    rules: list[MappingRow], targets: pd.DataFrame | None
+) -> list[tuple[pd.Series, Implied | None]]:
+    """Register-shaped rows for the mapping lines that carry an implied target."""
+    out: list[tuple[pd.Series, Implied | None]] = []
+    for rule in rules:
+        if rule.implied is None or targets is None:
+            continue
+        t = targets.loc[
+            (targets["task_id"] == rule.task_id) & (targets["target_index"] == rule.target_index)
+        ].iloc[0]
+        q = pd.Series(
+            {
+                "task_id": rule.task_id,
+                "target_index": rule.target_index,
+                "quantity_index": pd.NA,
+                "year": t["year"],
+                "deadline": t["deadline"],
+                "value": rule.implied.value,
+                "unit": rule.implied.unit,
+                "comparator": rule.implied.comparator,
+                "text": t["text"],
+            }
+        )
+        out.append((q, rule.implied))
+    return out
+
+
+def _rule_rows(
+    rule: MappingRow, q: pd.Series, base: dict[str, Any], frames: _Frames, day: dt.date
+) -> list[dict[str, Any]]:
+    """The scorecard rows one mapping line gives for one target quantity."""
+    implied = (
+        f"target implied by the mapping, not a figure of the plan: {rule.implied.reason}"
+        if rule.implied
+        else ""
+    )
+    unit = get_metric(rule.metric).unit
+    frame = frames.get(rule.metric, day)
+    sel = frame.loc[frame["scope_type"] == rule.scope_type]
+    if rule.scope:
+        sel = sel.loc[sel["scope"] == rule.scope]
+    if sel.empty:
+        why = "; ".join(n for n in frame["note"].unique() if n) or (
+            f"metric `{rule.metric}` has no {rule.scope_type} rows {rule.scope!r}".strip()
+        )
+        return [
+            {
+                **base,
+                "metric": rule.metric,
+                "scope_type": rule.scope_type,
+                "scope": rule.scope,
+                "unit": unit,
+                "status": "no_data",
+                "note": "; ".join(n for n in (implied, why) if n),
+            }
+        ]
+    rows = []
+    for _, m in sel.iterrows():  # the few scopes of one metric
+        row = {
+            **base,
+            "metric": rule.metric,
+            "scope_type": m["scope_type"],
+            "scope": m["scope"],
+            "value": m["value"],
+            "unit": m["unit"],
+            "numerator": m["numerator"],
+            "denominator": m["denominator"],
+            "note": m["note"],
+        }
+        if not pd.isna(m["year"]):
+            row["year"] = int(m["year"])
+        out = _evaluate(row, q, frames, day)
+        out["note"] = "; ".join(n for n in (implied, out["note"]) if n)
+        rows.append(out)
+    return rows
+
+
 def scorecard(
     plan: Any = None,
     layers: Mapping[str, Any] | None = None,
@@ -358,15 +599,25 @@ def scorecard(
         layers = load_sample()
         if records is None:
             records = load_sample_records()
-    quantities = _quantities(plan).reset_index(drop=True)
-    rules = read_mapping(mapping, quantities)
+    plan = _load_plan(plan)
+    quantities = plan if isinstance(plan, pd.DataFrame) else plan.quantities_frame()
+    quantities = quantities.reset_index(drop=True)
+    targets = None if isinstance(plan, pd.DataFrame) else plan_targets(plan)
+    rules = read_mapping(mapping, quantities, targets)
     frames = _Frames(layers, records, inputs)
+    # The register's quantities, then the targets the mapping gives an implied value.
+    measured: list[tuple[pd.Series, Implied | None]] = [
+        (q, None)
+        for _, q in quantities.iterrows()  # ~50 quantities, not features
+    ]
+    measured += _implied_quantities(rules, targets)
+    measured.sort(key=lambda item: (int(item[0]["task_id"]), int(item[0]["target_index"])))
     rows: list[dict[str, Any]] = []
-    for _, q in quantities.iterrows():  # ~50 register quantities, not features
+    for q, implied in measured:
         base = {
             "task_id": int(q["task_id"]),
             "target_index": int(q["target_index"]),
-            "quantity_index": int(q["quantity_index"]),
+            "quantity_index": pd.NA if implied else int(q["quantity_index"]),
             "target": float(q["value"]),
             "target_unit": q["unit"],
             "comparator": q.get("comparator"),
@@ -375,52 +626,18 @@ def scorecard(
             "target_text": q.get("text", ""),
             "year": pd.NA if pd.isna(q.get("year")) else int(q["year"]),
         }
+        key = (base["task_id"], base["target_index"])
         mine = [
             r
             for r in rules
-            if (r.task_id, r.target_index, r.quantity_index)
-            == (base["task_id"], base["target_index"], base["quantity_index"])
+            if (r.task_id, r.target_index) == key
+            and (r.implied is implied if implied else r.quantity_index == q["quantity_index"])
         ]
         if not mine:
             rows.append({**base, "metric": "", "status": "unmapped", "note": ""})
             continue
         for rule in mine:
-            unit = get_metric(rule.metric).unit
-            frame = frames.get(rule.metric, day)
-            sel = frame.loc[frame["scope_type"] == rule.scope_type]
-            if rule.scope:
-                sel = sel.loc[sel["scope"] == rule.scope]
-            if sel.empty:
-                why = "; ".join(n for n in frame["note"].unique() if n) or (
-                    f"metric `{rule.metric}` has no {rule.scope_type} rows {rule.scope!r}".strip()
-                )
-                rows.append(
-                    {
-                        **base,
-                        "metric": rule.metric,
-                        "scope_type": rule.scope_type,
-                        "scope": rule.scope,
-                        "unit": unit,
-                        "status": "no_data",
-                        "note": why,
-                    }
-                )
-                continue
-            for _, m in sel.iterrows():
-                row = {
-                    **base,
-                    "metric": rule.metric,
-                    "scope_type": m["scope_type"],
-                    "scope": m["scope"],
-                    "value": m["value"],
-                    "unit": m["unit"],
-                    "numerator": m["numerator"],
-                    "denominator": m["denominator"],
-                    "note": m["note"],
-                }
-                if not pd.isna(m["year"]):
-                    row["year"] = int(m["year"])
-                rows.append(_evaluate(row, q, frames, day))
+            rows += _rule_rows(rule, q, base, frames, day)
     card = pd.DataFrame(rows)
     for col in COLUMNS:
         if col not in card:
