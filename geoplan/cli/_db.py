@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import click
 
-from .._errors import PlanWarning
-
-if TYPE_CHECKING:
-    import pandas as pd
+from .._settings import ENV_DB_URL
+from ._common import (
+    as_of_option,
+    date_callback,
+    format_option,
+    layers_option,
+    output_option,
+    plan_option,
+    records_option,
+    resolve_inputs,
+)
 
 _URL_HELP = (
     "Database: a .gpkg path or a SQLAlchemy URL (postgresql+psycopg://user@host/db). "
@@ -22,16 +27,7 @@ _URL_HELP = (
 
 
 def _url_option(func: click.decorators.FC) -> click.decorators.FC:
-    return click.option("--url", envvar="GEOPLAN_DB_URL", help=_URL_HELP)(func)
-
-
-def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; write it as YYYY-MM-DD") from None
+    return click.option("--url", envvar=ENV_DB_URL, help=_URL_HELP)(func)
 
 
 @click.group()
@@ -51,28 +47,13 @@ def init(url: str | None) -> None:
 
 @db.command()
 @_url_option
-@click.option(
-    "--layers",
-    "layers_path",
-    type=click.Path(exists=True, path_type=Path),
-    help="A GeoPackage or folder of layers (default with no data option: the sample).",
-)
-@click.option(
-    "--plan",
-    "plan_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="An action-plan text file (default with no data option: the bundled plan).",
-)
-@click.option(
-    "--records",
-    "records_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A progress-log CSV (default with no data option: the sample records).",
-)
+@layers_option(help="A GeoPackage or folder of layers (default with no data option: the sample).")
+@plan_option(help="An action-plan text file (default with no data option: the bundled plan).")
+@records_option(help="A progress-log CSV (default with no data option: the sample records).")
 @click.option(
     "--valid-from",
-    callback=_date,
-    metavar="DATE",
+    callback=date_callback,
+    metavar="YYYY-MM-DD",
     help="Date the loaded layer versions take effect (default today; for the "
     "bundled data, the plan's start 2021-05-24).",
 )
@@ -89,35 +70,14 @@ def load(
     records. Loading the same data again changes nothing; changed features keep their
     previous version in <kind>_history.
     """
-    from .. import layers as layers_mod
-    from .._resources import SAMPLE_PLAN, data_path
     from .._settings import PLAN_START
-    from ..plan import parse_plan
     from ..store import Store
 
     bundled = layers_path is None and plan_path is None and records_path is None
-    if bundled:
-        plan_path = data_path(SAMPLE_PLAN)
-    plan = None
-    if plan_path is not None:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", PlanWarning)
-            plan = parse_plan(plan_path)
-        for warning in caught:
-            click.secho(f"warning: {warning.message}", fg="yellow", err=True)
-    layers: dict[str, Any] | None = None
-    records: pd.DataFrame | None = None
-    if bundled:
-        # the sample's dated columns describe progress since the plan started
-        valid_from = valid_from or PLAN_START
-        layers = layers_mod.load_sample()
-        records = layers_mod.load_sample_records()
-    if layers_path is not None:
-        layers = layers_mod.read_layers(layers_path)
-    if records_path is not None:
-        from ..records import read_records
-
-        records = read_records(records_path)
+    inputs = resolve_inputs(layers_path, plan_path, records_path, defaults=bundled)
+    plan, layers, records = inputs.plan, inputs.layers, inputs.records
+    # the sample's dated columns describe progress since the plan started
+    valid_from = valid_from or (PLAN_START if bundled else None)
     start = time.perf_counter()
     with Store(url) as store:
         stats = store.load(layers=layers, plan=plan, records=records, valid_from=valid_from)
@@ -135,39 +95,24 @@ def load(
 
 @db.command()
 @_url_option
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to write into.",
-)
-@click.option(
-    "--as-of",
-    callback=_date,
-    metavar="DATE",
-    help="Write the layers and records as they stood on this date.",
-)
-@click.option(
-    "--format",
-    "layer_format",
-    type=click.Choice(["gpkg", "geojson"]),
+@output_option(file_okay=False, required=True, help="Folder to write into.")
+@as_of_option(help="Write the layers and records as they stood on this date.")
+@format_option(
+    ("gpkg", "geojson"),
     default="gpkg",
-    show_default=True,
     help="Layers as one GeoPackage or one GeoJSON file per kind.",
 )
-def dump(url: str | None, out_dir: Path, as_of: dt.date | None, layer_format: str) -> None:
+def dump(url: str | None, output: Path, as_of: dt.date | None, fmt: str) -> None:
     """Write the database back to files: layers, records.csv, plan.json, snapshots."""
     from ..store import dump as dump_db
 
-    for path in dump_db(out_dir, url=url, as_of=as_of, layer_format=layer_format):
+    for path in dump_db(output, url=url, as_of=as_of, layer_format=fmt):
         click.echo(str(path))
 
 
 @db.command()
 @_url_option
-@click.option("--as-of", callback=_date, metavar="DATE", help="Date to evaluate (default today).")
+@as_of_option(help="Date to evaluate (default today).")
 @click.option(
     "--mapping",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),

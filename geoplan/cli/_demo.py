@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import click
+
+from ._common import as_of_option, output_option
 
 _SCOPE_WORDS = {
     "town": "个乡镇",
@@ -46,17 +49,14 @@ def _summary_rows(card: Any) -> list[tuple[str, str, str, str, str, str]]:
 
 
 @click.command()
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(file_okay=False, path_type=Path),
+@output_option(
     default=Path("geoplan-demo"),
-    show_default=True,
+    file_okay=False,
     help="Folder to write into; geoplan's own files there are replaced, others kept.",
 )
-@click.option("--as-of", help="Evaluate targets as of this date, YYYY-MM-DD (default: today).")
+@as_of_option(help="Evaluate targets as of this date (default: today).")
 @click.option("--pdf", is_flag=True, help="Also print the report to PDF (headless Chromium).")
-def demo(output: Path, as_of: str | None, pdf: bool) -> None:
+def demo(output: Path, as_of: dt.date | None, pdf: bool) -> None:
     """Run everything on the bundled plan and illustrative sample of 泉州台商投资区."""
     import sys
     import time

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from ._common import plan_option, read_plan, records_option
+
 
 @click.group()
 def layers() -> None:
@@ -15,22 +17,14 @@ def layers() -> None:
 
 @layers.command()
 @click.argument("source", metavar="[PATH]", required=False)
-@click.option(
-    "--records",
-    "records_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also check a progress log (CSV or GeoPackage) against the layers and the bundled plan.",
+@records_option(
+    help="Also check a progress log (CSV or GeoPackage) against the layers and the plan."
 )
 @click.option(
     "--crs",
     help="CRS of files that carry none, e.g. EPSG:4549, or GCJ-02 for Gaode lon/lat.",
 )
-@click.option(
-    "--plan",
-    "plan_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Plan text to check task ids against (default: the bundled plan).",
-)
+@plan_option(help="Plan text to check task ids against (default: the bundled plan).")
 def check(
     source: str | None, records_path: Path | None, crs: str | None, plan_path: Path | None
 ) -> None:
@@ -39,19 +33,13 @@ def check(
     PATH is a GeoPackage, a folder of <kind>.geojson/.shp/.gpkg/.parquet files or a
     database URL. Without PATH the bundled sample is checked (with its records).
     """
-    import warnings
-
-    from .._errors import PlanWarning
-    from .._resources import SAMPLE_LAYERS, SAMPLE_PLAN, SAMPLE_RECORDS, data_path
+    from .._resources import SAMPLE_LAYERS, SAMPLE_RECORDS, data_path
     from ..layers import _run
-    from ..plan import parse_plan
 
     if source is None:
         source = str(data_path(SAMPLE_LAYERS))
         records_path = records_path or data_path(SAMPLE_RECORDS)
-    with warnings.catch_warnings():  # the plan's gaps are not this command's subject
-        warnings.simplefilter("ignore", PlanWarning)
-        plan = parse_plan(plan_path or data_path(SAMPLE_PLAN))
+    plan = read_plan(plan_path)
     found, report = _run(source, kinds=None, crs=crs, plan=plan, strict=False)
     click.echo(str(report))
     ok = report.ok

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-import warnings
 from pathlib import Path
 
 import click
 
 from .._settings import ENV_TIANDITU_KEY
+from ._common import data_options, output_option, resolve_inputs
 
 logger = logging.getLogger("geoplan.cli")
 
@@ -23,26 +24,7 @@ _BASEMAP_NAMES = (
 
 
 @click.command("map")
-@click.option(
-    "--layers",
-    "layers_path",
-    type=click.Path(exists=True, path_type=Path),
-    help="GeoPackage (or folder) whose layers follow geoplan's layer kinds. "
-    "Default: the bundled sample of 泉州台商投资区.",
-)
-@click.option(
-    "--plan",
-    "plan_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Action plan whose task titles the popups show. Default: the bundled plan.",
-)
-@click.option(
-    "--records",
-    "records_path",
-    type=click.Path(exists=True, path_type=Path),
-    help="Progress log (CSV or GeoPackage table) for --scorecard. Default with the bundled "
-    "sample: its log; with --layers: none.",
-)
+@data_options
 @click.option(
     "--basemap",
     default="none",
@@ -68,14 +50,7 @@ _BASEMAP_NAMES = (
     show_default=True,
     help="Add the plan scorecard panel; popups link to their tasks' lines.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("map.html"),
-    show_default=True,
-    help="HTML file to write (atomically).",
-)
+@output_option(default=Path("map.html"), help="HTML file to write (atomically).")
 @click.option(
     "--png",
     "png_path",
@@ -92,6 +67,7 @@ def map_cmd(
     layers_path: Path | None,
     plan_path: Path | None,
     records_path: Path | None,
+    as_of: dt.date | None,
     basemap: str,
     tianditu_key: str | None,
     offline: bool,
@@ -107,36 +83,22 @@ def map_cmd(
     popups, search, measure, scale bar, minimap and fullscreen. Offline (the default) the
     file opens in any browser with no internet.
     """
-    from .._errors import MapError, PlanWarning
-    from ..layers import load_sample, load_sample_records, read_layers
+    from .._errors import MapError
     from ..maps import make_map, map_to_png, save_map
-    from ..plan import load_sample_plan, parse_plan
-    from ..records import read_records
 
     try:
         width, height = (int(v) for v in png_size.lower().split("x"))
     except ValueError:
         raise MapError(f"--png-size {png_size!r} is not WIDTHxHEIGHT, e.g. 1600x1000") from None
-    layers = read_layers(layers_path) if layers_path is not None else load_sample()
-    if plan_path is None:
-        plan = load_sample_plan()
-    else:
-        with warnings.catch_warnings():
-            # gaps in the register are reported by `geoplan plan parse`; the map needs titles
-            warnings.simplefilter("ignore", PlanWarning)
-            plan = parse_plan(plan_path)
+    inputs = resolve_inputs(layers_path, plan_path, records_path)
     scorecard = None
     if with_scorecard:
         from ..metrics import scorecard as make_scorecard
 
-        if records_path is not None:
-            records = read_records(records_path)
-        else:
-            records = load_sample_records() if layers_path is None else None
-        scorecard = make_scorecard(plan, layers, records)
+        scorecard = make_scorecard(inputs.plan, inputs.layers, inputs.records, as_of=as_of)
     m = make_map(
-        layers,
-        plan=plan,
+        inputs.layers,
+        plan=inputs.plan,
         scorecard=scorecard,
         basemap=basemap,
         tianditu_key=tianditu_key,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +11,7 @@ import click
 import pandas as pd
 
 from .._atomic import write_bytes
-from .._errors import PlanWarning
-from .._settings import logger
+from ._common import data_options, format_option, output_option, resolve_inputs
 
 TABLE_COLUMNS = ("task_id", "metric", "scope", "value", "target", "deadline", "expected", "status")
 
@@ -75,31 +73,7 @@ def _table(frame: pd.DataFrame, title: str) -> None:
 
 
 @click.command("metrics")
-@click.option(
-    "--layers",
-    "layers_path",
-    type=click.Path(exists=True, path_type=Path),
-    help="GeoPackage or folder of layers (default: the bundled sample).",
-)
-@click.option(
-    "--plan",
-    "plan_path",
-    type=click.Path(exists=True, path_type=Path),
-    help="Action-plan text (default: the bundled 泉台管〔2021〕57号).",
-)
-@click.option(
-    "--records",
-    "records_path",
-    type=click.Path(exists=True, path_type=Path),
-    help="Progress log CSV (default: the sample's, with the sample layers).",
-)
-@click.option(
-    "--as-of",
-    "as_of",
-    default=None,
-    metavar="YYYY-MM-DD",
-    help="Evaluate as of this date (default: today; not before 2021-05-24).",
-)
+@data_options
 @click.option(
     "--mapping",
     type=click.Path(exists=True, path_type=Path),
@@ -111,25 +85,17 @@ def _table(frame: pd.DataFrame, title: str) -> None:
     default=None,
     help="Print one metric's frame instead of the scorecard.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default=None,
+@format_option(
+    ("table", "json", "csv"),
     help="Output format (default: table on screen, else from the -o suffix).",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write here (atomically) instead of the screen.",
-)
+@output_option(help="Write here (atomically) instead of the screen.")
 @click.option("--no-bom", is_flag=True, help="CSV without the UTF-8 BOM Excel needs.")
 def metrics(
     layers_path: Path | None,
     plan_path: Path | None,
     records_path: Path | None,
-    as_of: str | None,
+    as_of: dt.date | None,
     mapping: Path | None,
     metric_name: str | None,
     fmt: str | None,
@@ -141,28 +107,11 @@ def metrics(
     from ..metrics._registry import resolve_as_of
 
     day = resolve_as_of(as_of)
-    layers = records = None
-    if layers_path is not None:
-        from ..layers import read_layers
-
-        layers = read_layers(layers_path)
-    if records_path is not None:
-        from ..records import read_records
-
-        records = read_records(records_path)
+    inputs = resolve_inputs(layers_path, plan_path, records_path)
     if metric_name:
-        if layers is None:
-            from ..layers import load_sample, load_sample_records
-
-            layers = load_sample()
-            records = load_sample_records() if records is None else records
-        frame = compute_metric(metric_name, layers, records, as_of=day)
+        frame = compute_metric(metric_name, inputs.layers, inputs.records, as_of=day)
     else:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", PlanWarning)
-            frame = scorecard(plan_path, layers, records, as_of=day, mapping=mapping)
-        for w in caught:  # the plan's own findings: shown with -v, not on every run
-            logger.info("%s", w.message)
+        frame = scorecard(inputs.plan, inputs.layers, inputs.records, as_of=day, mapping=mapping)
     if fmt is None:
         suffix = output.suffix.lower().lstrip(".") if output else ""
         fmt = suffix if suffix in ("json", "csv") else ("table" if output is None else "csv")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import sys
-import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from .._errors import PlanWarning
 from .._resources import SAMPLE_PLAN, data_path
+from ._common import format_option, output_option, plan_warnings_to_stderr
 
 if TYPE_CHECKING:
     from ..plan import Plan
@@ -23,21 +22,13 @@ def plan() -> None:
 
 @plan.command()
 @click.argument("plan_file", metavar="[PLAN]", required=False, type=click.Path(path_type=Path))
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(["json", "csv", "table"]),
+@format_option(
+    ("json", "csv", "table"),
     default="json",
-    show_default=True,
+    short=True,
     help="json: the whole register; csv: one row per quantity; table: a summary per task.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file (atomically) instead of standard output.",
-)
+@output_option(help="Write to this file (atomically) instead of standard output.")
 @click.option(
     "--encoding",
     type=click.Choice(["utf-8-sig", "utf-8", "gb18030"]),
@@ -55,11 +46,8 @@ def parse(plan_file: Path | None, fmt: str, output: Path | None, encoding: str) 
     from ..plan import parse_plan
 
     source = plan_file if plan_file is not None else data_path(SAMPLE_PLAN)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", PlanWarning)
+    with plan_warnings_to_stderr():  # the bundled plan's too: its gaps are this command's news
         register = parse_plan(source)
-    for warning in caught:
-        click.secho(f"warning: {warning.message}", fg="yellow", err=True)
 
     if fmt == "json":
         text = register.to_json(output)
