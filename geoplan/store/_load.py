@@ -413,6 +413,10 @@ _COPY_ROWS = 100_000
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
+def _needs_escape(joined: str) -> bool:
+    return any(char in joined for char in "\\\t\n\r")
+
+
 def copy_text(columns: list[Any]) -> bytes:
     """Encode rows for PostgreSQL ``COPY … FROM STDIN`` (text format), whole columns at a time.
 
@@ -434,7 +438,7 @@ def copy_text(columns: list[Any]) -> bytes:
         missing = pd.isna(strings)
         if pd.api.types.infer_dtype(strings[~missing], skipna=False) not in ("string", "empty"):
             strings[~missing] = np.array(list(map(str, strings[~missing])), dtype=object)
-        elif any(char in "".join(strings[~missing]) for char in "\\\t\n\r"):
+        elif _needs_escape("".join(strings[~missing])):
             # rare in planning data, so only such columns are escaped value by value
             strings[~missing] = np.array(
                 [v.translate(_COPY_ESCAPES) for v in strings[~missing]], dtype=object
