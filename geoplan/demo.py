@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from ._atomic import atomic_path, write_text
-from ._errors import ReportError
+from ._errors import ReportError, StoreError
 from ._settings import PLAN_START, logger
 
 #: Output file names, by what they hold (the keys of :attr:`DemoResult.files`).
@@ -63,6 +63,9 @@ class DemoResult:
         The scorecard frame (as from :func:`geoplan.scorecard`).
     timings
         Step name (see :data:`STEPS`) -> seconds taken.
+    skipped
+        Step name -> why it was skipped. Only the database step can be: on a machine
+        without SpatiaLite every other output is still written.
     """
 
     out_dir: Path
@@ -70,6 +73,7 @@ class DemoResult:
     scorecard: pd.DataFrame | None = None
     timings: dict[str, float] = field(default_factory=dict)
     plan: Any = None
+    skipped: dict[str, str] = field(default_factory=dict)
 
     @property
     def total_seconds(self) -> float:
@@ -178,9 +182,20 @@ def run_demo(
         )
 
     def step_database() -> None:
-        _write_database(
-            paths["database"], state["plan"], state["layers"], state["records"], state["history"]
-        )
+        try:
+            _write_database(
+                paths["database"],
+                state["plan"],
+                state["layers"],
+                state["records"],
+                state["history"],
+            )
+        except StoreError as exc:
+            # the map and the report do not need the database: write them anyway and say
+            # what was left out and how to get it (the message names the package to install)
+            result.skipped["database"] = str(exc)
+            logger.warning("demo: the database was not written: %s", exc)
+            return
         result.files["database"] = paths["database"]
 
     def step_map() -> None:

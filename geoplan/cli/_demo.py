@@ -108,6 +108,8 @@ def demo(output: Path, as_of: dt.date | None, pdf: bool) -> None:
     )
     for key, path in result.files.items():
         out.print(f"  {key:<15} {path}  ({path.stat().st_size / 1e6:.2f} MB)")
+    for key, reason in result.skipped.items():
+        err.print(f"[yellow]  {key:<15} 未写入 (not written): {reason}[/]")
     out.print(
         f"完成，用时 {time.perf_counter() - started:.1f} 秒。用浏览器打开 {result.files['report']}"
     )
