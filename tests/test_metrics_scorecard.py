@@ -194,8 +194,15 @@ def test_bundled_mapping_matches_the_real_register(plan_path):
 
     with pytest.warns(Warning):  # the parser warns about tasks without targets
         plan = parse_plan(plan_path)
-    rules = read_mapping(None, plan.quantities_frame())
-    assert {r.task_id for r in rules} >= {4, 5, 9, 16, 17, 18, 21, 22}
+    rules = read_mapping(None, plan)
+    assert {r.task_id for r in rules} >= {4, 5, 9, 16, 17, 18, 20, 21, 22, 31}
+    implied = {(r.task_id, r.target_index): r.implied for r in rules if r.implied}
+    assert sorted(implied) == [(20, 0), (21, 0), (31, 0)]
+    assert all((i.value, i.unit, i.comparator) == (100.0, "%", ">=") for i in implied.values())
+    # the quantities frame alone lists no target without a quantity: the implied lines
+    # need the Plan
+    with pytest.raises(SchemaError, match="pass the Plan itself"):
+        read_mapping(None, plan.quantities_frame())
 
 
 def test_registered_metric_with_extra_input():
