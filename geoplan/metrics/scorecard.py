@@ -217,8 +217,9 @@ def read_mapping(
             )
         qi_text = (rec.get("quantity_index") or "").strip()
         implied = {c: (rec.get(c) or "").strip() for c in IMPLIED_COLUMNS}
+        qi: int | None = None
         if qi_text:
-            qi: int | None = _int(qi_text, "quantity_index", where)
+            qi = _int(qi_text, "quantity_index", where)
             reg_year = _check_quantity(quantities, task, ti, qi, tasks, where)
             given = [c for c, v in implied.items() if v]
             if given:
@@ -234,7 +235,6 @@ def read_mapping(
                 )
             implied_target = None
         else:
-            qi = None
             reg_year, implied_target = _implied(implied, targets, task, ti, metric, where)
         year_text = (rec.get("year") or "").strip()
         year = _int(year_text, "year", where) if year_text else None
