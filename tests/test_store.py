@@ -224,6 +224,19 @@ def test_round_trip_small_layers(url):
         assert_same_layer(back[kind], gdf)
 
 
+def test_text_needing_escapes_round_trips_on_first_and_later_loads(url):
+    towns = _towns()
+    towns["name"] = ["洛阳\t镇", "东园\\镇\n二行"]
+    towns.loc[1, "task_ids"] = "17\r\n18 \\N"
+    first = load_layers({"towns": towns}, url=url, valid_from="2023-01-01")  # into the table
+    assert (first["towns"].inserted, first["towns"].updated) == (2, 0)
+    assert_same_layer(read_layers_from_db(url)["towns"], towns)
+    towns.loc[0, "name"] = "新\\t名"  # a backslash and a t, not a tab
+    again = load_layers({"towns": towns}, url=url, valid_from="2023-02-01")  # staged, merged
+    assert (again["towns"].inserted, again["towns"].updated) == (0, 1)
+    assert_same_layer(read_layers_from_db(url)["towns"], towns)
+
+
 def test_round_trip_sample_and_plan(url):
     sample = geoplan.load_sample()
     plan = _plan()
@@ -355,7 +368,7 @@ _KILL_CHILD = textwrap.dedent(
     store = Store(sys.argv[1])
     @event.listens_for(store.engine, "after_cursor_execute")
     def _pause(conn, cursor, statement, *args):
-        if statement.startswith("INSERT INTO farmhouses"):
+        if statement.startswith(sys.argv[2]):
             print("MERGED", flush=True)  # the new rows are written, not committed
             time.sleep(120)
     store.load(layers={"farmhouses": _farmhouses(20_000, seed=3)}, valid_from="2023-01-01")
@@ -363,11 +376,42 @@ _KILL_CHILD = textwrap.dedent(
 )
 
 
+def _kill_while_loading(url: str, statement: str) -> None:
+    """Run the load of ``_KILL_CHILD`` and SIGKILL it once ``statement`` has run."""
+    with subprocess.Popen(
+        [sys.executable, "-c", _KILL_CHILD, url, statement],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=os.fspath(data_dir().parent),
+    ) as child:
+        try:
+            assert child.stdout is not None
+            assert child.stdout.readline().strip() == "MERGED"
+        finally:
+            os.kill(child.pid, signal.SIGKILL)
+            child.wait(timeout=60)
+    assert child.returncode == -signal.SIGKILL
+
+
+def test_sigkill_during_first_load_leaves_the_layer_empty(url):
+    """The first load writes straight into the table; a kill after the rows are in (GeoPackage:
+    while the triggers are recreated; PostGIS: while the spatial index is rebuilt) keeps
+    the database as it was, and the next load works."""
+    load_layers({"towns": _towns()}, url=url, valid_from="2022-01-01")
+    _kill_while_loading(url, "CREATE TRIGGER" if url.endswith(".gpkg") else "CREATE INDEX")
+    after = read_layers_from_db(url)
+    assert list(after) == ["towns"]
+    assert_same_layer(after["towns"], _towns())
+    stats = load_layers({"farmhouses": _farmhouses(120)}, url=url, valid_from="2023-01-01")
+    assert stats["farmhouses"].inserted == 120
+    assert_same_layer(read_layers_from_db(url)["farmhouses"], _farmhouses(120))
+
+
 def test_sigkill_during_load_keeps_previous_content(url):
     load_layers({"farmhouses": _farmhouses(100)}, url=url, valid_from="2022-01-01")
     before = read_layers_from_db(url)["farmhouses"]
     with subprocess.Popen(
-        [sys.executable, "-c", _KILL_CHILD, url],
+        [sys.executable, "-c", _KILL_CHILD, url, "INSERT INTO farmhouses"],
         stdout=subprocess.PIPE,
         text=True,
         cwd=os.fspath(data_dir().parent),
@@ -480,6 +524,47 @@ def test_gpkg_rtree_packed_on_first_load_stays_valid(tmp_path):
     assert (
         len(pyogrio.read_dataframe(path, layer="farmhouses", bbox=(118.9, 25.0, 119.0, 25.1))) == 10
     )
+
+
+def _gist_indexes(conn, table: str) -> list[str]:
+    return (
+        conn.execute(
+            text(
+                "SELECT indexname FROM pg_indexes WHERE tablename = :t AND indexdef LIKE '%gist%'"
+            ),
+            {"t": table},
+        )
+        .scalars()
+        .all()
+    )
+
+
+def test_postgis_first_load_rebuilds_the_spatial_index(pg_url, gpkg_url):
+    init_db(gpkg_url)  # a GeoPackage created earlier in the process must not cost PostGIS its GiST
+    towns = _towns()
+    towns.loc[1, "population"] = 2**40  # refused by PostgreSQL during the COPY
+    with pytest.raises(StoreError, match="refused the change"):
+        load_layers({"towns": towns}, url=pg_url)
+    farmhouses = _farmhouses(3000)
+    load_layers({"farmhouses": farmhouses}, url=pg_url)
+    engine = create_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            assert _gist_indexes(conn, "towns") == ["idx_towns_geom"]  # the rollback kept it
+            assert conn.execute(text("SELECT COUNT(*) FROM towns")).scalar() == 0
+            assert _gist_indexes(conn, "farmhouses") == ["idx_farmhouses_geom"]
+            analysed = "SELECT reltuples FROM pg_class WHERE relname = 'farmhouses'"
+            assert conn.execute(text(analysed)).scalar() == 3000
+            conn.execute(text("SET enable_seqscan = off"))
+            box = "ST_Intersects(geom, ST_MakeEnvelope(118.7, 24.9, 118.73, 24.95, 4326))"
+            plan = conn.execute(text(f"EXPLAIN SELECT id FROM farmhouses WHERE {box}")).all()
+            assert "idx_farmhouses_geom" in " ".join(row[0] for row in plan)
+            got = conn.execute(text(f"SELECT id FROM farmhouses WHERE {box}")).scalars().all()
+    finally:
+        engine.dispose()
+    inside = farmhouses.geometry.intersects(shapely.box(118.7, 24.9, 118.73, 24.95))
+    assert sorted(got) == sorted(farmhouses.loc[inside, "id"])
+    assert 0 < len(got) < 3000
 
 
 def test_postgis_greenway_length_per_town_matches_metric(pg_url):
@@ -630,8 +715,11 @@ def test_cli_load_snapshot_dump_on_bundled_data(tmp_path, monkeypatch):
     # metrics on layers read back from the database give the figures of the files
     assert len(stored) == len(card)
     for column in ["task_id", "target_index", "quantity_index", "metric", "scope", "status"]:
-        want = card[column].astype(object)
-        assert stored[column].tolist() == want.where(want.notna(), None).tolist(), column
+        want, got = card[column].astype(object), stored[column].astype(object)
+        # missing is None in the card and <NA> in the stored Int64 columns
+        assert got.where(got.notna(), None).tolist() == want.where(want.notna(), None).tolist(), (
+            column
+        )
     np.testing.assert_allclose(stored["value"], card["value"].astype(float), rtol=1e-9)
     assert set(stored["status"]) >= {"met", "behind"}  # real figures, not only no_data
 

@@ -20,9 +20,10 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from .._errors import SchemaError, StoreError
 from ._backends import SRID, _hide_password, load_spatialite, make_engine, resolve_url
-from ._load import LoadStats, column_values, load_layers
+from ._load import LoadStats, column_values, load_layers, q
 from ._models import (
     ATTRIBUTE_TABLES,
+    LAYER_TABLES,
     RECORD_COLUMNS,
     SCHEMA_VERSION,
     SNAPSHOT_COLUMNS,
@@ -189,6 +190,15 @@ class Store:
                         "`CREATE EXTENSION postgis`"
                     ) from exc
         metadata.create_all(conn)
+        if not self.backend.is_gpkg:
+            # Once a GeoPackage schema has been created in this process, GeoAlchemy2 has
+            # taken the spatial Index objects off the shared tables, so create_all alone
+            # would leave a PostGIS database created afterwards without GiST indexes.
+            for current, _ in LAYER_TABLES.values():
+                conn.exec_driver_sql(
+                    f"CREATE INDEX IF NOT EXISTS {q(conn, f'idx_{current.name}_geom')} "
+                    f"ON {q(conn, current.name)} USING gist (geom)"
+                )
         if self.backend.is_gpkg:
             # Register the plain tables so QGIS and GDAL list them as attribute tables.
             for table in ATTRIBUTE_TABLES:
