@@ -123,7 +123,7 @@ def _apply_records(frame: pd.DataFrame, kind: str, records: pd.DataFrame) -> pd.
 
 
 def _status_as_of(
-    status: pd.Series, dates: pd.Series, starts: pd.Series, day: pd.Timestamp
+    status: pd.Series, dates: pd.Series, starts: pd.Series | None, day: pd.Timestamp
 ) -> tuple[pd.Series | None, np.ndarray]:
     """Re-label a status column as of ``day``; return (new column or None, undated mask).
 
@@ -146,7 +146,8 @@ def _status_as_of(
     codes = codes.copy()
     codes[undated] = cats.index("undated")
     codes[later] = cats.index("under_construction")
-    codes[later & (starts > day).to_numpy()] = cats.index("planned")
+    if starts is not None:  # work started later too: it was only planned
+        codes[later & (starts > day).to_numpy()] = cats.index("planned")
     new = pd.Categorical.from_codes(codes, cats)
     return pd.Series(new, index=status.index, name=status.name), undated
 
@@ -170,9 +171,8 @@ def layer_as_of(kind: str, layer: Any, as_of: dt.date, records: pd.DataFrame | N
     for status_col, date_col in STATUS_FIELDS.get(kind, []):
         if status_col not in frame:
             continue
-        new, undated = _status_as_of(
-            frame[status_col], _dates(frame, date_col), _dates(frame, "start_date"), day
-        )
+        starts = _dates(frame, "start_date") if "start_date" in frame else None
+        new, undated = _status_as_of(frame[status_col], _dates(frame, date_col), starts, day)
         frame[f"undated_{status_col}"] = undated
         if new is not None:
             frame[status_col] = new
