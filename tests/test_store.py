@@ -567,6 +567,31 @@ def test_postgis_first_load_rebuilds_the_spatial_index(pg_url, gpkg_url):
     assert 0 < len(got) < 3000
 
 
+@pytest.mark.parametrize("step", [1, 7])  # consecutive fids (a first load) or not
+def test_gpkg_rtree_bulk_load_answers_box_queries(gpkg_url, step):
+    from geoplan.store._rtree import bulk_load
+
+    store = init_db(gpkg_url)
+    rng = np.random.default_rng(6)
+    ids = np.arange(5, 5 + 3000 * step, step, dtype=np.int64)
+    x, y = rng.uniform(118.7, 118.8, 3000), rng.uniform(24.9, 25.0, 3000)
+    bounds = np.column_stack([x, y, x + 0.001, y + 0.001])
+    with store.engine.begin() as conn:
+        bulk_load(conn, '"rtree_farmhouses_geom"', ids, bounds)
+        check = conn.exec_driver_sql("SELECT rtreecheck('rtree_farmhouses_geom')").scalar()
+        got = conn.exec_driver_sql(
+            "SELECT id FROM rtree_farmhouses_geom WHERE maxx >= 118.72 AND minx <= 118.74 "
+            "AND maxy >= 24.93 AND miny <= 24.95"
+        ).scalars()
+        got = sorted(got)
+    store.close()
+    hit = (bounds[:, 2] >= 118.72) & (bounds[:, 0] <= 118.74)
+    hit &= (bounds[:, 3] >= 24.93) & (bounds[:, 1] <= 24.95)
+    assert check == "ok"
+    assert got == ids[hit].tolist()
+    assert len(got) > 20
+
+
 def test_postgis_greenway_length_per_town_matches_metric(pg_url):
     url = pg_url
     sample = geoplan.load_sample()

@@ -124,7 +124,6 @@ def bulk_load(conn: Connection, rtree: str, ids: np.ndarray, bounds: np.ndarray)
             # in fid order, so that SQLite appends to the rowid table's B-tree
             by_fid = np.argsort(entry_ids[order], kind="stable")
             leaf_ids, leaf_owner = entry_ids[order][by_fid], owner[by_fid]
-            rowid_rows = list(zip(leaf_ids.tolist(), leaf_owner.tolist(), strict=True))
         else:
             parent_rows += list(zip(entry_ids[order].tolist(), owner.tolist(), strict=True))
         entry_ids = node_numbers
@@ -144,6 +143,15 @@ def bulk_load(conn: Connection, rtree: str, ids: np.ndarray, bounds: np.ndarray)
     for suffix in ("node", "rowid", "parent"):
         cur.execute(f'DELETE FROM "{name}_{suffix}"')
     cur.executemany(f'INSERT INTO "{name}_node" (nodeno, data) VALUES (?, ?)', node_rows)
-    cur.executemany(f'INSERT INTO "{name}_rowid" (rowid, nodeno) VALUES (?, ?)', rowid_rows)
+    if len(leaf_ids) and leaf_ids[-1] - leaf_ids[0] == len(leaf_ids) - 1:
+        # consecutive fids (a first load): one statement over a JSON array of leaf
+        # numbers, three times faster than a million bound rows
+        cur.execute(
+            f'INSERT INTO "{name}_rowid" (rowid, nodeno) SELECT ? + key, value FROM json_each(?)',
+            (int(leaf_ids[0]), "[" + ",".join(map(str, leaf_owner.tolist())) + "]"),
+        )
+    else:
+        rowid_rows = zip(leaf_ids.tolist(), leaf_owner.tolist(), strict=True)
+        cur.executemany(f'INSERT INTO "{name}_rowid" (rowid, nodeno) VALUES (?, ?)', rowid_rows)
     cur.executemany(f'INSERT INTO "{name}_parent" (nodeno, parentnode) VALUES (?, ?)', parent_rows)
     cur.close()
