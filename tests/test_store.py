@@ -237,6 +237,15 @@ def test_text_needing_escapes_round_trips_on_first_and_later_loads(url):
     assert_same_layer(read_layers_from_db(url)["towns"], towns)
 
 
+def test_empty_layer_loads_as_nothing(url):
+    stats = load_layers({"farmhouses": _farmhouses(0)}, url=url, valid_from="2023-01-01")
+    assert (stats["farmhouses"].staged, stats["farmhouses"].inserted) == (0, 0)
+    with Store(url) as store:
+        assert store.counts()["farmhouses"] == 0
+    stats = load_layers({"farmhouses": _farmhouses(30)}, url=url, valid_from="2023-01-01")
+    assert stats["farmhouses"].inserted == 30
+
+
 def test_round_trip_sample_and_plan(url):
     sample = geoplan.load_sample()
     plan = _plan()

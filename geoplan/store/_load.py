@@ -1,8 +1,13 @@
 """Bulk loading of layers into the planning database.
 
-A load never inserts row by row through the ORM. The rows of a layer go to a temporary
-staging table in one batch (PostGIS: ``COPY`` with hex EWKB; GeoPackage: ``executemany``
-with GeoPackage-binary blobs built with numpy), then a few set-based statements merge them:
+A load never inserts row by row through the ORM. Columns are checked and converted as
+whole arrays, then written in one batch (PostGIS: text ``COPY`` with hex EWKB, built a
+column at a time; GeoPackage: ``executemany`` with GeoPackage-binary blobs built with
+numpy).
+
+The first load into an empty layer writes straight into the layer table and builds the
+spatial index once at the end (:func:`_first_load`). Later loads go to a temporary staging
+table, and a few set-based statements merge them:
 
 1. mark the staged features that are new or differ from the stored ones (``dirty``);
 2. copy the stored version of each changed feature to ``<kind>_history`` with
@@ -289,9 +294,11 @@ def _first_load(
     current, _ = LAYER_TABLES[kind]
     table = current.name
     n = len(geoms)
+    if n == 0:
+        return LoadStats(kind, 0, 0, 0)
     names = [*layer_columns(kind), "valid_from", "geom"]
-    day: Any = valid_from.isoformat()
-    columns: list[Any] = [*values, np.full(n, day, dtype=object), backend.geometry_values(geoms)]
+    day = np.full(n, valid_from.isoformat(), dtype=object)
+    columns: list[Any] = [*values, day, backend.geometry_values(geoms)]
     if backend.is_gpkg:
         triggers = _drop_triggers(conn, table)
         fids = np.arange(1, n + 1, dtype=np.int64)  # the table is empty: fids start at 1
