@@ -28,6 +28,10 @@ with the measured value, the target, and a status:
 Per-year targets ("各乡镇每年整治既有农房200栋以上") map to ``town_year`` rows: one row per
 town and year, each with that calendar year's end as its deadline, a straight line from
 zero at the start of the year (the plan start in 2021).
+
+Targets the plan states in words only (任务20 "全区完成“打包”", 任务31 "形成一批片区") have no
+quantity in the register; a mapping line may give them an implied value (see
+:func:`read_mapping`), and their rows say so in the note.
 """
 
 from __future__ import annotations
@@ -563,7 +567,8 @@ def scorecard(
     ----------
     plan
         A :class:`geoplan.plan.Plan`, a path to the plan text, or None for the bundled
-        泉台管〔2021〕57号. A DataFrame shaped like ``Plan.quantities_frame()`` also works.
+        泉台管〔2021〕57号. A DataFrame shaped like ``Plan.quantities_frame()`` also works
+        with a mapping that has no implied targets (the bundled one has: it needs the Plan).
     layers
         Layer kind -> GeoDataFrame; None loads the bundled sample (and its records, when
         ``records`` is None too).
