@@ -547,11 +547,14 @@ def _set_extent(conn: Connection, table: str, bounds: np.ndarray | None) -> None
     ``bounds`` (shapely order) are those of all its features, or ``None`` to read the
     extent from the layer's R-tree.
     """
+    extent: tuple[Any, ...]
     if bounds is None:
         rtree = q(conn, f"rtree_{table}_geom")
-        extent = conn.exec_driver_sql(
-            f"SELECT MIN(minx), MIN(miny), MAX(maxx), MAX(maxy) FROM {rtree}"
-        ).one()
+        extent = tuple(
+            conn.exec_driver_sql(
+                f"SELECT MIN(minx), MIN(miny), MAX(maxx), MAX(maxy) FROM {rtree}"
+            ).one()
+        )
     else:
         extent = (*bounds[:, :2].min(axis=0).tolist(), *bounds[:, 2:].max(axis=0).tolist())
     conn.execute(

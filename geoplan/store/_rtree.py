@@ -151,7 +151,7 @@ def bulk_load(conn: Connection, rtree: str, ids: np.ndarray, bounds: np.ndarray)
             (int(leaf_ids[0]), "[" + ",".join(map(str, leaf_owner.tolist())) + "]"),
         )
     else:
-        rowid_rows = zip(leaf_ids.tolist(), leaf_owner.tolist(), strict=True)
+        rowid_rows = list(zip(leaf_ids.tolist(), leaf_owner.tolist(), strict=True))
         cur.executemany(f'INSERT INTO "{name}_rowid" (rowid, nodeno) VALUES (?, ?)', rowid_rows)
     cur.executemany(f'INSERT INTO "{name}_parent" (nodeno, parentnode) VALUES (?, ?)', parent_rows)
     cur.close()
