@@ -289,7 +289,8 @@ def _first_load(
     (:func:`geoplan.store._rtree.bulk_load`); on PostGIS the GiST index is dropped and
     created again after the ``COPY``, and the table is analysed so that the next load's
     merge is planned on real statistics. Both happen inside the caller's transaction, so
-    a failure restores the empty table and its index.
+    a failure restores the empty table and its index (on PostGIS, dropping the index locks
+    the still empty table against readers until the load commits).
     """
     current, _ = LAYER_TABLES[kind]
     table = current.name
