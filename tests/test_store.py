@@ -419,19 +419,7 @@ def test_sigkill_during_first_load_leaves_the_layer_empty(url):
 def test_sigkill_during_load_keeps_previous_content(url):
     load_layers({"farmhouses": _farmhouses(100)}, url=url, valid_from="2022-01-01")
     before = read_layers_from_db(url)["farmhouses"]
-    with subprocess.Popen(
-        [sys.executable, "-c", _KILL_CHILD, url, "INSERT INTO farmhouses"],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=os.fspath(data_dir().parent),
-    ) as child:
-        try:
-            assert child.stdout is not None
-            assert child.stdout.readline().strip() == "MERGED"
-        finally:
-            os.kill(child.pid, signal.SIGKILL)
-            child.wait(timeout=60)
-    assert child.returncode == -signal.SIGKILL
+    _kill_while_loading(url, "INSERT INTO farmhouses")
     assert_same_layer(read_layers_from_db(url)["farmhouses"], before)
     # the database still takes writes after the killed transaction
     stats = load_layers({"farmhouses": _farmhouses(120)}, url=url, valid_from="2023-01-01")
