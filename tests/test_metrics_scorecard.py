@@ -113,14 +113,15 @@ def test_statuses_against_straight_line(layers, mapping, caplog):
     assert gw["baseline"] == 0.0
     assert gw["value"] == pytest.approx(2.71, abs=0.01) and gw["expected"] < 2.27
     assert gw["status"] == "on_track"
-    # on its deadline day 50 % is behind the line (which reaches 100 % that day) ...
-    assert card_row(card, 17)["status"] == "behind"
-    assert card_row(card, 17)["expected"] == pytest.approx(100.0)
+    # on its deadline day the value is final: 50 % of 100 % is missed, not "behind"
+    v17_due = card_row(card, 17)
+    assert v17_due["status"] == "missed"
+    assert "50 at the deadline 2023-12-31" in v17_due["note"]
     # 2 per town per year: 洛阳镇 renovated 1 after the start in 2021, 2 in 2022
     assert card_row(card, 18, "洛阳镇 2021")["status"] == "missed"
     assert card_row(card, 18, "洛阳镇 2022")["status"] == "met"
     assert card_row(card, 18, "东园镇 2022")["status"] == "missed"
-    assert card_row(card, 18, "东园镇 2023")["status"] == "behind"  # its last day
+    assert card_row(card, 18, "东园镇 2023")["status"] == "missed"  # its last day: final
     # renovation rate 40 % at 2023-12-31; baseline from dated features at the plan start:
     # F0 (2021-03-01) of the 10 farmhouses was renovated; the undated one is not counted
     rate = card_row(card, 18, ti=1)

@@ -17,8 +17,9 @@ with the measured value, the target, and a status:
     below that line — or, for an undated target (e.g. 物业管理覆盖率 90 %), simply not met
     at the as-of date;
 ``missed``
-    the deadline has passed and the value at the deadline did not reach the target (the
-    note says if it was reached later);
+    the deadline has come (``as_of`` on or after it) and the value at the deadline did not
+    reach the target (the note says if it was reached later); on the deadline day itself the
+    value is final, so a year-end card reads a target due that day as met or missed;
 ``no_data``
     the metric's layer is missing or empty, the value is undefined, or the metric's unit
     does not match the target's (the note says which);
@@ -444,7 +445,7 @@ def _evaluate(row: dict[str, Any], q: pd.Series, frames: _Frames, as_of: dt.date
         status = "met" if _reached(value, target, comp) else "behind"
         notes.append("undated target: compared with the as-of value")
         return {**out, "status": status, "note": "; ".join(notes)}
-    if as_of > deadline:
+    if as_of >= deadline:
         at = value
         if row["scope_type"] not in ("year", "town_year"):
             at = frames.value(row["metric"], deadline, row["scope_type"], row["scope"])
