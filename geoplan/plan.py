@@ -6,11 +6,12 @@ document's metadata, the plan-level goals (总体目标), the sections (the acti
 units (lead unit first) and their targets.
 
 A *target* is a dated commitment: a clause that starts at a date phrase (到2025年,
-2023年底前, 2021年年底前, 用3-5年时间) and runs to the end of its sentence (。 or ；), or
-to the next date phrase in the same sentence. Its quantities are parsed with Chinese
-multipliers folded into the value (1万套 -> 10000 套, 400亿元 -> 4e10 元). Quantities that
-stand outside any dated clause (全区住宅小区物业管理覆盖率达到90%以上) become undated
-targets (``year`` None); they are never given a guessed year.
+2023年底前, 2021年年底前, 用3-5年时间) and runs to the end of its clause (。 or ；), or
+to the next date phrase in the same clause; a clause after a ； that opens without a date
+phrase of its own keeps the date of the clause before it, up to the 。. Its quantities are
+parsed with Chinese multipliers folded into the value (1万套 -> 10000 套, 400亿元 -> 4e10
+元). Quantities that stand outside any dated clause (全区住宅小区物业管理覆盖率达到90%以上)
+become undated targets (``year`` None); they are never given a guessed year.
 
 The parser reads the common styles of Chinese government plans, not only the bundled one:
 full-width or half-width punctuation, 责任单位 / 牵头单位；配合单位 / "XX局牵头" unit
@@ -558,14 +559,21 @@ def _split_names(norm: str, orig: str, start: int, end: int) -> list[str]:
 def _targets(norm: str, orig: str, start: int, end: int, plan_year: int | None) -> list[Target]:
     """Return the dated clauses and the undated quantities of ``norm[start:end]``."""
     targets: list[Target] = []
+    carried: _num.Deadline | None = None  # the date a ；-clause inherits from the one before
     for sentence in _SENTENCE.finditer(norm, start, end):
         s_start, s_end = sentence.start(), sentence.end()
+        ends_clause = norm[s_end - 1] == ";" if s_end > s_start else False
         while s_end > s_start and norm[s_end - 1] in "。;!?\n ":
             s_end -= 1
         dates = _num.find_deadlines(norm[s_start:s_end], plan_year=plan_year)
         cuts = [s_start + d.start for d in dates] + [s_end]
-        if cuts[0] > s_start:
+        if cuts[0] > s_start and carried is not None:
+            # 到2025年,…全覆盖;文物"四有"全面完成: the date runs on past the ； to the 。
+            dates = [carried._replace(start=0), *dates]
+            cuts = [s_start, *cuts]
+        elif cuts[0] > s_start:
             targets += _undated(norm, orig, s_start, cuts[0])
+        carried = (dates[-1] if dates else None) if ends_clause else None
         for date, a, b in zip(dates, cuts, cuts[1:], strict=False):
             text = orig[a:b].strip().rstrip(",、")
             targets.append(

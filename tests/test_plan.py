@@ -202,9 +202,9 @@ def test_register_totals(plan: Plan) -> None:
     targets = [tg for t in plan.tasks for tg in t.targets]
     quantities = [q for tg in targets for q in tg.quantities]
     assert len(targets) == 40
-    assert sum(tg.year is not None for tg in targets) == 35
+    assert sum(tg.year is not None for tg in targets) == 36
     assert len(quantities) == 25
-    assert sum(1 for tg in targets if tg.year is None for _ in tg.quantities) == 6
+    assert sum(1 for tg in targets if tg.year is None for _ in tg.quantities) == 5
 
 
 def test_task_lookup_error(plan: Plan) -> None:
@@ -229,7 +229,6 @@ def test_quantities_frame(plan: Plan) -> None:
         (4, 5.0),
         (4, 90.0),
         (12, 100.0),
-        (14, 100.0),
         (18, 1.0),
         (18, 200.0),
     ]
@@ -356,3 +355,31 @@ def test_truncated_plan_is_parsed_as_far_as_it_goes(plan_path: Path, tmp_path: P
     assert parsed.task(18).units == []
     assert parsed.task(18).text.endswith("各乡镇每年整治既有农房")
     assert parsed.task(17).targets[0].deadline == D(2023, 12, 31)
+
+
+def test_task14_date_runs_on_past_the_semicolon(plan: Plan) -> None:
+    # "到2025年,建立全区保护名录和体系,…实现监管体系全覆盖;文物“四有”全面完成,新增一批…。"
+    # the ； separates two commitments under the same 到2025年
+    t = plan.task(14).targets
+    assert [(x.year, x.deadline) for x in t] == [
+        (2025, dt.date(2025, 12, 31)),
+        (2025, dt.date(2025, 12, 31)),
+        (2035, dt.date(2035, 12, 31)),
+    ]
+    assert t[1].text == "文物“四有”全面完成,新增一批省级和市级文物保护单位"
+    assert t[1].quantities == [Quantity(100.0, "%", ">=", ["全面完成"])]
+
+
+def test_semicolon_clause_with_its_own_date_or_after_a_full_stop_is_not_carried() -> None:
+    text = (
+        "XX行动方案\n一、城市更新行动\n"
+        "1.推进更新。到2024年,完成改造10个以上;2026年底前,新建公园5个;"
+        "覆盖率达到90%以上。绿化率达到40%以上。(责任单位:区住建局)\n"
+    )
+    t = parse_plan(text).task(1).targets
+    assert [(x.year, x.quantities[0].value) for x in t] == [
+        (2024, 10.0),
+        (2026, 5.0),
+        (2026, 90.0),  # after the ；: still 2026年底前
+        (None, 40.0),  # a new sentence: undated
+    ]
