@@ -92,19 +92,22 @@ class Store:
                 f"no planning database at {self.path}; create it with "
                 f"`geoplan db init --url {self.path}` or pass another --url"
             )
+        if self.path is not None:
+            _check_sqlite_header(self.path)
         try:
             with self.engine.begin() as conn:
                 yield conn
         except OperationalError as exc:
+            may = "write there" if write else "read it"
             raise StoreError(
-                f"cannot use the database {self.label}: {exc.orig}; check the URL, that the "
-                "server runs and that you may write there"
+                f"cannot use the database {self.label}: {_one_line(exc.orig)}; check the URL, "
+                f"that the server runs and that you may {may}"
             ) from exc
         except (DBAPIError, self.engine.dialect.loaded_dbapi.Error) as exc:
             # the transaction was rolled back; bulk copies raise the driver's own errors
             raise StoreError(
                 f"the database {self.label} refused the change, so nothing was written: "
-                f"{getattr(exc, 'orig', exc)}"
+                f"{_one_line(getattr(exc, 'orig', exc))}"
             ) from exc
 
     def _check_version(self, conn: Connection) -> bool:
@@ -383,6 +386,31 @@ class Store:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         return [out / name for name in written]
+
+
+def _one_line(error: object) -> str:
+    """A driver's message on one line (psycopg adds a tab-indented hint line)."""
+    return " ".join(str(error).split())
+
+
+def _check_sqlite_header(path: Path) -> None:
+    """Refuse a file that exists but is not SQLite, before SQLite reports it mid-query."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(16)
+    except FileNotFoundError:
+        return  # a new database; the engine creates it
+    except OSError as exc:
+        raise StoreError(
+            f"cannot read the database {path}: {exc.strerror}; check the path and its "
+            "permissions or pass another --url"
+        ) from exc
+    if head and head != b"SQLite format 3\x00":
+        raise StoreError(
+            f"{path} is not a GeoPackage (not an SQLite file), so geoplan neither reads nor "
+            "writes it; pass the .gpkg that `geoplan db init` created, or a new file name "
+            "for a new planning database"
+        )
 
 
 def _as_date(value: dt.date | str | None, what: str) -> dt.date | None:
