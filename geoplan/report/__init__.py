@@ -99,7 +99,11 @@ def _load_layers(layers: Any) -> tuple[Mapping[str, Any], str]:
     if layers is None:
         return {}, "图层：未提供"
     if isinstance(layers, Mapping):
-        counts = "，".join(f"{k} {len(v):,}" for k, v in layers.items() if v is not None)
+        from ..maps._style import KIND_LABELS
+
+        counts = "，".join(
+            f"{KIND_LABELS.get(k, k)} {len(v):,}" for k, v in layers.items() if v is not None
+        )
         return layers, f"图层：{len(layers)} 个（{counts}）"
     from ..layers import read_layers
 
