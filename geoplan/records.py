@@ -415,7 +415,9 @@ def _normalise(frame: pd.DataFrame, source: str) -> pd.DataFrame:
         "duplicated record ids",
         "make record ids unique",
     )
-    task = frame["task_id"].astype(str).str.extract(r"^\D*?(\d+)\D*$")[0]
+    # NFKC: full-width ９ from a Chinese input method is 9; 9.0 is how a float column saves 9
+    task_text = frame["task_id"].astype(str).str.normalize("NFKC").str.strip()
+    task = task_text.str.extract(r"^[^0-9]*?([0-9]+)(?:\.0+)?[^0-9]*$")[0]
     bad(
         task.isna(),
         "task_id",

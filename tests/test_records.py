@@ -140,3 +140,21 @@ def test_sample_records_validate_against_plan_and_sample(plan) -> None:
     assert set(records["task_id"]) == {5, 8, 9, 16, 17, 18, 20, 21, 22, 31}
     gpkg = geoplan.read_records(data_path(SAMPLE_LAYERS))
     assert gpkg.equals(records)
+
+
+def test_task_ids_typed_with_full_width_digits_or_saved_as_floats(tmp_path) -> None:
+    # a Chinese input method types ９ and １８; a spreadsheet column with a blank saves 9.0
+    rows = (
+        "R1,９,福道,G1,2023-05-01,已完成,,,,,\n"
+        "R2,任务１８,farmhouses,F1,2023-05-02,completed,,,,,\n"
+        "R3,17.0,villages,V1,2023-05-03,completed,,,,,\n"
+        "R4,17.5,villages,V1,2023-05-04,completed,,,,,\n"
+    )
+    path = tmp_path / "log.csv"
+    path.write_text(HEADER_ZH + rows, encoding="utf-8")
+    with pytest.raises(RecordsError) as info:
+        geoplan.read_records(path)
+    # 17.5 is not a task number: named with its record; the others are read
+    assert "task ids that are not numbers ['17.5'] in records R4" in str(info.value)
+    path.write_text(HEADER_ZH + rows.rsplit("R4", 1)[0], encoding="utf-8")
+    assert geoplan.read_records(path)["task_id"].tolist() == [9, 18, 17]
