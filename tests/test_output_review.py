@@ -70,3 +70,25 @@ def test_report_names_layer_kinds_in_chinese_for_the_planner():
     towns, greenways = len(sample["towns"]), len(sample["greenways"])
     assert f"图层：3 个（乡镇 {towns}，福道（绿道） {greenways}，my_wells {towns}）" in html
     assert f"towns {towns}" not in html
+
+
+def test_report_history_logs_each_missing_layer_once(caplog):
+    import datetime as dt
+    import logging
+
+    import geoplan
+    from geoplan.report import render_report
+
+    sample = geoplan.load_sample()
+    layers = {"towns": sample["towns"], "greenways": sample["greenways"]}
+    with caplog.at_level(logging.WARNING, logger="geoplan"):
+        render_report(
+            geoplan.load_sample_plan(),
+            layers=layers,
+            as_of="2026-06-30",
+            maps=False,
+            today=dt.date(2026, 11, 26),
+        )
+    about_villages = [r for r in caplog.records if "village_plan_share" in r.getMessage()]
+    # six scorecards (year ends 2021-2025 and 2026-06-30), one warning for the planner
+    assert len(about_villages) == 1

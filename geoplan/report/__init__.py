@@ -18,9 +18,11 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +148,56 @@ def render_report(
     today: dt.date | None = None,
 ) -> str:
     """Return the report as one HTML string; see :func:`write_report` for the parameters."""
+    # the yearly history recomputes every metric: a missing layer is logged once, not 7 times
+    with _each_message_once(logger):
+        return _render_report(
+            plan,
+            layers,
+            records,
+            as_of=as_of,
+            scorecard=scorecard,
+            history=history,
+            mapping=mapping,
+            provenance=provenance,
+            sample=sample,
+            maps=maps,
+            today=today,
+        )
+
+
+@contextmanager
+def _each_message_once(log: logging.Logger) -> Iterator[None]:
+    """Drop log records whose message was already logged inside the block."""
+    seen: set[tuple[int, str]] = set()
+
+    def first_time(record: logging.LogRecord) -> bool:
+        key = (record.levelno, record.getMessage())
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
+
+    log.addFilter(first_time)
+    try:
+        yield
+    finally:
+        log.removeFilter(first_time)
+
+
+def _render_report(
+    plan: Any,
+    layers: Mapping[str, Any] | str | os.PathLike[str] | None,
+    records: pd.DataFrame | str | os.PathLike[str] | None,
+    *,
+    as_of: dt.date | str | None,
+    scorecard: pd.DataFrame | None,
+    history: pd.DataFrame | bool,
+    mapping: Any,
+    provenance: Sequence[str],
+    sample: bool,
+    maps: bool,
+    today: dt.date | None,
+) -> str:
     today = today or dt.date.today()
     notices: list[Notice] = []
     requested = _as_date(as_of, "as_of") or today
