@@ -629,6 +629,32 @@ def _in_area_of_use(crs: pyproj.CRS, lon: float, lat: float, margin: float = 0.0
     )
 
 
+def _swapped_axes_hint(x: ArrayLike, y: ArrayLike) -> str | None:
+    """Say so when x and y hold latitude and longitude the wrong way round.
+
+    Data written latitude first (EPSG:4326 and EPSG:4490 list latitude first, and some
+    tools export in that order) reads as x ≈ 25, y ≈ 118: outside every CRS, inside China
+    once swapped. Returns the sentence for the message, or None.
+    """
+    xs = np.asarray(x, dtype=np.float64).ravel()
+    ys = np.asarray(y, dtype=np.float64).ravel()
+    ok = np.isfinite(xs) & np.isfinite(ys)
+    if not ok.any():
+        return None
+    lat, lon = xs[ok], ys[ok]
+    if not (np.all(np.abs(lat) <= 90) and np.all(np.abs(lon) <= 180)):
+        return None
+    if _in_china(xs[ok], ys[ok]).all() or not _in_china(lon, lat).all():
+        return None
+    cx, cy = float((lon.min() + lon.max()) / 2.0), float((lat.min() + lat.max()) / 2.0)
+    return (
+        f"x and y look swapped: x ({lat.min():.2f}…{lat.max():.2f}) reads as latitude and y "
+        f"({lon.min():.2f}…{lon.max():.2f}) as longitude, which puts the data at "
+        f"{cx:.3f}°E {cy:.3f}°N; write longitude as x and latitude as y (QGIS: Processing › "
+        "Swap X and Y coordinates) and read the layer again"
+    )
+
+
 def missing_crs_message(name: str, x: ArrayLike | None = None, y: ArrayLike | None = None) -> str:
     """Return the standard message for a layer without CRS, with a guess when possible.
 
@@ -637,6 +663,8 @@ def missing_crs_message(name: str, x: ArrayLike | None = None, y: ArrayLike | No
     message = f"layer `{name}` has no CRS; pass `crs=` or add a .prj"
     if x is None or y is None:
         return message
+    if swapped := _swapped_axes_hint(x, y):
+        return f"{message}. The {swapped}"
     candidates = guess_crs(x, y)
     if not candidates:
         return message
@@ -724,7 +752,9 @@ def check_crs(gdf: Any, *, name: str | None = None, margin_deg: float = 3.0) -> 
         f"{where}, far outside that CRS's area of use{area_text}"
     )
     candidates = guess_crs(xs, ys)
-    if candidates:
+    if swapped := _swapped_axes_hint(xs, ys):
+        message += f". The {swapped}"
+    elif candidates:
         message += (
             f". They look like {candidates[0].describe()}: fix the .prj, or pass "
             f'crs="{candidates[0].crs}", allow_override=True'

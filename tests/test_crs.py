@@ -280,3 +280,19 @@ def test_normalize_crs_falls_back_to_the_cgcs2000_name():
     assert gcrs.parse_datum_name("gcj02") == "GCJ-02"
     assert gcrs.parse_datum_name("BD-09") == "BD-09"
     assert gcrs.parse_datum_name("EPSG:4326") is None
+
+
+def test_latitude_first_coordinates_are_called_swapped_not_web_mercator():
+    # a 4490 export written latitude first: x ≈ 24.9, y ≈ 118.8
+    lon, lat = np.array([118.70, 118.85]), np.array([24.90, 25.00])
+    swapped = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lat, lon), crs=4490)
+    with pytest.raises(CRSError) as info:
+        gcrs.check_crs(swapped, name="greenways")
+    text = str(info.value)
+    assert "x and y look swapped" in text and "at 118.775°E 24.950°N" in text
+    assert "EPSG:3857" not in text
+    assert "x and y look swapped" in gcrs.missing_crs_message("greenways", lat, lon)
+    # the right order is not called swapped, with or without a CRS
+    right = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs=4490)
+    assert gcrs.check_crs(right, name="greenways").to_epsg() == 4490
+    assert "swapped" not in gcrs.missing_crs_message("greenways", lon, lat)
