@@ -171,6 +171,25 @@ def test_as_of_before_plan_start():
         compute_metric("greenway_total_km", {}, as_of="31/12/2023")
 
 
+@pytest.mark.parametrize("as_of", [20231231, pd.NaT, np.datetime64("NaT"), 2023.12])
+def test_as_of_that_is_not_a_date_is_named(as_of):
+    with pytest.raises(MetricError, match=r"is not a date; pass a datetime.date or a YYYY-MM-DD"):
+        compute_metric("greenway_total_km", {}, as_of=as_of)
+
+
+def test_as_of_timestamps_count_by_their_own_day():
+    gw = {"greenways": greenways()}
+    day = compute_metric("greenway_total_km", gw, as_of=dt.date(2023, 12, 31))
+    for stamp in (
+        np.datetime64("2023-12-31T18:00"),
+        pd.Timestamp("2023-12-31 23:30", tz="Asia/Shanghai"),
+        dt.datetime(2023, 12, 31, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))),
+    ):
+        out = compute_metric("greenway_total_km", gw, as_of=stamp)
+        assert out["value"].tolist() == day["value"].tolist()
+        assert set(out["as_of"]) == set(day["as_of"])
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [

@@ -208,7 +208,14 @@ def resolve_as_of(as_of: dt.date | str | None) -> dt.date:
             raise MetricError(
                 f"as_of {as_of!r} is not an ISO date; write it as YYYY-MM-DD, e.g. 2023-12-31"
             ) from None
-    if isinstance(as_of, dt.datetime | pd.Timestamp):
+    if isinstance(as_of, np.datetime64):
+        as_of = pd.Timestamp(as_of)
+    if as_of is pd.NaT or not isinstance(as_of, dt.date):
+        raise MetricError(
+            f"as_of {as_of!r} ({type(as_of).__name__}) is not a date; pass a datetime.date "
+            "or a YYYY-MM-DD string, e.g. as_of='2023-12-31'"
+        )
+    if isinstance(as_of, dt.datetime):  # pd.Timestamp too; a zone-aware one: its own day
         as_of = as_of.date()
     if as_of < PLAN_START:
         raise MetricError(
