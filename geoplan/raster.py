@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from ._errors import CRSError, DataReadError, RasterError, missing_dependency
 from ._raster_overlay import raster_overlay
@@ -479,7 +480,9 @@ def _coverage(raster: Raster, accs: list[ZoneAccumulator], geoms: gpd.GeoSeries)
     """Share of each zone's area (in the raster CRS) that has valid cells."""
     cell = abs(raster.transform.a * raster.transform.e)
     valid = np.array([a.covered - a.nodata for a in accs])
-    area = geoms.area.to_numpy()
+    # a ratio of two areas in the same raster coordinates, so it holds in degrees too
+    # (EPSG:4326 rasters); shapely's planar area, without geopandas' geographic warning
+    area = shapely.area(np.asarray(geoms.array))
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(area > 0, valid * cell / area, np.nan)
 
