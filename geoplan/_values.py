@@ -141,11 +141,13 @@ def map_vocabulary(s: pd.Series, col: Column) -> tuple[pd.Series, pd.Series, pd.
 
 
 def normalise_task_ids(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """``"17，18"``, ``"17、18"``, ``17`` -> ``"17,18"``/``"17"``; blanks -> ``""``.
+    """``"17，18"``, ``"17、18"``, ``"１７，１８"``, ``17`` -> ``"17,18"``/``"17"``.
 
-    Returns the normalised strings and a mask of cells that are not lists of numbers.
+    Returns the normalised strings (``""`` for a blank cell) and a mask of cells that are
+    not lists of numbers. Full-width digits (typed with a Chinese input method) become
+    ASCII digits, so that ``"１７"`` and ``"17"`` name the same task everywhere downstream.
     """
-    text = to_text(s).fillna("")
+    text = to_text(s).fillna("").str.normalize("NFKC")
     text = text.str.replace(r"[，、;；/\s]+", ",", regex=True).str.strip(",")
-    bad = ~text.str.fullmatch(r"(\d+(,\d+)*)?")
+    bad = ~text.str.fullmatch(r"([0-9]+(,[0-9]+)*)?")
     return text.astype(object), bad

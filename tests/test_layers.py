@@ -318,6 +318,17 @@ def test_database_url_reads_through_the_store(tmp_path) -> None:
         assert got.geom_equals_exact(want, tolerance=1e-9).all()
 
 
+def test_task_ids_typed_with_full_width_digits_are_ascii() -> None:
+    # a Chinese input method types １７，１８: the report and maps match task ids as text
+    villages = gpd.GeoDataFrame(
+        {"id": ["V1", "V2"], "name": ["后厝村", "前埔村"], "task_ids": ["１７，１８", "２２"]},
+        geometry=[Point(X0, Y0).buffer(300), Point(X0 + 900, Y0).buffer(300)],
+        crs="EPSG:4549",
+    )
+    layer = geoplan.read_layers({"villages": villages})["villages"]
+    assert layer["task_ids"].tolist() == ["17,18", "22"]
+
+
 def test_task_ids_outside_the_plan_are_warnings() -> None:
     plan = type("P", (), {"tasks": [type("T", (), {"id": i})() for i in range(1, 33)]})()
     lines = greenways(task_ids=["9", "9,33", "40，9"])
