@@ -296,20 +296,14 @@ def _not_a_kind(label: str, name: str) -> Issue:
 
 
 def _read(path: Path, layer: str | None = None, *, crs: Any = None) -> object:
-    """geoplan.read_file, with geometry that GEOS refuses reported as a DataReadError."""
-    from shapely.errors import GEOSException
+    """:func:`geoplan.read_file` (imported here: ``io`` is only needed for files).
 
+    Geometry that GEOS refuses (a polygon ring that is not closed) is already a
+    :class:`~geoplan.DataReadError` naming the file and the features, raised by ``io``.
+    """
     from .io import read_file
 
-    try:
-        return read_file(path, layer=layer, crs=crs)
-    except GEOSException as exc:  # e.g. a polygon ring that is not closed
-        where = f"layer {layer!r} of {path}" if layer else str(path)
-        raise DataReadError(
-            f"{where} holds a geometry that cannot be built ({exc}); a polygon ring that does "
-            "not end where it starts is the usual cause: close the ring in the GIS (QGIS: "
-            "Vector > Geometry Tools > Check Validity) and export again"
-        ) from exc
+    return read_file(path, layer=layer, crs=crs)
 
 
 def _gpkg_layers(path: Path) -> list[str]:
