@@ -113,7 +113,7 @@ def raster_overlay(
     zones: Any = None,
     classes: Mapping[Any, tuple[str, str]] | None = None,
     band: int = 1,
-    name: str = "land cover",
+    name: str = "土地覆盖",
     opacity: float = 0.7,
     max_pixels: int = 4_000_000,
     legend: str | None = "bottomright",

@@ -120,3 +120,19 @@ def test_class_shares_of_a_raster_in_wgs84(tmp_path):
     assert row[2] == pytest.approx(0.5, abs=1e-9)
     assert row["cells"] == pytest.approx(50 * 20, rel=1e-9)
     assert row["coverage"] == pytest.approx(1.0, rel=1e-9)
+
+
+def test_raster_overlay_default_title_is_chinese():
+    import json
+    from pathlib import Path
+
+    import geoplan
+
+    towns = geoplan.load_sample()["towns"]
+    landcover = Path(__file__).resolve().parents[1] / "layers" / "landcover.tif"
+    group = geoplan.raster_overlay(landcover, zones=towns, max_pixels=40_000)
+    page = geoplan.make_map({"towns": towns}, overlays=[group]).get_root().render()
+    # the legend title a planner reads, as Jinja's tojson inlines it
+    legend = json.dumps("<b>土地覆盖</b>").replace("<", "\\u003c").replace(">", "\\u003e")
+    assert legend[:-1] in page  # the body goes on after the title
+    assert "land cover" not in page
