@@ -103,9 +103,13 @@ def _decode(data: bytes, name: str) -> str:
                     f"{encoding} at byte {exc.start}; {expected}"
                 ) from exc
     if b"\x00" in data[:4096]:
+        text = _utf16_without_bom(data)
+        if text is not None:
+            logger.info("%s has no byte-order mark; decoded it as UTF-16", name)
+            return text
         raise PlanParseError(
             f"{name} holds NUL bytes: it is a binary file or UTF-16 without a byte-order mark; "
-            f"{expected}"
+            f"{expected}: save the plan as UTF-8 text (Notepad: Save As, Encoding UTF-8)"
         )
     for encoding in ("utf-8", "gb18030", "big5"):
         try:
@@ -124,6 +128,29 @@ def _decode(data: bytes, name: str) -> str:
             logger.info("%s is not UTF-8; decoded it as %s", name, encoding)
         return text
     raise PlanParseError(f"{name} is neither UTF-8, GB18030 nor Big5 text; {expected}")
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """Decode UTF-16 written without a byte-order mark, or return None.
+
+    Some Windows tools save "Unicode" text without the mark. Chinese text in UTF-16 has NUL
+    bytes only beside its ASCII characters (digits, punctuation, line breaks); it is taken
+    as UTF-16 when one byte order decodes it with line breaks, no control characters and
+    mostly Chinese characters, which bytes of a binary file do not.
+    """
+    if len(data) % 2:
+        return None
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        chars = [ch for ch in text if not ch.isspace()]
+        cjk = sum(1 for ch in chars if "\u4e00" <= ch <= "\u9fff")
+        controls = any(ord(ch) < 32 and ch not in "\r\n\t\f" for ch in text)
+        if "\n" in text and not controls and chars and cjk >= len(chars) // 3:
+            return text
+    return None
 
 
 def _gb_or_big5(data: bytes, gb_text: str) -> tuple[str, str]:

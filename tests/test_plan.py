@@ -297,6 +297,15 @@ def test_utf16_with_bom(plan: Plan, plan_path: Path, tmp_path: Path) -> None:
     assert _parse(utf16).tasks == plan.tasks
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom(plan: Plan, plan_path: Path, tmp_path: Path, encoding: str) -> None:
+    # Windows "Unicode" text saved by some tools without the byte-order mark
+    utf16 = tmp_path / "plan_utf16_nobom.txt"
+    utf16.write_bytes(plan_path.read_text(encoding="utf-8").encode(encoding))
+    assert utf16.read_bytes()[:2] not in (b"\xff\xfe", b"\xfe\xff")
+    assert _parse(utf16).tasks == plan.tasks
+
+
 def test_missing_file(tmp_path: Path) -> None:
     missing = tmp_path / "nope.txt"
     with pytest.raises(DataReadError, match=r"plan file .*nope\.txt does not exist"):
@@ -322,8 +331,12 @@ def test_binary_png(tmp_path: Path) -> None:
 def test_binary_without_magic(tmp_path: Path) -> None:
     blob = tmp_path / "blob.dat"
     blob.write_bytes(bytes(range(256)) * 8)
-    with pytest.raises(PlanParseError, match=r"blob\.dat holds NUL bytes"):
+    with pytest.raises(PlanParseError, match=r"blob\.dat holds NUL bytes.*save the plan as UTF-8"):
         parse_plan(blob)
+    random_bytes = tmp_path / "random.txt"
+    random_bytes.write_bytes(b"\x00" + bytes((i * 7919 + 13) % 256 for i in range(4095)))
+    with pytest.raises(PlanParseError, match=r"random\.txt holds NUL bytes"):
+        parse_plan(random_bytes)
 
 
 @pytest.mark.parametrize(
