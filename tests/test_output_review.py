@@ -136,3 +136,65 @@ def test_raster_overlay_default_title_is_chinese():
     legend = json.dumps("<b>土地覆盖</b>").replace("<", "\\u003c").replace(">", "\\u003e")
     assert legend[:-1] in page  # the body goes on after the title
     assert "land cover" not in page
+
+
+def test_printed_report_keeps_dates_scopes_and_status_tiles_on_one_line(tmp_path):
+    """At A4 print width (186 mm = 703 px), 2026-12-31 and 海江片区 do not wrap mid-word."""
+    import datetime as dt
+
+    import pandas as pd
+
+    import geoplan
+    from geoplan.maps._browser import CHROMIUM_ARGS, chromium_path
+    from geoplan.report import write_report
+    from tests.conftest import require
+
+    exe = chromium_path()
+    require(exe is not None, "Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    card = pd.DataFrame(
+        {
+            "task_id": [31, 31, 9],
+            "metric": ["district_project_completion"] * 2 + ["greenway_km"],
+            "scope": ["海江片区", "湖东片区", "全区"],
+            "value": [50.0, 100.0, 12.4],
+            "unit": ["%", "%", "km"],
+            "target": [100.0, 100.0, 10.0],
+            "comparator": [">=", ">=", ">="],
+            "deadline": [dt.date(2026, 12, 31)] * 2 + [dt.date(2025, 12, 31)],
+            "status": ["behind", "met", "met"],
+        }
+    )
+    out = write_report(
+        geoplan.load_sample_plan(),
+        scorecard=card,
+        history=False,
+        maps=False,
+        path=tmp_path / "r.html",
+        as_of="2026-06-30",
+    )
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=exe, args=list(CHROMIUM_ARGS))
+        try:
+            page = browser.new_page(viewport={"width": 703, "height": 1000})
+            page.emulate_media(media="print")
+            page.goto(out.as_uri())
+            lines = page.evaluate(
+                """() => Array.from(document.querySelectorAll('td')).filter(td =>
+                    /^(\\d{4}-\\d{2}-\\d{2}|海江片区|湖东片区)$/.test(td.textContent.trim())
+                ).map(td => {
+                    const range = document.createRange(); range.selectNodeContents(td);
+                    const tops = new Set(Array.from(range.getClientRects()).map(r => r.top));
+                    return [td.textContent.trim(), tops.size];
+                })"""
+            )
+            tile_rows = page.evaluate(
+                "() => new Set(Array.from(document.querySelectorAll('.tile'))"
+                ".map(t => t.offsetTop)).size"
+            )
+        finally:
+            browser.close()
+    assert len(lines) >= 9  # 3 dates and 2 scopes in the scorecard, again in the task sections
+    assert [text for text, n in lines if n != 1] == []
+    assert tile_rows == 1  # 已达标 … 未映射 side by side
