@@ -198,3 +198,34 @@ def test_printed_report_keeps_dates_scopes_and_status_tiles_on_one_line(tmp_path
     assert len(lines) >= 9  # 3 dates and 2 scopes in the scorecard, again in the task sections
     assert [text for text, n in lines if n != 1] == []
     assert tile_rows == 1  # 已达标 … 未映射 side by side
+
+
+def test_progress_chart_target_label_clears_the_title(monkeypatch):
+    """Task 4 on the sample: 76.5 % every year towards 90 %; 目标 90.0% sat on the title."""
+    import datetime as dt
+
+    import pandas as pd
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from geoplan.report import _charts
+
+    figures = []
+    monkeypatch.setattr(_charts, "_to_svg", lambda fig: figures.append(fig) or "<svg/>")
+    history = pd.DataFrame(
+        {
+            "as_of": [dt.date(y, 12, 31) for y in range(2021, 2026)],
+            "metric": ["物业管理覆盖率"] * 5,
+            "value": [76.5] * 5,
+        }
+    )
+    _charts.progress_chart(
+        history, title="任务 4：物业管理覆盖率", unit="%", targets=[(90.0, dt.date(2025, 12, 31))]
+    )
+    (fig,) = figures
+    (ax,) = fig.axes
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    label = next(t for t in ax.texts if t.get_text().startswith("目标"))
+    title = ax.title if ax.title.get_text() else ax._left_title
+    assert title.get_text() == "任务 4：物业管理覆盖率"
+    assert not label.get_window_extent(renderer).overlaps(title.get_window_extent(renderer))
+    assert ax.get_ylim()[1] >= 90.0 * 1.1  # the target line sits inside the axes, with room
