@@ -229,3 +229,31 @@ def test_progress_chart_target_label_clears_the_title(monkeypatch):
     assert title.get_text() == "任务 4：物业管理覆盖率"
     assert not label.get_window_extent(renderer).overlaps(title.get_window_extent(renderer))
     assert ax.get_ylim()[1] >= 90.0 * 1.1  # the target line sits inside the axes, with room
+
+
+@pytest.mark.parametrize(("width", "height"), [(1600, 1000), (900, 560)])
+def test_map_png_shows_the_whole_legend(tmp_path, width, height):
+    """The sample's legend is 821 px tall; on screen it scrolls, in a PNG it must fit."""
+    import geoplan
+    from geoplan.maps._browser import Browser, _fit_legends, chromium_path
+    from tests.conftest import require
+
+    require(chromium_path() is not None, "Chromium is not installed (apt-get install chromium)")
+    html = geoplan.save_map(geoplan.make_map(geoplan.load_sample()), tmp_path / "map.html")
+    with Browser() as browser, browser.new_page(width=width, height=height) as page:
+        page.open(html)
+        _fit_legends(page.page)
+        boxes = page.page.evaluate(
+            """() => Array.from(document.querySelectorAll('.geoplan-legend')).map(el => {
+                const rows = el.querySelectorAll('.geoplan-legend-row, .geoplan-legend-head');
+                const last = rows[rows.length - 1].getBoundingClientRect();
+                const box = el.getBoundingClientRect();
+                return [box.top, last.bottom, box.bottom, window.innerHeight,
+                        el.scrollHeight - el.clientHeight];
+            })"""
+        )
+    assert boxes
+    for top, last_row, bottom, viewport, hidden in boxes:
+        assert hidden <= 1  # nothing scrolled out of sight
+        assert top >= 0
+        assert last_row <= bottom <= viewport

@@ -194,4 +194,23 @@ def _screenshot(html_path: Path, width: int, height: int, timeout_s: float) -> b
                 f"map {str(html_path)!r} did not finish drawing within {timeout_s:g} s "
                 f"in headless Chromium ({type(exc).__name__}); is it a geoplan map?"
             ) from exc
+        _fit_legends(page.page)
         return bytes(page.page.screenshot(type="png", full_page=False))
+
+
+# On screen a tall legend scrolls (max-height 60vh); an image cannot scroll, so the
+# legend is shown in full, shrunk if it would not fit below the layer control and the
+# 计分卡 button (about 110 px at the top right).
+_FIT_LEGENDS_JS = """() => {
+  for (const el of document.querySelectorAll('.geoplan-legend')) {
+    el.style.maxHeight = 'none';
+    el.style.overflow = 'visible';
+    const room = window.innerHeight - 120;
+    if (el.offsetHeight > room) { el.style.zoom = String(room / el.offsetHeight); }
+  }
+}"""
+
+
+def _fit_legends(page: Any) -> None:
+    """Show every legend row in a screenshot: no scrolling, scaled down to fit."""
+    page.evaluate(_FIT_LEGENDS_JS)
