@@ -11,6 +11,7 @@ import click
 import pandas as pd
 
 from .._atomic import write_bytes
+from ..report._format import STATUSES, format_number
 from ._common import data_options, format_option, output_option, resolve_inputs
 
 TABLE_COLUMNS = ("task_id", "metric", "scope", "value", "target", "deadline", "expected", "status")
@@ -35,14 +36,16 @@ def to_json(frame: pd.DataFrame) -> str:
 
 
 def _cell(rec: dict[str, Any], col: str) -> str:
+    """One table cell as the report writes it: 6.0 公里, 76.5%, 1,200 栋, 已达标."""
     v = _jsonable(rec.get(col))
     if v is None:
         return ""
+    if col == "status":
+        return STATUSES.get(str(v), (str(v), ""))[0]
     if not isinstance(v, float):
         return str(v)
-    text = f"{v:,.0f}" if v.is_integer() else f"{v:.4g}"
     unit = {"value": "unit", "expected": "unit", "target": "target_unit"}.get(col)
-    return f"{text} {rec.get(unit) or ''}".strip() if unit else text
+    return format_number(v, rec.get(unit) if unit else None)
 
 
 def _table(frame: pd.DataFrame, title: str) -> None:
@@ -62,12 +65,12 @@ def _table(frame: pd.DataFrame, title: str) -> None:
     table = Table(title=title, show_lines=False)
     cols = [c for c in TABLE_COLUMNS if c in frame] or list(frame.columns)
     for col in cols:
-        table.add_column(col, no_wrap=col in ("metric", "status", "deadline"))
+        table.add_column(col, no_wrap=col in ("metric", "status", "deadline", "target"))
     for rec in frame.to_dict("records"):
         cells = [_cell(rec, col) for col in cols]
         if "status" in cols:
             i = cols.index("status")
-            cells[i] = f"[{colours.get(cells[i], 'white')}]{cells[i]}[/]"
+            cells[i] = f"[{colours.get(str(rec.get('status')), 'white')}]{cells[i]}[/]"
         table.add_row(*cells)
     console.print(table)
 
