@@ -279,3 +279,17 @@ def test_metrics_table_formats_numbers_and_statuses_for_the_planner(tmp_path):
     assert {"on_track": "按计划推进", "behind": "滞后"}[greenway["status"]] in km_line
     assert f"{share['value']:.1f}%" in pct_line  # 76.47 % -> 76.5%
     assert "滞后" in pct_line and "behind" not in pct_line
+
+
+def test_task_map_in_the_report_shows_the_towns_for_context():
+    """Task 4's map held 17 community squares on a blank ground; the towns place them."""
+    import geoplan
+    from geoplan.report._tasks import task_map_html
+
+    layers = geoplan.load_sample()
+    page = task_map_html(4, layers)
+    assert page is not None
+    assert "小区" in page  # the task's own layer
+    assert "乡镇" in page  # the towns beneath it, with their legend entry
+    assert all(name in page for name in layers["towns"]["name"])
+    assert task_map_html(4, {"towns": layers["towns"]}) is None  # towns alone serve no task

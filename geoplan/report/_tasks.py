@@ -154,6 +154,10 @@ def task_map_html(task_id: int, layers: Mapping[str, Any], plan: Any = None) -> 
             subset[kind] = layer[mask]
     if not subset:
         return None
+    towns = layers.get("towns")
+    if "towns" not in subset and towns is not None and not towns.empty:
+        # the town boundaries place the task's features and match the 按乡镇 tables
+        subset = {"towns": towns, **subset}
     from ..maps import make_map, save_map
 
     fmap = make_map(subset, plan=plan, offline=True)
