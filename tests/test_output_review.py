@@ -293,3 +293,35 @@ def test_task_map_in_the_report_shows_the_towns_for_context():
     assert "乡镇" in page  # the towns beneath it, with their legend entry
     assert all(name in page for name in layers["towns"]["name"])
     assert task_map_html(4, {"towns": layers["towns"]}) is None  # towns alone serve no task
+
+
+def test_printed_map_hides_the_buttons_and_keeps_the_legend(tmp_path):
+    """Zoom, 全/距, search and the layer switcher mean nothing on paper (the report's PDF)."""
+    import geoplan
+    from geoplan.maps._browser import Browser, chromium_path
+    from tests.conftest import require
+
+    require(chromium_path() is not None, "Chromium is not installed (apt-get install chromium)")
+    layers = geoplan.load_sample()
+    small = {"towns": layers["towns"], "greenways": layers["greenways"]}
+    html = geoplan.save_map(geoplan.make_map(small), tmp_path / "map.html")
+    shown = """() => Object.fromEntries(['.leaflet-control-zoom', '.geoplan-tools',
+        '.geoplan-search', '.leaflet-control-layers', '.geoplan-legend',
+        '.leaflet-control-scale'].map(s => {
+            const el = document.querySelector(s);
+            return [s, el !== null && getComputedStyle(el).display !== 'none'];
+        }))"""
+    with Browser() as browser, browser.new_page(width=900, height=600) as page:
+        page.open(html)
+        on_screen = page.page.evaluate(shown)
+        page.page.emulate_media(media="print")
+        on_paper = page.page.evaluate(shown)
+    assert all(on_screen.values()), on_screen
+    assert on_paper == {
+        ".leaflet-control-zoom": False,
+        ".geoplan-tools": False,
+        ".geoplan-search": False,
+        ".leaflet-control-layers": False,
+        ".geoplan-legend": True,
+        ".leaflet-control-scale": True,
+    }
