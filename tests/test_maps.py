@@ -338,7 +338,7 @@ def test_popup_fields_are_chinese_with_task_titles(plan_path: Path) -> None:
     assert config["taskTitles"]["10"] == plan.task(10).title
     assert [r["task_id"] for r in config["scorecard"]] == ["9", "9", "11"]
     assert config["scorecard"][2]["status"] == "滞后"
-    assert config["scorecard"][0]["value"] == "12.5 km"
+    assert config["scorecard"][0]["value"] == "12.5 公里"
 
 
 def test_choropleth_quantile_classes() -> None:

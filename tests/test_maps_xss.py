@@ -100,7 +100,7 @@ def test_no_payload_executes_and_text_shows_as_typed(browser: Browser, tmp_path:
         page.page.locator(".geoplan-score a.geoplan-btn").click()
         page.page.locator("#task-9").wait_for(state="visible")
         cells = page.page.locator("#task-9 td").all_text_contents()
-        assert cells == ["9", PAYLOADS[1], PAYLOADS[2], "1.0", "", PAYLOADS[0]]
+        assert cells == ["9", PAYLOADS[1], PAYLOADS[2], "1", "", PAYLOADS[0]]
         assert page.page.evaluate("window.__pwned") is None
         assert page.dialogs == []
         assert page.blocked == []

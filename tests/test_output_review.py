@@ -325,3 +325,30 @@ def test_printed_map_hides_the_buttons_and_keeps_the_legend(tmp_path):
         ".geoplan-legend": True,
         ".leaflet-control-scale": True,
     }
+
+
+def test_map_scorecard_panel_writes_values_and_targets_as_the_report_does():
+    """The panel showed 76.47 %, >= 90.0 % and a bare 10000.0 (the 套 was lost)."""
+    import pandas as pd
+
+    from geoplan.maps._popup import scorecard_rows
+
+    card = pd.DataFrame(
+        {
+            "task_id": [4, 7, 9],
+            "metric": ["property_management_share", None, "greenway_completed_km"],
+            "scope": ["全区", None, "全区"],
+            "value": [76.470588, None, 12.371131],
+            "unit": ["%", None, "km"],
+            "target": [90.0, 10000.0, 10.0],
+            "target_unit": ["%", "套", "公里"],
+            "comparator": [">=", None, ">="],
+            "status": ["behind", "unmapped", "met"],
+        }
+    )
+    rows = scorecard_rows(card)
+    assert [(r["value"], r["target"]) for r in rows] == [
+        ("76.5%", "≥ 90.0%"),
+        ("", "10,000 套"),
+        ("12.4 公里", "≥ 10.0 公里"),
+    ]

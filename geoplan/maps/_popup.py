@@ -108,10 +108,25 @@ def scorecard_rows(scorecard: pd.DataFrame) -> list[dict[str, str]]:
     def col(name: str) -> pd.Series:
         return sc[name] if name in sc.columns else pd.Series("", index=sc.index)
 
-    value = pd.to_numeric(sc["value"], errors="coerce").round(2).astype("string").fillna("")
-    target = pd.to_numeric(col("target"), errors="coerce").round(2).astype("string").fillna("")
-    unit = col("unit").astype("string").fillna("")
-    comparator = col("comparator").astype("string").fillna("")
+    from ..report._format import format_number, format_target
+
+    # written as the report writes them: 76.5%, ≥ 10.0 公里, 10,000 套 (one row per target)
+    unit = col("unit").astype(object).where(col("unit").notna(), None)
+    target_unit = col("target_unit").astype(object)
+    target_unit = target_unit.where(target_unit.notna(), unit)
+    value = [
+        "" if pd.isna(v) else format_number(v, u)
+        for v, u in zip(pd.to_numeric(sc["value"], errors="coerce"), unit, strict=True)
+    ]
+    target = [
+        "" if pd.isna(t) else format_target(t, u, c)
+        for t, u, c in zip(
+            pd.to_numeric(col("target"), errors="coerce"),
+            target_unit,
+            col("comparator"),
+            strict=True,
+        )
+    ]
     frame = pd.DataFrame(
         {
             "task_id": pd.to_numeric(sc["task_id"], errors="coerce")
@@ -120,8 +135,8 @@ def scorecard_rows(scorecard: pd.DataFrame) -> list[dict[str, str]]:
             .fillna(""),
             "metric": col("metric").astype("string").fillna("").map(metric_label),
             "scope": col("scope").astype("string").fillna(""),
-            "value": (value + " " + unit).str.strip(),
-            "target": (comparator + " " + target + " " + unit.where(target != "", "")).str.strip(),
+            "value": value,
+            "target": target,
             "status": col("status").astype("string").fillna(""),
         }
     )
