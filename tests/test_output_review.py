@@ -352,3 +352,34 @@ def test_map_scorecard_panel_writes_values_and_targets_as_the_report_does():
         ("", "10,000 套"),
         ("12.4 公里", "≥ 10.0 公里"),
     ]
+
+
+def test_open_scorecard_panel_is_drawn_above_the_legend(tmp_path):
+    """At 1280 x 800 the open 计分卡 panel (50vh) and the legend (60vh) overlap."""
+    import geoplan
+    from geoplan.maps._browser import Browser, chromium_path
+    from tests.conftest import require
+
+    require(chromium_path() is not None, "Chromium is not installed (apt-get install chromium)")
+    layers = geoplan.load_sample()
+    card = geoplan.scorecard(
+        geoplan.load_sample_plan(), layers, geoplan.load_sample_records(), as_of="2025-12-31"
+    )
+    html = geoplan.save_map(geoplan.make_map(layers, scorecard=card), tmp_path / "map.html")
+    with Browser() as browser, browser.new_page(width=1280, height=800) as page:
+        page.open(html)
+        page.page.locator(".geoplan-score a.geoplan-btn").click()
+        hit = page.page.evaluate(
+            """() => {
+                const panel = document.querySelector('.geoplan-score').getBoundingClientRect();
+                const legend = document.querySelector('.geoplan-legend').getBoundingClientRect();
+                const top = Math.max(panel.top, legend.top);
+                const bottom = Math.min(panel.bottom, legend.bottom);
+                const left = Math.max(panel.left, legend.left);
+                const right = Math.min(panel.right, legend.right);
+                if (top >= bottom || left >= right) return 'no overlap';
+                const el = document.elementFromPoint((left + right) / 2, (top + bottom) / 2);
+                return el.closest('.geoplan-score') ? 'panel' : 'legend';
+            }"""
+        )
+    assert hit == "panel"  # at this size they do overlap: the panel the planner opened wins
