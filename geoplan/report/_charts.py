@@ -211,7 +211,8 @@ def progress_chart(
         ax.margins(y=0.15)
         # the target lines do not count in autoscaling: leave room above the highest
         # one, so that its 目标 label stays inside the axes, clear of the title
-        top = max([float(data["value"].max())] + [float(v) for v, _ in targets])
+        highs = [float(v) for v, _ in targets] + ([float(data["value"].max())] if len(data) else [])
+        top = max(highs, default=0.0)
         ax.set_ylim(bottom=0, top=max(ax.get_ylim()[1], top * 1.15) if top > 0 else None)
         locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
         ax.xaxis.set_major_locator(locator)
