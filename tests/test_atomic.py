@@ -33,5 +33,6 @@ def test_written_file_has_the_umask_permissions(tmp_path):
 
 def test_missing_folder_names_the_path_and_the_fix(tmp_path):
     target = tmp_path / "nope" / "map.html"
-    with pytest.raises(GeoplanError, match=r"cannot write the map to .*map\.html.* create it first"):
+    expected = r"cannot write the map to .*map\.html.* create it first"
+    with pytest.raises(GeoplanError, match=expected):
         write_text(target, "x", what="map")
