@@ -84,7 +84,7 @@ def _scope_rows(
     requires=("towns",),
     optional=("districts",),
     inputs=("landcover",),
-    description="绿化覆盖率: green land-cover area ÷ land area per town and district (task 9)",
+    description="各乡镇和片区绿化覆盖面积占陆地面积的比例（任务9）。",
 )
 def green_cover_share(
     layers: dict[str, Any],
@@ -130,7 +130,7 @@ def green_cover_share(
     requires=("districts",),
     optional=("towns",),
     inputs=("dem",),
-    description="积水内涝 screening: share of district land below a height above water level",
+    description="各片区高出水面不足给定高度的土地所占比例，用于积水内涝排查。",
 )
 def low_lying_share(
     layers: dict[str, Any],

@@ -221,7 +221,7 @@ def test_report_command_with_mismatched_inputs_says_what_is_missing(tmp_path: Pa
     assert f"统计日期 {future} 晚于今天" in notices
     assert "进度记录表为空" in notices
     assert "在图层中没有对应要素" in notices
-    assert "layer `greenways` missing" in notices
+    assert "图层 greenways（福道）缺失" in notices
     assert "示例数据为示意" not in html
 
 

@@ -94,7 +94,7 @@ def test_greenway_km_match_geodesic_lengths_and_time_travel():
     assert row(late, "洛阳镇")["value"] == pytest.approx(km[0] + km[2], rel=1e-3)
     assert row(late, "东园镇")["value"] == 0.0
     assert row(late, "2024", "year")["value"] == pytest.approx(km[2], rel=1e-3)
-    assert "1 greenways marked completed without a date not counted" in row(late, "全区")["note"]
+    assert "福道有 1 处标为已完成但缺少日期，未计入" in row(late, "全区")["note"]
     total = compute_metric("greenway_total_km", layers, as_of=AS_OF_2023)
     assert row(total, "全区")["value"] == pytest.approx(km[0] + km[1], rel=1e-3)
     building = compute_metric("greenway_under_construction_km", layers, as_of=AS_OF_2023)
@@ -219,7 +219,7 @@ def test_village_shares_as_of():
     green = compute_metric("green_village_share", layers, as_of=AS_OF_2023)
     # V1 dated before; V4 undated is not counted (flagged); V3 dated 2025 not yet
     assert row(green, "全区")["value"] == 25.0
-    assert "1 绿盈乡村 marked completed without a date not counted" in row(green, "全区")["note"]
+    assert "绿盈乡村有 1 处标为已完成但缺少日期，未计入" in row(green, "全区")["note"]
     demo = compute_metric("demonstration_villages", layers, as_of=LATER)
     assert row(demo, "洛阳镇")["value"] == 1 and row(demo, "东园镇")["value"] == 1
 
@@ -262,7 +262,7 @@ def test_farmhouse_rate_and_per_year_counts():
     assert row(rate, "全区")["value"] == pytest.approx(40.0)
     assert row(rate, "洛阳镇")["value"] == pytest.approx(100 * 4 / 6)
     assert row(rate, "东园镇")["value"] == pytest.approx(0.0)
-    assert "1 farmhouses marked completed without a date" in row(rate, "全区")["note"]
+    assert "农房有 1 处标为已完成但缺少日期" in row(rate, "全区")["note"]
     later = compute_metric("farmhouse_renovation_rate", layers, as_of=LATER)
     assert row(later, "东园镇")["value"] == pytest.approx(25.0)
     assert row(later, "全区")["value"] == pytest.approx(50.0)

@@ -83,13 +83,13 @@ def test_task_20_packaged_share(sample, cards):
     assert r.baseline == 0.0  # nothing packaged at the plan start
     assert r.expected == pytest.approx(line(day, deadline))
     assert r.status == "behind"  # 18.75 % against 56.5 % on the line
-    assert r.note.startswith("target implied by the mapping, not a figure of the plan: 全区完成")
+    assert r.note.startswith("目标由指标映射推定，并非方案原文数字：全区完成")
     assert r.target_text == "到2025年,全区完成“打包”统一实施工作"
     # after the deadline: missed, judged on the value at the deadline
     (late,) = rows(cards["2026-11-26"], 20).itertuples()
     at_deadline = 100.0 * (f["packaged"] & done_by(f["packaged_date"], deadline)).sum() / len(f)
     assert late.status == "missed"
-    assert f"{at_deadline:.4g} at the deadline 2025-12-31" in late.note
+    assert f"截止日 2025-12-31 时为 {at_deadline:.4g}" in late.note
 
 
 def test_task_21_centralized_sources(sample, cards):
@@ -109,7 +109,7 @@ def test_task_21_centralized_sources(sample, cards):
     assert r.value == pytest.approx(now)
     assert r.status == "missed"  # 10 of 12 by the end of 2021
     assert at_deadline == pytest.approx(100 * 10 / 12)
-    assert f"{at_deadline:.4g} at the deadline 2021-12-31" in r.note
+    assert f"截止日 2021-12-31 时为 {at_deadline:.4g}" in r.note
     assert "基本完成" in r.note
     # the quantified target 1 of task 21 is still measured from its own quantity
     assert set(rows(cards["2023-12-31"], 21, 1)["quantity_index"]) == {0}
@@ -142,7 +142,7 @@ def test_card_grows_by_the_implied_rows(cards):
         implied = card[card["quantity_index"].isna() & card["metric"].ne("")]
         assert sorted(set(implied["task_id"])) == [20, 21, 31]
         assert len(implied) == 1 + 1 + 3
-        assert implied["note"].str.startswith("target implied by the mapping").all()
+        assert implied["note"].str.startswith("目标由指标映射推定").all()
 
 
 @pytest.mark.parametrize(

@@ -116,7 +116,7 @@ def test_statuses_against_straight_line(layers, mapping, caplog):
     # on its deadline day the value is final: 50 % of 100 % is missed, not "behind"
     v17_due = card_row(card, 17)
     assert v17_due["status"] == "missed"
-    assert "50 at the deadline 2023-12-31" in v17_due["note"]
+    assert "截止日 2023-12-31 时为 50" in v17_due["note"]
     # 2 per town per year: 洛阳镇 renovated 1 after the start in 2021, 2 in 2022
     assert card_row(card, 18, "洛阳镇 2021")["status"] == "missed"
     assert card_row(card, 18, "洛阳镇 2022")["status"] == "met"
@@ -150,7 +150,7 @@ def test_time_travel_changes_the_card(layers, mapping):
     # that V3 (approved 2024-03-01) came later
     v17 = card_row(late, 17)
     assert v17["status"] == "missed" and v17["value"] == 75.0
-    assert "50 at the deadline 2023-12-31" in v17["note"]
+    assert "截止日 2023-12-31 时为 50" in v17["note"]
 
 
 def test_missing_layer_is_no_data_not_a_crash(layers, mapping):
@@ -158,10 +158,10 @@ def test_missing_layer_is_no_data_not_a_crash(layers, mapping):
     card = scorecard(REGISTER, layers, as_of="2023-12-31", mapping=mapping)
     gw = card_row(card, 9)
     assert gw["status"] == "no_data"
-    assert "layer `greenways` missing" in gw["note"]
+    assert "图层 greenways（福道）缺失" in gw["note"]
     layers["villages"] = layers["villages"].iloc[:0]
     out = compute_metric("village_plan_share", layers, as_of="2023-12-31")
-    assert out["value"].isna().all() and "layer `villages` empty" in out["note"].iloc[0]
+    assert out["value"].isna().all() and "图层 villages（村）为空" in out["note"].iloc[0]
 
 
 def test_as_of_before_plan_start():
@@ -241,7 +241,7 @@ def test_registered_metric_with_extra_input():
     try:
         lay = {"towns": towns()}
         missing = compute_metric("test_input_metric", lay, as_of="2024-01-01")
-        assert "input `raster` not supplied" in missing["note"].iloc[0]
+        assert "未提供输入 raster" in missing["note"].iloc[0]
         out = compute_metric(
             "test_input_metric", lay, as_of="2024-01-01", raster="x.tif", factor=3.0, unrelated=1
         )

@@ -191,4 +191,4 @@ def test_water_shares_area_and_conflicts():
     conflicts = compute_metric("protection_zone_conflicts", lay, as_of=dt.date(2023, 1, 1))
     farm = row(conflicts, "farmhouses", "layer")
     assert farm["value"] == 2 and farm["note"] == "F0, F1"
-    assert row(conflicts, "projects", "layer")["note"] == "layer `projects` missing"
+    assert row(conflicts, "projects", "layer")["note"] == "图层 projects（建设项目）缺失"

@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 
 from .._errors import CRSError
+from .._schema import LAYER_KINDS
 
 ZONE = "全区"
 
@@ -266,12 +267,15 @@ def _coverage_from(
 
 
 def undated_note(frame: pd.DataFrame, column: str, what: str) -> str:
-    """A note saying how many features marked done were left out for want of a date."""
+    """A note saying how many features marked done were left out for want of a date.
+
+    ``what`` names the features in Chinese (``福道``, ``农房``); it may be empty.
+    """
     col = f"undated_{column}"
     n = int(frame[col].sum()) if col in frame else 0
     if not n:
         return ""
-    return f"{n} {what} marked completed without a date not counted (fill the date)"
+    return f"{what}有 {n} 处标为已完成但缺少日期，未计入（请补填日期）"
 
 
 def share_metric(
@@ -289,7 +293,8 @@ def share_metric(
 ) -> pd.DataFrame:
     """A share metric (%): features of ``frame`` where ``ok`` ÷ all, zone and per ``by``.
 
-    ``undated`` is ``(column, what)`` for the note on features left out for want of a date.
+    ``undated`` is ``(column, what)`` for the note on features left out for want of a date
+    (``what`` in Chinese, see :func:`undated_note`).
     """
     from ._registry import metric_frame
 
@@ -318,5 +323,5 @@ def length_metric(
         as_of=as_of,
         method=method,
     )
-    out["note"] = undated_note(lines, "status", kind.replace("_", " "))
+    out["note"] = undated_note(lines, "status", LAYER_KINDS[kind].label)
     return out

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import MetricError
+from .._schema import LAYER_KINDS
 from .._settings import PLAN_START, logger
 
 #: Columns of every metric frame, in order (see docs/architecture.md).
@@ -274,6 +275,12 @@ def metric_frame(
     return frame
 
 
+def layer_text(kind: str) -> str:
+    """A layer as notes name it for a planner: ``greenways（福道）``."""
+    spec = LAYER_KINDS.get(kind)
+    return f"{kind}（{spec.label}）" if spec is not None else kind
+
+
 def no_data_frame(metric: Metric, as_of: dt.date, note: str) -> pd.DataFrame:
     """One zone-level row with no value and a note saying why."""
     return metric_frame(
@@ -356,13 +363,14 @@ def compute(
         layer = layers.get(kind)
         if layer is None or len(layer) == 0:
             state = "missing" if layer is None else "empty"
-            note = f"layer `{kind}` {state} (needed by metric `{name}`)"
-            logger.warning("metric %s: %s", name, note)
+            logger.warning("metric %s: layer `%s` %s", name, kind, state)
+            state = "缺失" if layer is None else "为空"
+            note = f"图层 {layer_text(kind)}{state}（指标 {name} 需要）"
             return no_data_frame(metric, day, note)
     for key in metric.inputs:
         if params.get(key) is None:
-            note = f"input `{key}` not supplied (needed by metric `{name}`; pass {key}=...)"
-            logger.warning("metric %s: %s", name, note)
+            logger.warning("metric %s: input `%s` not supplied; pass %s=...", name, key, key)
+            note = f"未提供输入 {key}（指标 {name} 需要；请传入 {key}=...）"
             return no_data_frame(metric, day, note)
     kinds = set(metric.requires) | set(metric.optional)
     current = layers_as_of({k: v for k, v in layers.items() if k in kinds}, records, day)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._schema import STATUS_LABELS
 from ._coverage import ZONE, share_metric, share_rows, undated_note
 from ._registry import metric_frame, register_metric
 
@@ -26,7 +27,7 @@ ESTATE_YEARS = (2000, 2010)
     unit="%",
     requires=("communities",),
     optional=("towns",),
-    description="物业管理覆盖率: communities under property management (task 4)",
+    description="有物业管理的小区占全部小区的比例（任务4）。",
 )
 def property_management_share(
     layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
@@ -41,7 +42,7 @@ def property_management_share(
         as_of=as_of,
         method="communities with property_managed ÷ all communities",
     )
-    frame["note"] = "undated attribute: current state"
+    frame["note"] = "物业管理属性没有日期：按现状计"
     return frame
 
 
@@ -50,7 +51,7 @@ def property_management_share(
     label="老旧小区改造完成率",
     unit="%",
     requires=("communities",),
-    description="老旧小区改造: share of old communities (海尾小区) with renovation completed",
+    description="已完成改造的老旧小区（如海尾小区）占全部老旧小区的比例。",
 )
 def old_community_renovation(
     layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
@@ -71,7 +72,7 @@ def old_community_renovation(
             "value": 100.0 * ok,
             "numerator": float(ok),
             "denominator": 1.0,
-            "note": f"renovation {status}",
+            "note": f"改造状态：{STATUS_LABELS.get(status, status)}",
         }
         for name, ok, status in zip(old["name"], done, old["renovation_status"], strict=True)
     ]
@@ -83,7 +84,7 @@ def old_community_renovation(
         method="old communities (is_old_community) with renovation completed by as_of "
         "÷ all old communities",
     )
-    frame.loc[frame["scope"] == ZONE, "note"] = undated_note(old, "renovation_status", "")
+    frame.loc[frame["scope"] == ZONE, "note"] = undated_note(old, "renovation_status", "老旧小区")
     return frame
 
 
@@ -93,7 +94,7 @@ def old_community_renovation(
     unit="%",
     requires=("communities",),
     optional=("towns",),
-    description="2000–2010 estates with a completed 补短板 project (task 5)",
+    description="2000–2010年建成小区中已完成补短板项目的比例（任务5）。",
 )
 def estate_upgrade_share(
     layers: dict[str, Any],
@@ -114,5 +115,5 @@ def estate_upgrade_share(
         as_of=as_of,
         method=f"communities built {built_years[0]}–{built_years[1]} with renovation "
         "(补短板) completed by as_of ÷ all such communities",
-        undated=("renovation_status", "estates"),
+        undated=("renovation_status", "小区"),
     )

@@ -17,7 +17,7 @@ from ._registry import register_metric
     unit="%",
     requires=("projects",),
     optional=("districts",),
-    description="片区改造: share of projects completed per planning district (task 31)",
+    description="各片区已竣工建设项目占该片区全部项目的比例（任务31）。",
 )
 def district_project_completion(
     layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
@@ -37,7 +37,7 @@ def district_project_completion(
         layers,
         as_of=as_of,
         method="projects with status completed and completed_date ≤ as_of ÷ all projects",
-        undated=("status", "projects"),
+        undated=("status", "建设项目"),
         by="district_id",
         names=names,
         scope_type="district",

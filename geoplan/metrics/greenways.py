@@ -39,7 +39,7 @@ def _dated(gdf: Any) -> pd.Series:
     unit="km",
     requires=("greenways",),
     optional=("towns",),
-    description="福道 completed since the plan start (km), by town and completion year",
+    description="方案实施以来建成的福道长度（公里），按乡镇和建成年份统计。",
 )
 def greenway_completed_km(
     layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
@@ -65,7 +65,7 @@ def greenway_completed_km(
                 "value": float(value),
             }
         )
-    note = undated_note(gw, "status", "greenways")
+    note = undated_note(gw, "status", "福道")
     frame = metric_frame(
         "greenway_completed_km",
         rows,
@@ -84,7 +84,7 @@ def greenway_completed_km(
     unit="km",
     requires=("greenways",),
     optional=("towns",),
-    description="all completed 福道 (km), whenever built, by town",
+    description="全部已建成福道的长度（公里，不论建成年份），按乡镇统计。",
 )
 def greenway_total_km(
     layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
@@ -110,7 +110,7 @@ def _status_km(layers: dict[str, Any], status: str, name: str, as_of: dt.date) -
     unit="km",
     requires=("greenways",),
     optional=("towns",),
-    description="福道 under construction at the as-of date (km)",
+    description="评估日在建的福道长度（公里）。",
 )
 def greenway_under_construction_km(
     layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
@@ -125,7 +125,7 @@ def greenway_under_construction_km(
     unit="km",
     requires=("greenways",),
     optional=("towns",),
-    description="福道 planned but not started at the as-of date (km)",
+    description="评估日已计划但尚未开工的福道长度（公里）。",
 )
 def greenway_planned_km(
     layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
@@ -140,7 +140,7 @@ def greenway_planned_km(
     unit="%",
     requires=("greenways", "residential_land"),
     optional=("towns",),
-    description="城市绿道服务半径覆盖率: residential land within 1 km of a completed 福道",
+    description="距已建成福道1公里以内的居住用地占全部居住用地的比例。",
 )
 def greenway_service_coverage(
     layers: dict[str, Any],

@@ -38,7 +38,7 @@ def _relic_share(
         as_of=as_of,
         method=f"cultural relics at level {'/'.join(levels)} with {what} completed by as_of "
         "÷ all such relics",
-        undated=(column, "relics"),
+        undated=(column, "文物"),
     )
 
 
@@ -48,7 +48,7 @@ def _relic_share(
     unit="%",
     requires=("heritage_sites",),
     optional=("towns",),
-    description="文物保护单位电气线路套管: share of district-level+ relics done (task 16)",
+    description="区级及以上文物保护单位中已完成电气线路套管的比例（任务16）。",
 )
 def relic_wiring_share(
     layers: dict[str, Any],
@@ -67,7 +67,7 @@ def relic_wiring_share(
     unit="%",
     requires=("heritage_sites",),
     optional=("towns",),
-    description="重点文物保护单位“三防”: share of key relics done (task 16)",
+    description="重点文物保护单位中已完成“三防”的比例（任务16）。",
 )
 def relic_fire_safety_share(
     layers: dict[str, Any],

@@ -31,7 +31,7 @@ PARK_COVERAGE_REQUIRED = 80.0
     unit="%",
     requires=("parks", "residential_land"),
     optional=("towns",),
-    description="公园绿地服务半径覆盖率: residential land within a park's service radius",
+    description="位于公园服务半径内的居住用地占全部居住用地的比例。",
 )
 def park_service_coverage(
     layers: dict[str, Any],
@@ -68,5 +68,5 @@ def park_service_coverage(
         method=f"area of residential land within the park service radius ({text}) "
         "÷ all residential land (m², Gauss-Kruger CRS)",
     )
-    frame["note"] = f"{int(serving.sum())} of {len(geoms)} parks large enough to serve"
+    frame["note"] = f"{len(geoms)} 个公园中 {int(serving.sum())} 个达到服务规模"
     return frame

@@ -427,11 +427,14 @@ def _evaluate(row: dict[str, Any], q: pd.Series, frames: _Frames, as_of: dt.date
     comp = comparator if comparator == "<=" else ">="
     notes = [row["note"]] if row["note"] else []
     if not _units_match(row["unit"], str(q["unit"])):
-        msg = (
-            f"unit mismatch: metric `{row['metric']}` is in {row['unit']} but the target "
-            f"is in {q['unit']}"
+        logger.warning(
+            "task %s: unit mismatch: metric `%s` is in %s but the target is in %s",
+            q["task_id"],
+            row["metric"],
+            row["unit"],
+            q["unit"],
         )
-        logger.warning("task %s: %s", q["task_id"], msg)
+        msg = f"单位不一致：指标 {row['metric']} 的单位是 {row['unit']}，目标的单位是 {q['unit']}"
         return {**row, "status": "no_data", "note": "; ".join([msg, *notes])}
     if pd.isna(value):
         return {**row, "status": "no_data"}
@@ -443,7 +446,7 @@ def _evaluate(row: dict[str, Any], q: pd.Series, frames: _Frames, as_of: dt.date
     out = {**row, "deadline": deadline}
     if deadline is None:
         status = "met" if _reached(value, target, comp) else "behind"
-        notes.append("undated target: compared with the as-of value")
+        notes.append("目标没有期限：按评估日的值比较")
         return {**out, "status": status, "note": "; ".join(notes)}
     if as_of >= deadline:
         at = value
@@ -452,9 +455,9 @@ def _evaluate(row: dict[str, Any], q: pd.Series, frames: _Frames, as_of: dt.date
         if _reached(at, target, comp):
             return {**out, "status": "met", "note": "; ".join(notes)}
         if _reached(value, target, comp):
-            notes.append(f"reached after the deadline ({at:.4g} at {deadline})")
+            notes.append(f"截止日后才达到（截止日 {deadline} 时为 {at:.4g}）")
         else:
-            notes.append(f"{at:.4g} at the deadline {deadline}")
+            notes.append(f"截止日 {deadline} 时为 {at:.4g}")
         return {**out, "status": "missed", "note": "; ".join(notes)}
     if pd.isna(baseline):
         baseline = frames.value(row["metric"], start, row["scope_type"], row["scope"])
@@ -507,19 +510,16 @@ def _rule_rows(
     rule: MappingRow, q: pd.Series, base: dict[str, Any], frames: _Frames, day: dt.date
 ) -> list[dict[str, Any]]:
     """The scorecard rows one mapping line gives for one target quantity."""
-    implied = (
-        f"target implied by the mapping, not a figure of the plan: {rule.implied.reason}"
-        if rule.implied
-        else ""
-    )
+    implied = f"目标由指标映射推定，并非方案原文数字：{rule.implied.reason}" if rule.implied else ""
     unit = get_metric(rule.metric).unit
     frame = frames.get(rule.metric, day)
     sel = frame.loc[frame["scope_type"] == rule.scope_type]
     if rule.scope:
         sel = sel.loc[sel["scope"] == rule.scope]
     if sel.empty:
+        where = f"{rule.scope_type} {rule.scope}" if rule.scope else rule.scope_type
         why = "; ".join(n for n in frame["note"].unique() if n) or (
-            f"metric `{rule.metric}` has no {rule.scope_type} rows {rule.scope!r}".strip()
+            f"指标 {rule.metric} 没有 {where} 的结果"
         )
         return [
             {

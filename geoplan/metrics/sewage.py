@@ -24,7 +24,7 @@ PACKAGED_TYPES = ("village_facility",)
     unit="%",
     requires=("sewage_facilities",),
     optional=("towns",),
-    description="农村生活污水设施“打包”: share of village facilities packaged (task 20)",
+    description="农村生活污水处理设施中已纳入“打包”运维的比例（任务20）。",
 )
 def sewage_packaged_share(
     layers: dict[str, Any],
@@ -44,7 +44,7 @@ def sewage_packaged_share(
         as_of=as_of,
         method=f"{'/'.join(facility_types)} facilities with packaged true and packaged_date "
         "≤ as_of ÷ all such facilities",
-        undated=("packaged", "facilities"),
+        undated=("packaged", "污水处理设施"),
     )
 
 
@@ -54,7 +54,7 @@ def sewage_packaged_share(
     unit="km",
     requires=("sewage_lines",),
     optional=("towns",),
-    description="completed sewage network (km) (task 8)",
+    description="已建成污水管网的长度（公里，任务8）。",
 )
 def sewage_network_km(
     layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date

@@ -30,7 +30,7 @@ from ._registry import metric_frame, register_metric
     unit="%",
     requires=("villages",),
     optional=("towns",),
-    description="share of villages with an approved 村庄规划 (task 17)",
+    description="村庄规划已获批的村占全部村的比例（任务17）。",
 )
 def village_plan_share(
     layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
@@ -53,7 +53,7 @@ def village_plan_share(
     unit="%",
     requires=("villages",),
     optional=("towns",),
-    description="share of villages recognised as 绿盈乡村 (task 22)",
+    description="评为绿盈乡村的村占全部村的比例（任务22）。",
 )
 def green_village_share(
     layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
@@ -77,7 +77,7 @@ def green_village_share(
     unit="%",
     requires=("farmhouses",),
     optional=("towns",),
-    description="既有农房整治率: renovated farmhouses ÷ existing farmhouses (task 18)",
+    description="已整治农房占既有农房的比例（任务18）。",
 )
 def farmhouse_renovation_rate(
     layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
@@ -91,7 +91,7 @@ def farmhouse_renovation_rate(
         layers,
         as_of=as_of,
         method="farmhouses with renovation completed by as_of ÷ all farmhouses",
-        undated=("renovation_status", "farmhouses"),
+        undated=("renovation_status", "农房"),
     )
 
 
@@ -101,7 +101,7 @@ def farmhouse_renovation_rate(
     unit="count",
     requires=("farmhouses",),
     optional=("towns",),
-    description="farmhouses renovated per town and calendar year (task 18: ≥ 200)",
+    description="各乡镇每年完成整治的农房数（任务18：每年200栋以上）。",
 )
 def farmhouse_renovations_per_year(
     layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
@@ -150,7 +150,7 @@ def farmhouse_renovations_per_year(
         method="farmhouses with renovation completed in the calendar year "
         "(from the plan start in 2021, to as_of in the current year)",
     )
-    frame["note"] = undated_note(f, "renovation_status", "farmhouses")
+    frame["note"] = undated_note(f, "renovation_status", "农房")
     return frame
 
 
@@ -160,7 +160,7 @@ def farmhouse_renovations_per_year(
     unit="count",
     requires=("villages",),
     optional=("towns",),
-    description="示范村庄 per town (task 18: 各镇各创建1个示范村庄)",
+    description="各乡镇的示范村庄数（任务18：各镇各创建1个示范村庄）。",
 )
 def demonstration_villages(
     layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
@@ -184,5 +184,5 @@ def demonstration_villages(
         as_of=as_of,
         method="villages with demonstration true",
     )
-    frame["note"] = "undated designation: current state"
+    frame["note"] = "示范村认定没有日期：按现状计"
     return frame

@@ -29,7 +29,7 @@ from shapely.ops import substring
 from .._errors import SchemaError
 from .._settings import logger
 from ._coverage import ZONE, metric_crs_of, project, share_rows, town_names
-from ._registry import metric_frame, register_metric
+from ._registry import layer_text, metric_frame, register_metric
 
 SCALES = {"centralized": "千人以上集中式", "dispersed": "分散式"}
 
@@ -56,7 +56,7 @@ def _share_metric(
         method=f"sources with {what} by as_of ÷ all sources (zone, scale, town)",
     )
     n = int(s[f"undated_{column}"].sum()) if f"undated_{column}" in s else 0
-    frame["note"] = f"{n} sources marked done without a date not counted" if n else ""
+    frame["note"] = f"水源地有 {n} 处标为已完成但缺少日期，未计入（请补填日期）" if n else ""
     return frame
 
 
@@ -66,7 +66,7 @@ def _share_metric(
     unit="%",
     requires=("water_sources",),
     optional=("towns",),
-    description="水源保护区划定: share of sources with a delineated protection zone",
+    description="已划定保护区的饮用水水源地占全部水源地的比例。",
 )
 def water_zone_share(
     layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
@@ -81,7 +81,7 @@ def water_zone_share(
     unit="%",
     requires=("water_sources",),
     optional=("towns",),
-    description="边界标志设立: share of sources with boundary markers",
+    description="已设立边界标志的饮用水水源地占全部水源地的比例。",
 )
 def water_marker_share(
     layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
@@ -96,7 +96,7 @@ def water_marker_share(
     unit="%",
     requires=("water_sources",),
     optional=("towns",),
-    description="水源地生态环境整治: share of sources with remediation completed",
+    description="已完成生态环境整治的饮用水水源地占全部水源地的比例。",
 )
 def water_remediation_share(
     layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
@@ -112,7 +112,7 @@ def water_remediation_share(
     label="水源保护区面积",
     unit="km2",
     requires=("protection_zones",),
-    description="protection-zone area by level (km², overlaps of one level counted once)",
+    description="各级水源保护区面积（平方公里，同一级别的重叠部分只计一次）。",
 )
 def protection_zone_area_km2(
     layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
@@ -152,7 +152,7 @@ CONFLICT_KINDS = ("farmhouses", "sewage_facilities", "projects")
     unit="count",
     requires=("protection_zones",),
     optional=CONFLICT_KINDS,
-    description="farmhouses, sewage facilities and projects inside level-1 zones (count, ids)",
+    description="位于一级保护区内的农房、污水处理设施和建设项目（个数及编号）。",
 )
 def protection_zone_conflicts(
     layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
@@ -172,7 +172,7 @@ def protection_zone_conflicts(
                     "scope_type": "layer",
                     "scope": kind,
                     "value": np.nan,
-                    "note": f"layer `{kind}` missing",
+                    "note": f"图层 {layer_text(kind)}缺失",
                 }
             )
             continue
