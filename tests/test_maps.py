@@ -30,6 +30,7 @@ from geoplan.maps._encode import (
     simplify,
 )
 from geoplan.maps._popup import script_json
+from geoplan.maps._style import KIND_LABELS
 
 GEOD = pyproj.Geod(ellps="WGS84")
 TO_METRIC = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:4549", always_xy=True)
@@ -398,6 +399,9 @@ def test_sample_map_from_the_command_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli_main, ["map", "-o", str(out)])
     assert result.exit_code == 0, result.output
     sample = geoplan.load_sample()
+    assert f"已写出 {out}（" in result.output
+    for kind in ("towns", "greenways", "farmhouses"):  # Chinese layer names with their counts
+        assert f"{KIND_LABELS[kind]} {len(sample[kind])}" in result.output
     data, _ = page_data(out.read_text(encoding="utf-8"))
     assert {k: len(v) for k, v in sample.items() if len(v)} == {
         k: len(decode_geometries(encoded(d))) for k, d in data.items()

@@ -731,6 +731,12 @@ def test_cli_load_snapshot_dump_on_bundled_data(tmp_path, monkeypatch):
     for _ in range(2):  # the second run replaces the first
         result = runner.invoke(main, ["db", "snapshot", "--as-of", "2023-12-31"])
         assert result.exit_code == 0, result.output
+    # the summary line speaks to planners: rows and the count of each status, in Chinese
+    counts = card["status"].value_counts()
+    assert f"已保存评估日 2023-12-31 的计分卡 {len(card)} 行：" in result.output
+    assert f"已达标 {counts['met']}" in result.output
+    assert f"滞后 {counts['behind']}" in result.output
+    assert "behind" not in result.output and "met" not in result.output
     with Store(db) as store:
         stored = store.read_snapshots()
         assert len(store.read_records()) == len(records)

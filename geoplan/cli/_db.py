@@ -120,13 +120,15 @@ def dump(url: str | None, output: Path, as_of: dt.date | None, fmt: str) -> None
 )
 def snapshot(url: str | None, as_of: dt.date | None, mapping: Path | None) -> None:
     """Compute the scorecard from the database and store it (replacing that date's)."""
+    from ..metrics.scorecard import STATUS_LABELS
     from ..store import snapshot_scorecard
 
     card = snapshot_scorecard(url=url, as_of=as_of, mapping=mapping)
     day = as_of or dt.date.today()
     counts = card["status"].value_counts().to_dict() if "status" in card else {}
-    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    click.echo(f"stored {len(card)} scorecard rows as of {day}: {summary}")
+    order = [*STATUS_LABELS, *sorted(set(counts) - set(STATUS_LABELS))]
+    summary = "，".join(f"{STATUS_LABELS.get(s, s)} {counts[s]}" for s in order if s in counts)
+    click.echo(f"已保存评估日 {day} 的计分卡 {len(card)} 行：{summary}")
 
 
 @db.command()

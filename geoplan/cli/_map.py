@@ -85,6 +85,7 @@ def map_cmd(
     """
     from .._errors import MapError
     from ..maps import make_map, map_to_png, save_map
+    from ..maps._style import KIND_LABELS
 
     try:
         width, height = (int(v) for v in png_size.lower().split("x"))
@@ -107,10 +108,11 @@ def map_cmd(
     )
     path = save_map(m, output)
     size_mb = path.stat().st_size / 1e6
-    counts = ", ".join(f"{k} {v}" for k, v in m.geoplan_summary["features"].items())
-    click.echo(f"wrote {path} ({size_mb:.2f} MB; {counts})")
+    features = m.geoplan_summary["features"]
+    counts = "、".join(f"{KIND_LABELS.get(k, k)} {v}" for k, v in features.items())
+    click.echo(f"已写出 {path}（{size_mb:.2f} MB；{counts}）")
     for warning in m.geoplan_summary["left_out"]:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(f"注意：{warning}", err=True)
     if png_path is not None:
         map_to_png(path, png_path, width=width, height=height)
-        click.echo(f"wrote {png_path}")
+        click.echo(f"已写出 {png_path}")
