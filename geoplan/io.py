@@ -29,6 +29,7 @@ import codecs
 import io
 import logging
 import os
+import re
 import struct
 import warnings
 import zipfile
@@ -59,6 +60,10 @@ FORMATS: dict[str, str] = {
     ".parquet": "GeoParquet",
     ".geoparquet": "GeoParquet",
 }
+
+#: GDAL's advice to prefix the path with a driver name ("'<DRIVER>:'"): geoplan picks the
+#: driver from the suffix, so the message says which formats geoplan reads instead.
+_DRIVER_HINT = re.compile(r"[.;\s]*It might help to specify the correct driver\b.*", re.DOTALL)
 
 #: ``.cpg`` contents (upper-cased, spaces removed) -> Python codec. GB2312 and GBK files
 #: routinely hold characters beyond GB2312, so they decode with the GBK superset.
@@ -221,8 +226,22 @@ def _has_geometry(frame: pd.DataFrame) -> bool:
     return isinstance(frame, gpd.GeoDataFrame) and frame._geometry_column_name in frame
 
 
+def _gdal_detail(exc: BaseException) -> str:
+    """The first line of a GDAL error for a message to a planner.
+
+    GDAL's advice to prefix the path with a driver name is replaced by the formats geoplan
+    reads, which is what the planner can act on.
+    """
+    text = str(exc).strip()
+    detail = text.splitlines()[0] if text else type(exc).__name__
+    if _DRIVER_HINT.search(detail):
+        formats = ", ".join(dict.fromkeys(FORMATS.values()))
+        detail = f"{_DRIVER_HINT.sub('', detail)}; geoplan reads {formats}"
+    return detail
+
+
 def _gdal_failure(path: Path | str, exc: BaseException, what: str = "read") -> DataReadError:
-    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    detail = _gdal_detail(exc)
     if isinstance(exc, UnicodeDecodeError):
         return DataReadError(
             f"could not {what} `{path}`: its text is not {exc.encoding} ({detail}); pass the "

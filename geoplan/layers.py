@@ -314,8 +314,10 @@ def _gpkg_layers(path: Path) -> list[str]:
         try:
             names = pyogrio.list_layers(path)[:, 0]
         except Exception as exc:  # pyogrio raises several classes for a damaged file
+            from .io import _gdal_detail
+
             raise DataReadError(
-                f"GeoPackage {str(path)!r} cannot be opened ({exc}); the file is "
+                f"GeoPackage {str(path)!r} cannot be opened ({_gdal_detail(exc)}); the file is "
                 "damaged or not a GeoPackage: export it again from the GIS"
             ) from exc
     for warning in caught:

@@ -377,6 +377,23 @@ def test_malformed_files_raise_data_read_error_naming_the_file(tmp_path, case):
     assert isinstance(info.value, OSError)  # callers catching OSError keep working
 
 
+def test_unrecognised_file_names_the_formats_geoplan_reads(tmp_path):
+    # GDAL's advice to prefix the path with '<DRIVER>:' does not apply: geoplan picks the
+    # driver from the suffix, so the message lists the formats instead
+    garbage = _make_garbage_gpkg(tmp_path)
+    reads = [lambda: read_file(garbage), lambda: read_file(_make_text_geojson(tmp_path))]
+    reads.append(lambda: geoplan.read_layers(garbage))
+    for read in reads:
+        with pytest.raises(DataReadError) as info:
+            read()
+        message = str(info.value)
+        assert (
+            "not recognized as being in a supported file format; geoplan reads GeoPackage, "
+            "GeoJSON, Shapefile, zipped Shapefile, GeoParquet"
+        ) in message
+        assert "DRIVER" not in message and "prefixing" not in message
+
+
 def test_read_file_is_public():
     assert geoplan.read_file is read_file
     assert "read_file" in geoplan.__all__
