@@ -435,7 +435,7 @@ def _evaluate(row: dict[str, Any], q: pd.Series, frames: _Frames, as_of: dt.date
             q["unit"],
         )
         msg = f"单位不一致：指标 {row['metric']} 的单位是 {row['unit']}，目标的单位是 {q['unit']}"
-        return {**row, "status": "no_data", "note": "; ".join([msg, *notes])}
+        return {**row, "status": "no_data", "note": "；".join([msg, *notes])}
     if pd.isna(value):
         return {**row, "status": "no_data"}
     deadline, start, baseline = _deadline(q), PLAN_START, np.nan
@@ -447,18 +447,18 @@ def _evaluate(row: dict[str, Any], q: pd.Series, frames: _Frames, as_of: dt.date
     if deadline is None:
         status = "met" if _reached(value, target, comp) else "behind"
         notes.append("目标没有期限：按评估日的值比较")
-        return {**out, "status": status, "note": "; ".join(notes)}
+        return {**out, "status": status, "note": "；".join(notes)}
     if as_of >= deadline:
         at = value
         if row["scope_type"] not in ("year", "town_year"):
             at = frames.value(row["metric"], deadline, row["scope_type"], row["scope"])
         if _reached(at, target, comp):
-            return {**out, "status": "met", "note": "; ".join(notes)}
+            return {**out, "status": "met", "note": "；".join(notes)}
         if _reached(value, target, comp):
             notes.append(f"截止日后才达到（截止日 {deadline} 时为 {at:.4g}）")
         else:
             notes.append(f"截止日 {deadline} 时为 {at:.4g}")
-        return {**out, "status": "missed", "note": "; ".join(notes)}
+        return {**out, "status": "missed", "note": "；".join(notes)}
     if pd.isna(baseline):
         baseline = frames.value(row["metric"], start, row["scope_type"], row["scope"])
         baseline = 0.0 if pd.isna(baseline) else baseline
@@ -474,7 +474,7 @@ def _evaluate(row: dict[str, Any], q: pd.Series, frames: _Frames, as_of: dt.date
         "status": status,
         "baseline": baseline,
         "expected": expected,
-        "note": "; ".join(notes),
+        "note": "；".join(notes),
     }
 
 
@@ -518,7 +518,7 @@ def _rule_rows(
         sel = sel.loc[sel["scope"] == rule.scope]
     if sel.empty:
         where = f"{rule.scope_type} {rule.scope}" if rule.scope else rule.scope_type
-        why = "; ".join(n for n in frame["note"].unique() if n) or (
+        why = "；".join(n for n in frame["note"].unique() if n) or (
             f"指标 {rule.metric} 没有 {where} 的结果"
         )
         return [
@@ -529,7 +529,7 @@ def _rule_rows(
                 "scope": rule.scope,
                 "unit": unit,
                 "status": "no_data",
-                "note": "; ".join(n for n in (implied, why) if n),
+                "note": "；".join(n for n in (implied, why) if n),
             }
         ]
     rows = []
@@ -548,7 +548,7 @@ def _rule_rows(
         if not pd.isna(m["year"]):
             row["year"] = int(m["year"])
         out = _evaluate(row, q, frames, day)
-        out["note"] = "; ".join(n for n in (implied, out["note"]) if n)
+        out["note"] = "；".join(n for n in (implied, out["note"]) if n)
         rows.append(out)
     return rows
 
