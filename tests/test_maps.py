@@ -399,7 +399,7 @@ def test_sample_map_from_the_command_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli_main, ["map", "-o", str(out)])
     assert result.exit_code == 0, result.output
     sample = geoplan.load_sample()
-    assert f"已写出 {out}（" in result.output
+    assert f"地图已写入 {out}（" in result.output
     for kind in ("towns", "greenways", "farmhouses"):  # Chinese layer names with their counts
         assert f"{KIND_LABELS[kind]} {len(sample[kind])}" in result.output
     data, _ = page_data(out.read_text(encoding="utf-8"))

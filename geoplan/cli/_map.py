@@ -110,9 +110,9 @@ def map_cmd(
     size_mb = path.stat().st_size / 1e6
     features = m.geoplan_summary["features"]
     counts = "、".join(f"{KIND_LABELS.get(k, k)} {v}" for k, v in features.items())
-    click.echo(f"已写出 {path}（{size_mb:.2f} MB；{counts}）")
+    click.echo(f"地图已写入 {path}（{size_mb:.2f} MB；{counts}）")
     for warning in m.geoplan_summary["left_out"]:
         click.echo(f"注意：{warning}", err=True)
     if png_path is not None:
         map_to_png(path, png_path, width=width, height=height)
-        click.echo(f"已写出 {png_path}")
+        click.echo(f"PNG 已写入 {png_path}")
