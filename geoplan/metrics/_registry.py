@@ -13,7 +13,7 @@ Adding a metric (for example from the raster module)::
 
     @register_metric(
         "tree_cover_share", unit="%", family="raster", requires=("towns",),
-        inputs=("canopy",), description="share of each town covered by tree canopy",
+        inputs=("canopy",), description="各乡镇树冠覆盖面积所占的比例。",
     )
     def tree_cover_share(layers, records, *, as_of, canopy):
         towns = layers["towns"]
@@ -21,6 +21,8 @@ Adding a metric (for example from the raster module)::
         return metric_frame("tree_cover_share", rows, unit="%", as_of=as_of, method="...")
 
 and compute it with ``compute_metric("tree_cover_share", layers, canopy="canopy.tif")``.
+``description`` is one Chinese sentence, and notes are Chinese too: the report shows both
+to planners.
 """
 
 from __future__ import annotations
