@@ -192,3 +192,16 @@ def test_water_shares_area_and_conflicts():
     farm = row(conflicts, "farmhouses", "layer")
     assert farm["value"] == 2 and farm["note"] == "F0, F1"
     assert row(conflicts, "projects", "layer")["note"] == "图层 projects（建设项目）缺失"
+
+
+def test_blank_size_and_aquifer_take_the_defaults_unknown_ones_are_named():
+    src = sources()
+    # an all-empty column read from a file is float NaN, not None
+    src["reservoir_size"] = float("nan")
+    src["aquifer"] = float("nan")
+    a = metric_areas(delineate_protection_zones(src))
+    assert a["L", "level1"] == pytest.approx(ngon_area(300), rel=1e-6)  # medium: 300 m
+    assert a["W", "level1"] == pytest.approx(ngon_area(30), rel=1e-6)  # pore water: 30 m
+    src["reservoir_size"] = "huge"
+    with pytest.raises(SchemaError, match=r"water source L: reservoir_size 'huge' is not one of"):
+        delineate_protection_zones(src)

@@ -265,6 +265,19 @@ def _river_zones(
     return level1, shapely.difference(level2, level1)
 
 
+def _choice(row: Any, column: str, default: str, allowed: dict[str, float]) -> str:
+    """A source's size or aquifer class: ``default`` when blank, an error when unknown."""
+    value = getattr(row, column, None)
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
+        return default
+    if value not in allowed:
+        raise SchemaError(
+            f"water source {row.id}: {column} {value!r} is not one of {sorted(allowed)}; "
+            f"correct it in water_sources, or leave it empty for {default!r}"
+        )
+    return str(value)
+
+
 def delineate_protection_zones(
     sources: Any,
     *,
@@ -334,16 +347,16 @@ def delineate_protection_zones(
         else np.array([], dtype=object)
     )
     body_tree = shapely.STRtree(bodies)
+    river_tree = shapely.STRtree(river_geoms) if river_geoms is not None else None
     out: list[dict[str, Any]] = []
     # One geometry per source and per rule: a loop over the few unzoned sources, not a hot path.
     for row in src.itertuples():
         pt, kind = row.geometry, row.source_type
-        size = getattr(row, "reservoir_size", None) or "medium"
         if kind == "river":
-            if river_geoms is None or len(river_geoms) == 0:
+            if river_tree is None or river_geoms is None or len(river_geoms) == 0:
                 logger.warning("source %s is a river intake but no `rivers` were given", row.id)
                 continue
-            near = shapely.STRtree(river_geoms).query_nearest(pt, max_distance=p.river_snap_m)
+            near = river_tree.query_nearest(pt, max_distance=p.river_snap_m)
             if len(near) == 0:
                 logger.warning("source %s: no river line within %g m", row.id, p.river_snap_m)
                 continue
@@ -355,6 +368,7 @@ def delineate_protection_zones(
                 f"{p.river_land_m:g} m land"
             )
         elif kind in ("reservoir", "lake"):
+            size = _choice(row, "reservoir_size", "medium", p.lake_radius_m)
             hit = body_tree.query(pt, predicate="within")
             if kind == "reservoir" and size == "small" and len(hit):
                 l1 = shapely.buffer(bodies[int(hit[0])], p.lake_land_m)
@@ -365,7 +379,7 @@ def delineate_protection_zones(
                 how = f"{kind} ({size}): {radius:g} m radius"
             l2 = shapely.difference(shapely.buffer(pt, p.lake_level2_m), l1)
         elif kind == "groundwater":
-            aquifer = getattr(row, "aquifer", None) or "pore"
+            aquifer = _choice(row, "aquifer", "pore", p.well_radius_m)
             l1 = shapely.buffer(pt, p.well_radius_m[aquifer])
             l2 = shapely.difference(shapely.buffer(pt, p.well_level2_m[aquifer]), l1)
             how = f"groundwater ({aquifer}): {p.well_radius_m[aquifer]:g} m radius"
