@@ -257,23 +257,14 @@ def test_registered_metric_with_extra_input():
 def test_cli_json_and_bom_csv(tmp_path, layers, plan_path):
     """The real bundled plan and mapping, on the hand-built layers."""
     gpkg = write_gpkg(tmp_path / "l.gpkg", layers)
-    runner = CliRunner()
+
+    def run(output):
+        args = ["metrics", "--layers", str(gpkg), "--plan", str(plan_path), "--as-of", "2023-12-31"]
+        res = CliRunner().invoke(main, [*args, "-o", str(output)])
+        assert res.exit_code == 0, res.output
+
     out = tmp_path / "card.json"
-    res = runner.invoke(
-        main,
-        [
-            "metrics",
-            "--layers",
-            str(gpkg),
-            "--plan",
-            str(plan_path),
-            "--as-of",
-            "2023-12-31",
-            "-o",
-            str(out),
-        ],
-    )
-    assert res.exit_code == 0, res.output
+    run(out)
     rows = json.loads(out.read_text(encoding="utf-8"))
     gw = next(r for r in rows if r["metric"] == "greenway_completed_km")
     assert gw["task_id"] == 9 and gw["target"] == 10.0 and gw["target_unit"] == "公里"
@@ -291,24 +282,10 @@ def test_cli_json_and_bom_csv(tmp_path, layers, plan_path):
     } <= set(gw)
     assert gw["deadline"] == "2025-12-31"
     csv_path = tmp_path / "card.csv"
-    res = runner.invoke(
-        main,
-        [
-            "metrics",
-            "--layers",
-            str(gpkg),
-            "--plan",
-            str(plan_path),
-            "--as-of",
-            "2023-12-31",
-            "-o",
-            str(csv_path),
-        ],
-    )
-    assert res.exit_code == 0, res.output
+    run(csv_path)
     assert csv_path.read_bytes().startswith(b"\xef\xbb\xbf")
     assert len(pd.read_csv(csv_path, encoding="utf-8-sig")) == len(rows)
-    bad = runner.invoke(main, ["metrics", "--layers", str(gpkg), "--as-of", "2020-01-01"])
+    bad = CliRunner().invoke(main, ["metrics", "--layers", str(gpkg), "--as-of", "2020-01-01"])
     assert bad.exit_code == 2 and "before the plan started" in bad.output
 
 
