@@ -51,7 +51,7 @@ _LAZY: dict[str, str] = {
     "load_sample_plan": "plan",
     "parse_plan": "plan",
     "class_shares": "raster",
-    "raster_overlay": "raster",
+    "raster_overlay": "maps",
     "read_raster": "raster",
     "zonal_stats": "raster",
     "join_records": "records",

@@ -1,3 +1,3 @@
-from geoplan.cli import main
+from .cli import main
 
 main()

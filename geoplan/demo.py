@@ -20,9 +20,9 @@ from typing import Any
 
 import pandas as pd
 
-from ._atomic import atomic_path, write_text
+from ._common.atomic import atomic_path, write_text
 from ._errors import ReportError, StoreError
-from ._settings import PLAN_START, logger
+from .settings import PLAN_START, logger
 
 #: Output file names, by what they hold (the keys of :attr:`DemoResult.files`).
 FILES: dict[str, str] = {
@@ -139,9 +139,9 @@ def run_demo(
     DemoResult
         The files written, the scorecard and the time each step took.
     """
-    from .layers import load_sample, load_sample_records
+    from .layers._read import load_sample, load_sample_records
     from .maps import make_map, save_map
-    from .plan import load_sample_plan
+    from .plan._parse import load_sample_plan
     from .report import _as_date, scorecard_history, write_report
 
     out = Path(out_dir)

@@ -155,7 +155,7 @@ def read_file(
 
     Examples
     --------
-    >>> from geoplan._resources import data_path, SAMPLE_LAYERS
+    >>> from geoplan.datasets import data_path, SAMPLE_LAYERS
     >>> towns = read_file(data_path(SAMPLE_LAYERS), layer="towns")  # doctest: +SKIP
     >>> towns.crs.to_epsg()  # doctest: +SKIP
     4326

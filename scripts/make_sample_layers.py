@@ -31,7 +31,7 @@ from shapely import affinity
 from shapely.geometry import LineString, Point, Polygon, box
 from shapely.ops import substring
 
-from geoplan._schema import KIND_NAMES
+from geoplan.catalogue import KIND_NAMES
 
 SEED = 20210524
 METRIC = "EPSG:4549"  # CGCS2000 3-degree Gauss-Kruger zone 40 (CM 120°E), metres

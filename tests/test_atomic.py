@@ -8,7 +8,7 @@ import stat
 import pytest
 
 from geoplan import GeoplanError
-from geoplan._atomic import atomic_path, write_text
+from geoplan._common.atomic import atomic_path, write_text
 
 
 def test_failed_write_keeps_the_previous_file(tmp_path):

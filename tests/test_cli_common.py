@@ -13,9 +13,9 @@ from click.testing import CliRunner
 
 import geoplan
 from geoplan._errors import PlanWarning
-from geoplan._resources import SAMPLE_RECORDS, data_path
 from geoplan.cli import main
 from geoplan.cli._common import plan_warnings_to_stderr, resolve_inputs
+from geoplan.datasets import SAMPLE_RECORDS, data_path
 
 # a plan whose one task names no responsible unit: the parser warns about it
 GBK_PLAN = "泉州台商投资区 测试计划\n一、任务\n1. 测试任务。到2025年完成100%。\n"

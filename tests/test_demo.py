@@ -150,7 +150,7 @@ def test_report_command_reads_progress_from_the_database(
 ) -> None:
     out, _ = demo
     import geoplan.report
-    from geoplan._resources import SAMPLE_LAYERS, data_path
+    from geoplan.datasets import SAMPLE_LAYERS, data_path
 
     def no_recompute(*args: object, **kwargs: object) -> None:
         raise AssertionError("history must come from the database's metric snapshots")

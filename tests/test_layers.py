@@ -15,9 +15,9 @@ from conftest import require
 from shapely.geometry import LineString, Point, Polygon
 
 import geoplan
-from geoplan._schema import LAYER_KINDS, REFERENCES, STATUS_LABELS, kind_for_name
-from geoplan._values import parse_dates
+from geoplan.catalogue import LAYER_KINDS, REFERENCES, STATUS_LABELS, kind_for_name
 from geoplan.cli import main
+from geoplan.layers._values import parse_dates
 
 # A spot in 东园镇 in CGCS2000 Gauss-Kruger zone 40 (EPSG:4549), metres.
 X0, Y0 = 372_000.0, 2_763_000.0

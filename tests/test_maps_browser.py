@@ -183,8 +183,8 @@ def test_zoomed_in_farmhouses_are_points_not_clusters(browser: Browser, tmp_path
 
 
 def test_raster_overlay_joins_the_map_and_layer_control(browser: Browser, tmp_path: Path) -> None:
-    from geoplan._resources import data_path
-    from geoplan.raster import raster_overlay
+    from geoplan.datasets import data_path
+    from geoplan.maps import raster_overlay
 
     layers = small_layers()
     overlay = raster_overlay(

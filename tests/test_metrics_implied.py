@@ -19,7 +19,7 @@ from geoplan import SchemaError
 from geoplan._errors import PlanWarning
 from geoplan.layers import load_sample, load_sample_records
 from geoplan.metrics import scorecard
-from geoplan.metrics.scorecard import read_mapping
+from geoplan.metrics._card import read_mapping
 
 START = dt.date(2021, 5, 24)
 HEADER = (

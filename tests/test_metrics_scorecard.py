@@ -19,8 +19,8 @@ from click.testing import CliRunner
 from geoplan import MetricError, SchemaError
 from geoplan.cli import main
 from geoplan.metrics import compute_metric, register_metric, scorecard
+from geoplan.metrics._card import read_mapping
 from geoplan.metrics._registry import METRICS, metric_frame
-from geoplan.metrics.scorecard import read_mapping
 from tests.test_metrics_families import farmhouses, geod_km, greenways, towns, villages
 
 START = dt.date(2021, 5, 24)

@@ -41,10 +41,10 @@ from rasterio.transform import from_origin
 
 import geoplan
 from geoplan import CRSError, DataReadError, RasterError
+from geoplan.maps import raster_overlay
 from geoplan.raster import (
     LANDCOVER_CLASSES,
     class_shares,
-    raster_overlay,
     read_raster,
     share_below,
     zonal_stats,
@@ -189,7 +189,7 @@ def test_zonal_stats_std_and_share_below(values_tif, zone):
 
 
 def test_percentiles_of_too_many_float_cells_are_refused(values_tif, zone, monkeypatch):
-    monkeypatch.setattr("geoplan._zonal.MAX_PERCENTILE_CELLS", 5)
+    monkeypatch.setattr("geoplan.raster._zonal.MAX_PERCENTILE_CELLS", 5)
     with pytest.raises(RasterError, match="zone 0 of layer `districts` covers more than 5"):
         zonal_stats(values_tif, zone, percentiles=(50,), name="districts")
     assert zonal_stats(values_tif, zone, stats=("mean",)).loc[0, "mean"] == pytest.approx(

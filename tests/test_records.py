@@ -14,7 +14,7 @@ from shapely.geometry import LineString, Point
 import geoplan
 from geoplan import RecordsError
 from geoplan._errors import PlanWarning
-from geoplan._resources import SAMPLE_LAYERS, SAMPLE_PLAN, data_path
+from geoplan.datasets import SAMPLE_LAYERS, SAMPLE_PLAN, data_path
 from geoplan.records import RECORD_COLUMNS
 
 HEADER_ZH = "记录编号,任务编号,图层,要素编号,日期,状态,数量,单位,备注,经度,纬度\n"

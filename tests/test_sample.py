@@ -18,10 +18,10 @@ import shapely
 from click.testing import CliRunner
 
 import geoplan
-from geoplan._resources import SAMPLE_LAYERS, SAMPLE_RECORDS, data_path
-from geoplan._schema import KIND_NAMES, LAYER_KINDS
-from geoplan._settings import PLAN_START
+from geoplan.catalogue import KIND_NAMES, LAYER_KINDS
 from geoplan.cli import main
+from geoplan.datasets import SAMPLE_LAYERS, SAMPLE_RECORDS, data_path
+from geoplan.settings import PLAN_START
 
 REPO = Path(__file__).resolve().parents[1]
 GEOD = pyproj.Geod(ellps="GRS80")  # the CGCS2000 ellipsoid
@@ -184,7 +184,7 @@ def test_load_sample_from_the_wheel_layout(tmp_path) -> None:
     )
     shutil.copytree(REPO / "layers", tmp_path / "geoplan" / "_layers")
     code = (
-        "import geoplan, geoplan._resources as r; s = geoplan.load_sample(); "
+        "import geoplan, geoplan.datasets as r; s = geoplan.load_sample(); "
         "print(r.data_dir(), len(s['farmhouses']), len(geoplan.load_sample_records()))"
     )
     env = dict(os.environ, PYTHONPATH=str(tmp_path))

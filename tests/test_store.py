@@ -28,8 +28,8 @@ from sqlalchemy import create_engine, text
 import geoplan
 from geoplan import CRSError, SchemaError, StoreError
 from geoplan._errors import PlanWarning
-from geoplan._resources import SAMPLE_PLAN, data_dir, data_path
-from geoplan._schema import LAYER_KINDS
+from geoplan.catalogue import LAYER_KINDS
+from geoplan.datasets import SAMPLE_PLAN, data_dir, data_path
 from geoplan.store import (
     Store,
     init_db,

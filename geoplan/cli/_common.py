@@ -28,7 +28,7 @@ from .._errors import PlanWarning
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..plan import Plan
+    from ..plan._parse import Plan
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -135,7 +135,7 @@ def plan_warnings_to_stderr() -> Iterator[None]:
 
 def read_plan(plan_path: Path | None) -> Plan:
     """The plan in ``plan_path`` (warnings on standard error), else the bundled plan."""
-    from ..plan import load_sample_plan, parse_plan
+    from ..plan._parse import load_sample_plan, parse_plan
 
     if plan_path is None:
         return load_sample_plan()
@@ -177,7 +177,7 @@ def resolve_inputs(
     read
         Read user files here; ``False`` passes their paths on.
     """
-    from ..layers import load_sample, load_sample_records, read_layers
+    from ..layers._read import load_sample, load_sample_records, read_layers
 
     sample = defaults and layers_path is None
     plan: Plan | Path | None
@@ -194,7 +194,7 @@ def resolve_inputs(
         layers = load_sample()
     records: pd.DataFrame | Path | None = None
     if records_path is not None:
-        from ..records import read_records
+        from ..records._log import read_records
 
         records = read_records(records_path) if read else records_path
     elif sample:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .._settings import ENV_DB_URL
+from ..settings import ENV_DB_URL
 from ._common import (
     as_of_option,
     date_callback,
@@ -70,7 +70,7 @@ def load(
     records. Loading the same data again changes nothing; changed features keep their
     previous version in <kind>_history.
     """
-    from .._settings import PLAN_START
+    from ..settings import PLAN_START
     from ..store import Store
 
     bundled = layers_path is None and plan_path is None and records_path is None
@@ -120,7 +120,7 @@ def dump(url: str | None, output: Path, as_of: dt.date | None, fmt: str) -> None
 )
 def snapshot(url: str | None, as_of: dt.date | None, mapping: Path | None) -> None:
     """Compute the scorecard from the database and store it (replacing that date's)."""
-    from ..metrics.scorecard import STATUS_LABELS
+    from ..metrics._card import STATUS_LABELS
     from ..store import snapshot_scorecard
 
     card = snapshot_scorecard(url=url, as_of=as_of, mapping=mapping)

@@ -33,8 +33,8 @@ def check(
     PATH is a GeoPackage, a folder of <kind>.geojson/.shp/.gpkg/.parquet files or a
     database URL. Without PATH the bundled sample is checked (with its records).
     """
-    from .._resources import SAMPLE_LAYERS, SAMPLE_RECORDS, data_path
-    from ..layers import _run
+    from ..datasets import SAMPLE_LAYERS, SAMPLE_RECORDS, data_path
+    from ..layers._read import _run
 
     if source is None:
         source = str(data_path(SAMPLE_LAYERS))
@@ -44,7 +44,7 @@ def check(
     click.echo(str(report))
     ok = report.ok
     if records_path is not None:
-        from ..records import read_records, validate_records
+        from ..records._log import read_records, validate_records
 
         rec_report = validate_records(read_records(records_path), plan=plan, layers=found)
         click.echo("")
@@ -57,7 +57,7 @@ def check(
 @click.option("-k", "--kind", help="Show the columns of one kind only.")
 def list_kinds(kind: str | None) -> None:
     """List the layer kinds, or the columns of one kind."""
-    from .._schema import LAYER_KINDS
+    from ..catalogue import LAYER_KINDS
 
     if kind is None:
         for spec in LAYER_KINDS.values():

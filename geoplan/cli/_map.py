@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .._settings import ENV_TIANDITU_KEY
+from ..settings import ENV_TIANDITU_KEY
 from ._common import data_options, output_option, resolve_inputs
 
 logger = logging.getLogger("geoplan.cli")

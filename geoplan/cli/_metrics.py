@@ -10,7 +10,7 @@ from typing import Any
 import click
 import pandas as pd
 
-from .._atomic import write_bytes
+from .._common.atomic import write_bytes
 from ..report._format import STATUSES, format_number
 from ._common import data_options, format_option, output_option, resolve_inputs
 

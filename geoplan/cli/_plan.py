@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .._resources import SAMPLE_PLAN, data_path
+from ..datasets import SAMPLE_PLAN, data_path
 from ._common import format_option, output_option, plan_warnings_to_stderr
 
 if TYPE_CHECKING:
-    from ..plan import Plan
+    from ..plan._parse import Plan
 
 
 @click.group()
@@ -42,8 +42,8 @@ def parse(plan_file: Path | None, fmt: str, output: Path | None, encoding: str) 
 
     Warnings about tasks without units or targets go to standard error.
     """
-    from .._plan_io import write_atomic
-    from ..plan import parse_plan
+    from ..plan._parse import parse_plan
+    from ..plan._read import write_atomic
 
     source = plan_file if plan_file is not None else data_path(SAMPLE_PLAN)
     with plan_warnings_to_stderr():  # the bundled plan's too: its gaps are this command's news

@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .._atomic import write_text
+from .._common.atomic import write_text
 from .._errors import MapError
-from .._settings import STORAGE_CRS
-from ..metrics.scorecard import STATUS_LABELS
+from ..metrics._card import STATUS_LABELS
+from ..settings import STORAGE_CRS
 from ._basemaps import BASEMAPS, Basemap, get_basemap
 from ._browser import map_to_png
 from ._choropleth import Choropleth, choropleth_layer
@@ -41,9 +41,10 @@ from ._encode import (
 )
 from ._offline import check_offline
 from ._popup import feature_props, scorecard_rows, task_titles
+from ._raster import raster_overlay
 from ._style import DRAW_ORDER, KIND_LABELS, layer_styles, style_values
 
-__all__ = ["BASEMAPS", "Choropleth", "make_map", "map_to_png", "save_map"]
+__all__ = ["BASEMAPS", "Choropleth", "make_map", "map_to_png", "raster_overlay", "save_map"]
 
 logger = logging.getLogger(__name__)
 

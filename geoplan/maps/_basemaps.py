@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._errors import MapError
-from .._settings import ENV_TIANDITU_KEY
+from ..settings import ENV_TIANDITU_KEY
 
 _TIANDITU_URL = (
     "https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._atomic import write_bytes
+from .._common.atomic import write_bytes
 from .._errors import MapError, missing_dependency
 
 #: Environment variable naming the Chromium executable.

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._schema import STATUS_LABELS
+from ..catalogue import STATUS_LABELS
 from ..metrics import metric_label
 from ._style import KIND_STYLES
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._schema import STATUS_LABELS
+from ..catalogue import STATUS_LABELS
 
 #: Chinese names of the layer kinds, as shown in the layer control and legend.
 KIND_LABELS: dict[str, str] = {

@@ -9,6 +9,20 @@ frame (one row per metric × scope). :func:`compute_metric` evaluates one as of 
 
 from __future__ import annotations
 
+# The family modules register their metrics on import, so METRICS is complete as soon as
+# `geoplan.metrics` is imported.
+from . import (  # noqa: F401  (imported for their registrations)
+    communities,
+    districts,
+    greenways,
+    heritage,
+    parks,
+    raster,
+    sewage,
+    villages,
+    water,
+)
+from ._card import list_metrics, scorecard
 from ._registry import (
     FRAME_COLUMNS,
     METRICS,
@@ -18,9 +32,7 @@ from ._registry import (
     register_metric,
 )
 from ._registry import compute as compute_metric
-
-# Bound after the submodule import so that `geoplan.metrics.scorecard` is the function.
-from .scorecard import list_metrics, scorecard
+from .water import delineate_protection_zones
 
 __all__ = [
     "FRAME_COLUMNS",
@@ -34,12 +46,3 @@ __all__ = [
     "register_metric",
     "scorecard",
 ]
-
-
-def __getattr__(name: str) -> object:
-    # The water family loads on first use (it imports geopandas).
-    if name == "delineate_protection_zones":
-        from .water import delineate_protection_zones
-
-        return delineate_protection_zones
-    raise AttributeError(f"module 'geoplan.metrics' has no attribute {name!r}")

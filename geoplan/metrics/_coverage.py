@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 
 from .._errors import CRSError
-from .._schema import LAYER_KINDS
+from ..catalogue import LAYER_KINDS
 
 ZONE = "全区"
 

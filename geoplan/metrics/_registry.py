@@ -37,8 +37,8 @@ import numpy as np
 import pandas as pd
 
 from .._errors import MetricError
-from .._schema import LAYER_KINDS
-from .._settings import PLAN_START, logger
+from ..catalogue import LAYER_KINDS
+from ..settings import PLAN_START, logger
 
 #: Columns of every metric frame, in order (see docs/architecture.md).
 FRAME_COLUMNS: tuple[str, ...] = (
@@ -195,7 +195,6 @@ def register_metric(
 
 def metric_label(name: str) -> str:
     """The Chinese label of a registered metric; ``name`` itself when unknown or empty."""
-    _load_families()
     metric = METRICS.get(name)
     return metric.label if metric is not None else name
 
@@ -296,32 +295,12 @@ def no_data_frame(metric: Metric, as_of: dt.date, note: str) -> pd.DataFrame:
 
 def get_metric(name: str) -> Metric:
     """Return the registered metric ``name`` or raise MetricError listing the known ones."""
-    _load_families()
     try:
         return METRICS[name]
     except KeyError:
         raise MetricError(
             f"unknown metric {name!r}; registered metrics are: {', '.join(sorted(METRICS))}"
         ) from None
-
-
-def _load_families() -> None:
-    # The family modules register their metrics on import.
-    from . import (  # noqa: F401
-        communities,
-        districts,
-        greenways,
-        heritage,
-        parks,
-        sewage,
-        villages,
-        water,
-    )
-
-    try:  # the raster metrics, when the raster extra is installed
-        from .. import _raster_metrics  # noqa: F401
-    except ImportError:
-        logger.debug("raster metrics not registered: rasterio is not installed")
 
 
 def compute(

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._schema import STATUS_LABELS
+from ..catalogue import STATUS_LABELS
 from ._coverage import ZONE, share_metric, share_rows, undated_note
 from ._registry import metric_frame, register_metric
 

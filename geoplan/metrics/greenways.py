@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .._settings import PLAN_START
+from ..settings import PLAN_START
 from ._coverage import (
     coverage_rows,
     length_metric,

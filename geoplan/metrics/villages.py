@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._settings import PLAN_START
+from ..settings import PLAN_START
 from ._coverage import share_metric, sum_rows, town_names, undated_note
 from ._registry import metric_frame, register_metric
 

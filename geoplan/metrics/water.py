@@ -27,7 +27,7 @@ import shapely
 from shapely.ops import substring
 
 from .._errors import SchemaError
-from .._settings import logger
+from ..settings import logger
 from ._coverage import ZONE, metric_crs_of, project, share_rows, town_names
 from ._registry import layer_text, metric_frame, register_metric
 

@@ -28,9 +28,9 @@ from typing import Any
 
 import pandas as pd
 
-from .._atomic import write_text
+from .._common.atomic import write_text
 from .._errors import GeoplanError, PlanWarning, ReportError, missing_dependency
-from .._settings import PLAN_START, logger
+from ..settings import PLAN_START, logger
 from ._build import (
     Notice,
     complete_scorecard,
@@ -82,7 +82,7 @@ def _as_date(value: dt.date | str | None, name: str) -> dt.date | None:
 
 def _load_plan(plan: Any) -> tuple[Any, str]:
     if plan is None:
-        from ..plan import load_sample_plan
+        from ..plan._parse import load_sample_plan
 
         plan = load_sample_plan()
     if hasattr(plan, "tasks"):
@@ -91,7 +91,7 @@ def _load_plan(plan: Any) -> tuple[Any, str]:
             str(v) for v in (getattr(meta, "doc_number", None), getattr(meta, "title", None)) if v
         )
         return plan, f"规划：{name or '调用方提供的 Plan 对象'}（{len(plan.tasks)} 项任务）"
-    from ..plan import parse_plan
+    from ..plan._parse import parse_plan
 
     parsed = parse_plan(plan)
     return parsed, f"规划：{Path(plan).name}（{len(parsed.tasks)} 项任务）"
@@ -107,7 +107,7 @@ def _load_layers(layers: Any) -> tuple[Mapping[str, Any], str]:
             f"{KIND_LABELS.get(k, k)} {len(v):,}" for k, v in layers.items() if v is not None
         )
         return layers, f"图层：{len(layers)} 个（{counts}）"
-    from ..layers import read_layers
+    from ..layers._read import read_layers
 
     loaded = read_layers(layers)
     return loaded, f"图层：{Path(layers).name}（{len(loaded)} 个图层）"
@@ -123,7 +123,7 @@ def _load_records(records: Any) -> tuple[pd.DataFrame | None, str]:
     ).count("\n"):
         # an empty file, or a header with no rows: no progress has been logged
         return None, f"进度记录：{path.name}（空文件）"
-    from ..records import read_records
+    from ..records._log import read_records
 
     frame = read_records(path)
     return frame, f"进度记录：{path.name}（{len(frame):,} 条）"

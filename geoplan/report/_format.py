@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..metrics.scorecard import STATUS_LABELS
+from ..metrics._card import STATUS_LABELS
 
 _STATUS_COLOURS = {
     "met": "#1a7f37",

@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .._atomic import atomic_path
+from .._common.atomic import atomic_path
 from .._errors import ReportError, missing_dependency
-from .._settings import logger
 from ..maps._browser import ENV_CHROMIUM, Browser, chromium_path
+from ..settings import logger
 
 
 def html_to_pdf(html_path: str | os.PathLike[str], pdf_path: str | os.PathLike[str]) -> Path:

@@ -12,8 +12,8 @@ from typing import Any
 import pandas as pd
 
 from .._errors import GeoplanError
-from .._settings import logger
 from ..metrics import metric_label
+from ..settings import logger
 from ._build import Notice, Row, _row, _text
 from ._charts import progress_chart, svg_data_uri, town_chart
 from ._format import format_number, is_missing

@@ -88,7 +88,7 @@ def load_layers(
 def load_plan(plan: Any, *, url: Url = None) -> None:
     """Store the plan register (a :class:`geoplan.plan.Plan` or a path to plan text)."""
     if isinstance(plan, (str, Path)):
-        from ..plan import parse_plan
+        from ..plan._parse import parse_plan
 
         plan = parse_plan(plan)
     with Store(url) as store:

@@ -29,14 +29,14 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
 from .._errors import StoreError
-from .._settings import ENV_DB_URL
+from ..settings import ENV_DB_URL
 
 logger = logging.getLogger("geoplan.store")
 
 #: The database file used when neither ``url=`` nor ``GEOPLAN_DB_URL`` is given.
 DEFAULT_FILENAME = "geoplan.gpkg"
 
-#: SRID of every stored geometry (WGS84 lon/lat, see ``geoplan._settings.STORAGE_CRS``).
+#: SRID of every stored geometry (WGS84 lon/lat, see ``geoplan.settings.STORAGE_CRS``).
 SRID = 4326
 
 #: SQLite page cache for bulk loads (negative = KiB), so a million-row load stays in memory.

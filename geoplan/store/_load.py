@@ -33,7 +33,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from .._errors import CRSError, SchemaError, StoreError
-from .._schema import GEOMETRY_TYPES, LAYER_KINDS
+from ..catalogue import GEOMETRY_TYPES, LAYER_KINDS
 from ._backends import SRID, Backend
 from ._models import LAYER_TABLES, layer_columns
 from ._rtree import bulk_load

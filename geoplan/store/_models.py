@@ -1,7 +1,7 @@
 """The tables of the planning database, as SQLAlchemy 2 / GeoAlchemy2 models.
 
 The layer tables are generated from the catalogue of layer kinds
-(:data:`geoplan._schema.LAYER_KINDS`), so a column added there is a column here. Each kind
+(:data:`geoplan.catalogue.LAYER_KINDS`), so a column added there is a column here. Each kind
 ``k`` has two tables:
 
 ``k``
@@ -35,7 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeEngine
 
-from .._schema import LAYER_KINDS, LayerKind
+from ..catalogue import LAYER_KINDS, LayerKind
 from ._backends import SRID
 
 #: Bumped whenever a table or column changes; stored in ``geoplan_meta``.

@@ -11,7 +11,7 @@ import pandas as pd
 from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 
-from .._schema import LAYER_KINDS
+from ..catalogue import LAYER_KINDS
 from ._backends import SRID, Backend
 from ._load import check_kind, q
 from ._models import (
@@ -202,7 +202,7 @@ def _iso(value: dt.date | None) -> str | None:
 
 def plan_from_dict(data: dict[str, Any]) -> Any:
     """Rebuild a :class:`geoplan.plan.Plan` from its JSON shape."""
-    from ..plan import Plan, PlanMeta, Quantity, Section, Target, Task
+    from ..plan._parse import Plan, PlanMeta, Quantity, Section, Target, Task
 
     def date(value: str | None) -> dt.date | None:
         return None if value is None else dt.date.fromisoformat(value)

@@ -27,9 +27,9 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from ._errors import CRSError, DataReadError, SchemaError
-from ._resources import SAMPLE_LAYERS, SAMPLE_RECORDS, data_path
-from ._schema import KIND_NAMES, LAYER_KINDS, STATUS_LABELS, Column, LayerKind, kind_for_name
+from .._errors import CRSError, DataReadError, SchemaError
+from ..catalogue import KIND_NAMES, LAYER_KINDS, STATUS_LABELS, Column, LayerKind, kind_for_name
+from ..datasets import SAMPLE_LAYERS, SAMPLE_RECORDS, data_path
 from ._validate import CheckReport, Issue, check_references, check_task_ids, validate_layer
 
 logger = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ def check_layers(
     Examples
     --------
     >>> import geoplan
-    >>> from geoplan._resources import SAMPLE_LAYERS, data_path
+    >>> from geoplan.datasets import SAMPLE_LAYERS, data_path
     >>> report = geoplan.check_layers(data_path(SAMPLE_LAYERS))
     >>> report.ok
     True
@@ -135,7 +135,7 @@ def load_sample() -> dict[str, gpd.GeoDataFrame]:
 
 def load_sample_records() -> pd.DataFrame:
     """Return the bundled sample progress log (``layers/taishang_records.csv``)."""
-    from .records import read_records
+    from ..records._log import read_records
 
     return read_records(data_path(SAMPLE_RECORDS))
 
@@ -243,7 +243,7 @@ def _read_source(
     if isinstance(source, Mapping):
         return _by_kind("<GeoDataFrames>", dict(source))
     if isinstance(source, str) and "://" in source:
-        from .store import read_layers_from_db
+        from ..store import read_layers_from_db
 
         return _by_kind(source.split("@")[-1], dict(read_layers_from_db(source)))
     path = Path(source)
@@ -301,7 +301,7 @@ def _read(path: Path, layer: str | None = None, *, crs: Any = None) -> object:
     Geometry that GEOS refuses (a polygon ring that is not closed) is already a
     :class:`~geoplan.DataReadError` naming the file and the features, raised by ``io``.
     """
-    from .io import read_file
+    from ..io import read_file
 
     return read_file(path, layer=layer, crs=crs)
 
@@ -314,7 +314,7 @@ def _gpkg_layers(path: Path) -> list[str]:
         try:
             names = pyogrio.list_layers(path)[:, 0]
         except Exception as exc:  # pyogrio raises several classes for a damaged file
-            from .io import _gdal_detail
+            from ..io import _gdal_detail
 
             raise DataReadError(
                 f"GeoPackage {str(path)!r} cannot be opened ({_gdal_detail(exc)}); the file is "

@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .metrics._registry import metric_frame, register_metric
-from .raster import GREEN_CLASSES, WATER_CLASSES, _as_raster, class_shares, share_below
+from ..raster._read import GREEN_CLASSES, WATER_CLASSES, _as_raster, class_shares, share_below
+from ._registry import metric_frame, register_metric
 
 ZONE = "全区"
 
@@ -41,7 +41,7 @@ THRESHOLD_M = 3.0
 
 
 def _metric_area_km2(zones: Any) -> np.ndarray:
-    from .crs import metric_crs
+    from ..crs import metric_crs
 
     return zones.geometry.to_crs(metric_crs(zones)).area.to_numpy() / 1e6
 

@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from branca.element import MacroElement, Template
 
-from ._errors import RasterError
+from .._errors import RasterError
 
 if TYPE_CHECKING:
     import folium
 
-    from .raster import Raster
+    from ..raster._read import Raster
 
 WEB_MERCATOR = "EPSG:3857"
 
@@ -164,7 +164,7 @@ def raster_overlay(
     from rasterio.transform import from_bounds
     from rasterio.warp import Resampling, reproject, transform_bounds
 
-    from .raster import LANDCOVER_CLASSES, _as_raster, _outside_message, _zones_in
+    from ..raster._read import LANDCOVER_CLASSES, _as_raster, _outside_message, _zones_in
 
     if legend is not None and legend not in POSITIONS:
         raise RasterError(f"legend={legend!r} is not a corner; choose {', '.join(POSITIONS)}")

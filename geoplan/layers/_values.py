@@ -1,6 +1,6 @@
 """Reading cell values as planners write them: text, dates, vocabularies, task ids.
 
-Shared by layer validation (:mod:`geoplan._validate`) and the progress log
+Shared by layer validation (:mod:`geoplan.layers._validate`) and the progress log
 (:mod:`geoplan.records`). Every function works on a whole pandas Series at once.
 """
 
@@ -11,7 +11,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ._schema import STATUS_ALIASES, Column
+from ..catalogue import STATUS_ALIASES, Column
 
 #: Extra spellings of enum values (applied only where the value belongs to the column).
 ENUM_ALIASES: dict[str, str] = {

@@ -32,7 +32,7 @@ from affine import Affine
 from rasterio import features
 from rasterio.windows import Window
 
-from ._errors import RasterError
+from .._errors import RasterError
 
 METHODS: tuple[str, ...] = ("exact", "centre", "all_touched")
 

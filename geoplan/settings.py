@@ -1,6 +1,6 @@
 """Package-wide defaults, each one documented and overridable by the caller.
 
-Functions take these as keyword defaults; change a value here (``geoplan._settings.X = ...``)
+Functions take these as keyword defaults; change a value here (``geoplan.settings.X = ...``)
 only in a session that wants every call to see it.
 """
 

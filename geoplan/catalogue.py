@@ -2,7 +2,7 @@
 
 Each :class:`LayerKind` names its geometry, its columns (type, whether required, allowed
 values with their Chinese labels) and the plan tasks it serves. Validation
-(:mod:`geoplan._validate`), the sample generator and the documentation in
+(:mod:`geoplan.layers._validate`), the sample generator and the documentation in
 ``layers/README.md`` all read this one table; ``docs/architecture.md`` ("Layer kinds") is
 the contract it implements.
 

@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import SchemaError
-from .._settings import PLAN_START, logger
+from ..settings import PLAN_START, logger
 from ._registry import METRICS, SCOPE_TYPES, compute, get_metric, resolve_as_of
 
 DEFAULT_MAPPING = Path(__file__).with_name("targets.csv")
@@ -176,9 +176,6 @@ def read_mapping(
         type, year mismatch, missing column, an implied value for a target that already has
         quantities (or none for a target without), an implied unit the metric cannot give.
     """
-    from ._registry import _load_families
-
-    _load_families()
     quantities = plan if isinstance(plan, pd.DataFrame) else plan.quantities_frame()
     if targets is None and not isinstance(plan, pd.DataFrame):
         targets = plan_targets(plan)
@@ -376,7 +373,7 @@ def plan_targets(plan: Any) -> pd.DataFrame:
 def _load_plan(plan: Any) -> Any:
     """The Plan (or quantities frame) ``plan`` stands for: None is the bundled plan."""
     if plan is None or isinstance(plan, str | Path):
-        from ..plan import load_sample_plan, parse_plan
+        from ..plan._parse import load_sample_plan, parse_plan
 
         return load_sample_plan() if plan is None else parse_plan(plan)
     return plan
@@ -600,7 +597,7 @@ def scorecard(
     """
     day = resolve_as_of(as_of)
     if layers is None:
-        from ..layers import load_sample, load_sample_records
+        from ..layers._read import load_sample, load_sample_records
 
         layers = load_sample()
         if records is None:
@@ -654,9 +651,6 @@ def scorecard(
 
 def list_metrics() -> pd.DataFrame:
     """The registered metrics: name, Chinese label, unit, family, layers, inputs, description."""
-    from ._registry import _load_families
-
-    _load_families()
     return pd.DataFrame(
         [
             {

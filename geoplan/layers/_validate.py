@@ -1,4 +1,4 @@
-"""Validation and safe repair of layers against the catalogue in :mod:`geoplan._schema`.
+"""Validation and safe repair of layers against the catalogue in :mod:`geoplan.catalogue`.
 
 What is checked, and what happens (nothing is dropped; every change is counted):
 
@@ -48,8 +48,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._errors import SchemaError
-from ._schema import (
+from .._errors import SchemaError
+from ..catalogue import (
     BOOL_WORDS,
     FLAG_DATES,
     GEOMETRY_TYPES,
@@ -58,7 +58,7 @@ from ._schema import (
     Column,
     LayerKind,
 )
-from ._settings import STORAGE_CRS
+from ..settings import STORAGE_CRS
 from ._values import is_blank, map_vocabulary, normalise_task_ids, parse_dates, to_text
 
 Level = Literal["error", "warning", "info"]
@@ -614,7 +614,7 @@ def _polygonal(geoms: np.ndarray) -> np.ndarray:
 
 def _check_crs(gdf: gpd.GeoDataFrame, kind: str, source: str) -> gpd.GeoDataFrame:
     """Raise CRSError unless the layer has a CRS its coordinates agree with."""
-    from .crs import check_crs
+    from ..crs import check_crs
 
     check_crs(gdf, name=f"{kind} ({source})")
     return gdf.copy()

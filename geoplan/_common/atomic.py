@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ._errors import OutputError
+from .._errors import OutputError
 
 
 def default_file_mode() -> int:

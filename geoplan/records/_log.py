@@ -42,11 +42,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._errors import DataReadError, RecordsError
-from ._schema import KIND_NAMES, STATUS_LABELS, Column, kind_for_name
-from ._settings import STORAGE_CRS
-from ._validate import CheckReport, Issue, Level
-from ._values import map_vocabulary, parse_dates, to_text
+from .._common.text import decode_bytes
+from .._errors import DataReadError, RecordsError
+from ..catalogue import KIND_NAMES, STATUS_LABELS, Column, kind_for_name
+from ..layers._validate import CheckReport, Issue, Level
+from ..layers._values import map_vocabulary, parse_dates, to_text
+from ..settings import STORAGE_CRS
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ def read_records(path: str | os.PathLike[str], *, encoding: str | None = None) -
     if not path.is_file():
         raise DataReadError(f"records file `{path}` does not exist; check the path")
     if path.suffix.lower() == ".gpkg":
-        from .io import read_file
+        from ..io import read_file
 
         frame = pd.DataFrame(read_file(path, layer="records")).astype(object)
         frame = frame.where(frame.notna(), "")
@@ -184,7 +185,7 @@ def validate_records(
 
     if plan is not None:
         if not hasattr(plan, "tasks"):
-            from .plan import parse_plan
+            from ..plan._parse import parse_plan
 
             plan = parse_plan(plan)
         valid = sorted(t.id for t in plan.tasks)
@@ -274,7 +275,7 @@ def join_records(
         ``None``) and ``distance_m`` (for ``"nearest"``; NaN otherwise). Unmatched
         records are logged as a warning, never dropped.
     """
-    from .crs import metric_crs
+    from ..crs import metric_crs
 
     out = records.copy()
     geom = np.full(len(out), None, dtype=object)
@@ -344,29 +345,13 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[pd.DataFrame, str]:
             f'records file `{path}` is UTF-16 text (Excel\'s "Unicode text"); save it from '
             "Excel as CSV UTF-8 (逗号分隔) and read it again"
         )
-    if encoding is not None:
-        candidates = [encoding]
-    elif data.startswith(codecs.BOM_UTF8):
-        candidates = ["utf-8-sig"]
-    else:
-        candidates = ["utf-8", "gb18030"]
-    for codec in candidates:
-        try:
-            text = data.decode(codec)
-        except UnicodeDecodeError:
-            continue
-        except LookupError as exc:
-            raise DataReadError(
-                f"unknown encoding {codec!r} for `{path}`; use e.g. 'utf-8' or 'gbk'"
-            ) from exc
-        if codec != candidates[0] or codec not in ("utf-8", "utf-8-sig"):
-            logger.info("records file %s decoded as %s", path, codec)
-        break
-    else:
-        raise DataReadError(
-            f"records file `{path}` is neither UTF-8 nor GB18030 text; "
-            "save it from Excel as CSV UTF-8 (逗号分隔) and read it again"
-        )
+    text, codec = decode_bytes(
+        data,
+        f"records file `{path}`",
+        expected="save it from Excel as CSV UTF-8 (逗号分隔) and read it again",
+        encoding=encoding,
+        codecs_to_try=("utf-8", "gb18030"),
+    )
     try:
         frame = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
     except pd.errors.ParserError as exc:

@@ -5,7 +5,7 @@ rules as vector layers: a raster without a CRS is refused with a guess from its 
 magnitudes. :func:`class_shares` (e.g. green cover per town) and :func:`zonal_stats`
 (mean/min/max/percentiles of a DEM per district) summarise it for any polygon layer; the
 polygons are reprojected to the raster's CRS, never the raster to theirs, so no cell is
-resampled. :func:`raster_overlay` renders a classified raster as a colour image for
+resampled. :func:`geoplan.maps.raster_overlay` renders a classified raster as a colour image for
 :func:`geoplan.make_map`.
 
 Partial cells
@@ -31,7 +31,7 @@ but stay large for thin zones: a 60 m greenway corridor on 10 m cells has about 
 its cells on its boundary.
 
 Large rasters are read in windows aligned to their internal blocks (see
-:mod:`geoplan._zonal`), so a 20 000 x 20 000 raster is summarised without loading it:
+:mod:`geoplan.raster._zonal`), so a 20 000 x 20 000 raster is summarised without loading it:
 ``scripts/bench_raster.py`` measures it.
 """
 
@@ -48,8 +48,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._errors import CRSError, DataReadError, RasterError, missing_dependency
-from ._raster_overlay import raster_overlay
+from .._errors import CRSError, DataReadError, RasterError, missing_dependency
 from ._zonal import METHODS, ZoneAccumulator, cell_weights, chunk_windows
 
 if TYPE_CHECKING:
@@ -201,7 +200,7 @@ def read_raster(
 
     Examples
     --------
-    >>> from geoplan._resources import data_path
+    >>> from geoplan.datasets import data_path
     >>> dem = read_raster(data_path("dem.tif"))
     >>> dem.crs.to_epsg(), dem.res
     (4549, (30.0, 30.0))
@@ -264,7 +263,7 @@ def _check_plausible(path: Path, crs: CRS, transform: Affine, width: int, height
     import geopandas as gpd
     import shapely
 
-    from .crs import check_crs
+    from ..crs import check_crs
 
     x0, y0 = transform.c, transform.f
     x1, y1 = x0 + transform.a * width, y0 + transform.e * height
@@ -279,7 +278,7 @@ def _check_plausible(path: Path, crs: CRS, transform: Affine, width: int, height
 
 
 def _no_crs_message(path: Path, transform: Affine, width: int, height: int) -> str:
-    from .crs import missing_crs_message
+    from ..crs import missing_crs_message
 
     xs = [transform.c, transform.c + transform.a * width]
     ys = [transform.f, transform.f + transform.e * height]
@@ -336,7 +335,7 @@ def _zones_in(raster: Raster, zones: Any, name: str) -> gpd.GeoSeries:
             f"zone layer `{name}` must be a GeoDataFrame or GeoSeries of polygons, "
             f"not {type(zones).__name__}"
         )
-    from .crs import check_crs
+    from ..crs import check_crs
 
     check_crs(geoms, name=name)
     kinds = set(geoms.dropna().geom_type) - {"Polygon", "MultiPolygon"}
@@ -531,7 +530,7 @@ def class_shares(
     Examples
     --------
     >>> import geoplan
-    >>> from geoplan._resources import data_path
+    >>> from geoplan.datasets import data_path
     >>> towns = geoplan.load_sample()["towns"]
     >>> shares = class_shares(data_path("landcover.tif"), towns, classes=LANDCOVER_CLASSES)
     >>> list(shares.columns[:4])
@@ -691,12 +690,7 @@ __all__ = [
     "WATER_CLASSES",
     "Raster",
     "class_shares",
-    "raster_overlay",
     "read_raster",
     "share_below",
     "zonal_stats",
 ]
-
-
-# Importing this module registers the raster metrics (green_cover_share, low_lying_share).
-from . import _raster_metrics  # noqa: E402, F401

@@ -24,23 +24,21 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import io
 import itertools
-import json
 import logging
 import os
 import re
 import warnings
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from . import _plan_numbers as _num
-from ._errors import PlanParseError, PlanWarning, SchemaError
-from ._plan_io import read_source, write_atomic
+from .._errors import PlanParseError, PlanWarning
+from . import _numbers as _num
+from ._model import Plan, PlanMeta, Quantity, Section, Target, Task
+from ._read import read_source
 
 if TYPE_CHECKING:
-    import pandas as pd
+    pass
 
 __all__ = [
     "Plan",
@@ -54,196 +52,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Quantity:
-    """One number a target promises.
-
-    ``value`` has Chinese multipliers folded in (1万套 -> 10000.0) and ``unit`` is the unit
-    as written without the multiplier (套, 平方米, 元, 公里, %, 栋, 个). ``comparator`` is
-    ``">="`` for 以上 / 不少于 / 达到, ``"<="`` for 以下 / 不超过 / 控制在, None when the
-    text gives none. ``qualifiers`` lists codes (``per_year`` for 每年, ``per_town`` for
-    各乡镇, ``per_village``, ``cumulative``) followed by the words as written, the
-    qualitative word (全覆盖), ``基本`` when the promise is hedged, and ``range:3-5`` for
-    a range (whose lower bound is the value).
-    """
-
-    value: float
-    unit: str
-    comparator: Literal[">=", "<=", "=="] | None
-    qualifiers: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Target:
-    """A dated commitment (or undated quantities) of a task or of the plan.
-
-    ``year`` and ``deadline`` are None for undated quantities. ``year_from`` is an
-    addition to the contract: the lower bound of a range deadline (用3-5年时间 in a 2021
-    plan -> ``year`` 2026, ``year_from`` 2024), None otherwise.
-    """
-
-    year: int | None
-    deadline: dt.date | None
-    text: str
-    quantities: list[Quantity] = field(default_factory=list)
-    year_from: int | None = None
-
-
-@dataclass(frozen=True)
-class Section:
-    """A section: an action under 重点任务 or a measure under 保障措施.
-
-    ``id`` is ``"action-3"`` or ``"safeguard-1"``; ``number`` is the section's number in
-    the document (（三） -> 3).
-    """
-
-    id: str
-    number: int
-    title: str
-    kind: Literal["action", "safeguard"]
-
-
-@dataclass(frozen=True)
-class Task:
-    """A numbered task: ``units[0]`` is the lead unit; ``text`` is the paragraph as written."""
-
-    id: int
-    title: str
-    section: str
-    text: str
-    units: list[str] = field(default_factory=list)
-    targets: list[Target] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class PlanMeta:
-    """The document's title, number (文号), issuing body, date and index number (索引号)."""
-
-    title: str | None
-    doc_number: str | None
-    issuer: str | None
-    date: dt.date | None
-    index_number: str | None
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A parsed action plan: metadata, goals, sections and tasks."""
-
-    meta: PlanMeta
-    goals: list[Target]
-    sections: list[Section]
-    tasks: list[Task]
-
-    def task(self, id: int) -> Task:
-        """Return the task numbered ``id``; raise :class:`~geoplan.SchemaError` if none."""
-        for task in self.tasks:
-            if task.id == id:
-                return task
-        ids = [t.id for t in self.tasks]
-        valid = f"{min(ids)}-{max(ids)}" if ids else "none"
-        raise SchemaError(f"the plan has no task {id!r}; task ids run {valid}")
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the register as plain JSON-ready data (dates as ISO strings)."""
-        return {
-            "meta": _jsonable(dataclasses.asdict(self.meta)),
-            "goals": [_jsonable(dataclasses.asdict(g)) for g in self.goals],
-            "sections": [dataclasses.asdict(s) for s in self.sections],
-            "tasks": [_jsonable(dataclasses.asdict(t)) for t in self.tasks],
-        }
-
-    def to_json(self, path: str | os.PathLike[str] | None = None, *, indent: int = 2) -> str:
-        """Return the register as JSON; also write it (atomically, UTF-8) when ``path`` is given."""
-        text = json.dumps(self.to_dict(), ensure_ascii=False, indent=indent) + "\n"
-        if path is not None:
-            write_atomic(Path(path), text, encoding="utf-8")
-        return text
-
-    def quantities_frame(self) -> pd.DataFrame:
-        """Return one row per quantity of a task (goal quantities are not included).
-
-        Columns: ``task_id``, ``title``, ``section``, ``target_index``, ``quantity_index``,
-        ``year`` (Int64), ``deadline`` (datetime64[ms], NaT when undated), ``value``,
-        ``unit``, ``comparator``, ``qualifiers`` (list of str), ``text`` (the clause).
-        """
-        import pandas as pd
-
-        rows = [
-            {
-                "task_id": task.id,
-                "title": task.title,
-                "section": task.section,
-                "target_index": ti,
-                "quantity_index": qi,
-                "year": target.year,
-                "deadline": target.deadline,
-                "value": q.value,
-                "unit": q.unit,
-                "comparator": q.comparator,
-                "qualifiers": list(q.qualifiers),
-                "text": target.text,
-            }
-            for task in self.tasks
-            for ti, target in enumerate(task.targets)
-            for qi, q in enumerate(target.quantities)
-        ]
-        frame = pd.DataFrame(rows, columns=_FRAME_COLUMNS)
-        for column in ("task_id", "target_index", "quantity_index"):
-            frame[column] = frame[column].astype("int64")
-        frame["year"] = frame["year"].astype("Int64")
-        frame["deadline"] = pd.to_datetime(frame["deadline"]).astype("datetime64[ms]")
-        frame["value"] = frame["value"].astype("float64")
-        return frame
-
-    def to_csv(
-        self, path: str | os.PathLike[str] | None = None, *, encoding: str = "utf-8-sig"
-    ) -> str:
-        """Return the quantities as CSV; also write them (atomically) when ``path`` is given.
-
-        One row per quantity: task id, title, year, deadline, value, unit, comparator,
-        qualifiers (joined with ``;``) and the clause text. Files are UTF-8 with a byte
-        order mark by default, which Excel in China needs to show Chinese; pass
-        ``encoding="utf-8"`` for none. The returned string never carries the mark.
-        """
-        frame = self.quantities_frame()
-        frame["qualifiers"] = frame["qualifiers"].map(";".join)
-        frame["deadline"] = frame["deadline"].dt.strftime("%Y-%m-%d")
-        columns = ["task_id", "title", "year", "deadline", "value", "unit", "comparator"]
-        buffer = io.StringIO()
-        frame[[*columns, "qualifiers", "text"]].to_csv(buffer, index=False, lineterminator="\n")
-        text = buffer.getvalue()
-        if path is not None:
-            write_atomic(Path(path), text, encoding=encoding)
-        return text
-
-
-_FRAME_COLUMNS = [
-    "task_id",
-    "title",
-    "section",
-    "target_index",
-    "quantity_index",
-    "year",
-    "deadline",
-    "value",
-    "unit",
-    "comparator",
-    "qualifiers",
-    "text",
-]
-
-
-def _jsonable(data: Any) -> Any:
-    if isinstance(data, dict):
-        return {k: _jsonable(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_jsonable(v) for v in data]
-    if isinstance(data, dt.date):
-        return data.isoformat()
-    return data
 
 
 # ----------------------------------------------------------------------- structure
@@ -394,7 +202,7 @@ def parse_plan(text_or_path: str | os.PathLike[str]) -> Plan:
     Examples
     --------
     >>> import warnings
-    >>> from geoplan._resources import SAMPLE_PLAN, data_path
+    >>> from geoplan.datasets import SAMPLE_PLAN, data_path
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always", PlanWarning)
     ...     plan = parse_plan(data_path(SAMPLE_PLAN))
@@ -452,7 +260,7 @@ def load_sample_plan() -> Plan:
     >>> plan.meta.doc_number, plan.task(19).units[0]
     ('泉台管〔2021〕57号', '百崎乡')
     """
-    from ._resources import SAMPLE_PLAN, data_path
+    from ..datasets import SAMPLE_PLAN, data_path
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", PlanWarning)

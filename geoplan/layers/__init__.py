@@ -1,0 +1,34 @@
+"""Layers of the zone: reading, validation and repair against the catalogue of kinds.
+
+:func:`read_layers` reads a GeoPackage, a folder of files or a database and returns one
+validated GeoDataFrame per kind in EPSG:4326; :func:`check_layers` returns the full
+:class:`CheckReport` instead of raising. The kinds themselves are data in
+:mod:`geoplan.catalogue`. ``_read`` finds and reads the sources, ``_validate`` checks and
+repairs a layer, ``_values`` normalises written values (dates, vocabularies, task ids).
+"""
+
+from __future__ import annotations
+
+from ..catalogue import LAYER_KINDS, STATUS_LABELS, Column, LayerKind
+from ._read import (
+    catalogue_frame,
+    check_layers,
+    load_sample,
+    load_sample_records,
+    read_layers,
+)
+from ._validate import CheckReport, Issue
+
+__all__ = [
+    "LAYER_KINDS",
+    "STATUS_LABELS",
+    "CheckReport",
+    "Column",
+    "Issue",
+    "LayerKind",
+    "catalogue_frame",
+    "check_layers",
+    "load_sample",
+    "load_sample_records",
+    "read_layers",
+]

@@ -1,0 +1,23 @@
+"""The action plan as data: read a plan document and return its task register.
+
+:func:`parse_plan` reads a Chinese action plan (text in any common encoding) and returns a
+:class:`Plan`: metadata, goals, sections, and numbered tasks with their responsible units
+and dated, quantified targets. ``_model`` holds the dataclasses, ``_parse`` the parser,
+``_numbers`` the quantity and date grammar, ``_read`` the document readers.
+"""
+
+from __future__ import annotations
+
+from ._model import Plan, PlanMeta, Quantity, Section, Target, Task
+from ._parse import load_sample_plan, parse_plan
+
+__all__ = [
+    "Plan",
+    "PlanMeta",
+    "Quantity",
+    "Section",
+    "Target",
+    "Task",
+    "load_sample_plan",
+    "parse_plan",
+]
