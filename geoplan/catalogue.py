@@ -17,15 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ._common.labels import KIND_LABELS, WORK_STATUS_LABELS
+
 ColumnType = Literal["str", "int", "float", "bool", "date", "status", "enum"]
 GeometryFamily = Literal["Polygon", "LineString", "Point"]
 
-#: The shared status vocabulary and its display labels.
-STATUS_LABELS: dict[str, str] = {
-    "planned": "计划",
-    "under_construction": "在建",
-    "completed": "已完成",
-}
+#: The shared status vocabulary and its display labels (one table, in geoplan._common.labels).
+STATUS_LABELS: dict[str, str] = WORK_STATUS_LABELS
 
 #: Other ways people write a status, mapped to the vocabulary (labels are accepted too).
 STATUS_ALIASES: dict[str, str] = {
@@ -170,7 +168,7 @@ LAYER_KINDS: dict[str, LayerKind] = {
     for k in (
         LayerKind(
             "towns",
-            "乡镇",
+            KIND_LABELS["towns"],
             "Polygon",
             (
                 *_COMMON,
@@ -181,7 +179,7 @@ LAYER_KINDS: dict[str, LayerKind] = {
         ),
         LayerKind(
             "districts",
-            "片区",
+            KIND_LABELS["districts"],
             "Polygon",
             (
                 *_COMMON,
@@ -192,7 +190,7 @@ LAYER_KINDS: dict[str, LayerKind] = {
         ),
         LayerKind(
             "communities",
-            "小区",
+            KIND_LABELS["communities"],
             "Polygon",
             (
                 *_COMMON,
@@ -224,7 +222,7 @@ LAYER_KINDS: dict[str, LayerKind] = {
         ),
         LayerKind(
             "villages",
-            "村",
+            KIND_LABELS["villages"],
             "Polygon",
             (
                 *_COMMON,
@@ -249,7 +247,7 @@ LAYER_KINDS: dict[str, LayerKind] = {
         ),
         LayerKind(
             "greenways",
-            "福道",
+            KIND_LABELS["greenways"],
             "LineString",
             (
                 *_COMMON,
@@ -262,7 +260,7 @@ LAYER_KINDS: dict[str, LayerKind] = {
         ),
         LayerKind(
             "water_sources",
-            "饮用水水源地",
+            KIND_LABELS["water_sources"],
             "Point",
             (
                 *_COMMON,
@@ -326,7 +324,7 @@ LAYER_KINDS: dict[str, LayerKind] = {
         ),
         LayerKind(
             "protection_zones",
-            "水源保护区",
+            KIND_LABELS["protection_zones"],
             "Polygon",
             (
                 *_COMMON,
@@ -354,7 +352,7 @@ LAYER_KINDS: dict[str, LayerKind] = {
         ),
         LayerKind(
             "parks",
-            "公园",
+            KIND_LABELS["parks"],
             "Polygon",
             (
                 *_COMMON,
@@ -366,7 +364,7 @@ LAYER_KINDS: dict[str, LayerKind] = {
         ),
         LayerKind(
             "residential_land",
-            "居住用地",
+            KIND_LABELS["residential_land"],
             "Polygon",
             (
                 *_COMMON,
@@ -377,7 +375,7 @@ LAYER_KINDS: dict[str, LayerKind] = {
         ),
         LayerKind(
             "farmhouses",
-            "农房",
+            KIND_LABELS["farmhouses"],
             "Point",
             (
                 *_COMMON,
@@ -396,7 +394,7 @@ LAYER_KINDS: dict[str, LayerKind] = {
         ),
         LayerKind(
             "heritage_sites",
-            "文物及历史建筑",
+            KIND_LABELS["heritage_sites"],
             "Point",
             (
                 *_COMMON,
@@ -438,7 +436,7 @@ LAYER_KINDS: dict[str, LayerKind] = {
         ),
         LayerKind(
             "sewage_lines",
-            "污水管网",
+            KIND_LABELS["sewage_lines"],
             "LineString",
             (
                 *_COMMON,
@@ -451,7 +449,7 @@ LAYER_KINDS: dict[str, LayerKind] = {
         ),
         LayerKind(
             "sewage_facilities",
-            "污水处理设施",
+            KIND_LABELS["sewage_facilities"],
             "Point",
             (
                 *_COMMON,
@@ -480,7 +478,7 @@ LAYER_KINDS: dict[str, LayerKind] = {
         ),
         LayerKind(
             "projects",
-            "建设项目",
+            KIND_LABELS["projects"],
             "Polygon",
             (
                 *_COMMON,
@@ -534,10 +532,24 @@ REFERENCES: dict[tuple[str, str], str] = {
 }
 
 
+#: Other Chinese names a layer or file of a kind is often given (the labels are accepted too).
+KIND_ALIASES: dict[str, str] = {
+    "村": "villages",
+    "行政村": "villages",
+    "福道": "greenways",
+    "绿道": "greenways",
+    "文物及历史建筑": "heritage_sites",
+    "文物": "heritage_sites",
+    "水源地": "water_sources",
+    "社区": "communities",
+}
+
+
 def kind_for_name(name: str) -> str | None:
     """Return the kind a layer or file called ``name`` holds, or ``None``.
 
-    Accepts the kind itself in any case (``Greenways``) and the Chinese label (``福道``).
+    Accepts the kind itself in any case (``Greenways``), the Chinese label
+    (``福道（绿道）``) and the common short names in :data:`KIND_ALIASES` (``福道``, ``村``).
     """
     key = name.strip()
     if key.lower() in LAYER_KINDS:
@@ -545,4 +557,4 @@ def kind_for_name(name: str) -> str | None:
     for kind in LAYER_KINDS.values():
         if kind.label == key:
             return kind.name
-    return None
+    return KIND_ALIASES.get(key)

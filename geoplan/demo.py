@@ -22,7 +22,7 @@ import pandas as pd
 
 from ._common.atomic import atomic_path, write_text
 from ._errors import ReportError, StoreError
-from .settings import PLAN_START, logger
+from .settings import logger
 
 #: Output file names, by what they hold (the keys of :attr:`DemoResult.files`).
 FILES: dict[str, str] = {
@@ -100,6 +100,7 @@ def _write_database(
     records: pd.DataFrame,
     history: pd.DataFrame,
 ) -> None:
+    from .metrics import plan_start
     from .store import open_store
 
     # build the database beside its final name, then swap it in: a reader never sees a
@@ -107,7 +108,7 @@ def _write_database(
     with atomic_path(path, what="database", suffix=".gpkg") as tmp, open_store(tmp) as db:
         db.init()
         # the sample's dated columns describe progress since the plan started
-        db.load(layers=layers, plan=plan, records=records, valid_from=PLAN_START)
+        db.load(layers=layers, plan=plan, records=records, valid_from=plan_start(plan))
         for day, card in history.groupby("as_of", sort=True):
             db.snapshot(card, as_of=day)
 
@@ -139,10 +140,11 @@ def run_demo(
     DemoResult
         The files written, the scorecard and the time each step took.
     """
-    from .layers._read import load_sample, load_sample_records
+    from ._common.dates import as_date
+    from .datasets import load_sample, load_sample_plan, load_sample_records
     from .maps import make_map, save_map
-    from .plan._parse import load_sample_plan
-    from .report import _as_date, scorecard_history, write_report
+    from .metrics import scorecard_history
+    from .report import write_report
 
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -166,7 +168,7 @@ def run_demo(
         state["records"] = load_sample_records()
 
     def step_scorecard() -> None:
-        day = _as_date(as_of, "as_of") or dt.date.today()
+        day = as_date(as_of, "as_of", error=ReportError) or dt.date.today()
         if day > dt.date.today():
             logger.warning("demo: as_of %s is in the future; using today", day)
             day = dt.date.today()

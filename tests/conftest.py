@@ -1,28 +1,46 @@
-"""Shared fixtures and the rule for tests that need a real service.
+"""Shared fixtures, and the automatic ``services`` marker.
 
-A test that needs PostGIS, SpatiaLite or Chromium calls :func:`require` (or uses the
-fixtures below). On a user's machine without the component it is skipped with the reason;
-with ``GEOPLAN_REQUIRE_SERVICES=1`` (set by ``.ci/run``) the same absence is a failure.
+A test that needs PostGIS, SpatiaLite or Chromium calls :func:`require` from
+``tests/_services.py`` (or uses a fixture that does). Such tests are marked ``services``
+here at collection, by reading the test's and its fixtures' source for ``require(``, so
+no test has to remember the marker: ``pytest -m "not services and not slow"`` is the fast
+loop (README).
 """
 
 from __future__ import annotations
 
-import os
+import inspect
 from pathlib import Path
 
 import pytest
+from _services import REQUIRE_SERVICES, require
 
-REQUIRE_SERVICES = os.environ.get("GEOPLAN_REQUIRE_SERVICES", "") not in ("", "0")
+__all__ = ["REPO", "REQUIRE_SERVICES", "require"]
+
 REPO = Path(__file__).resolve().parents[1]
 
+#: Fixtures of pytest's own that never need a service.
+_BUILTIN = {"request", "tmp_path", "tmp_path_factory", "monkeypatch", "capsys", "caplog"}
 
-def require(available: bool, reason: str) -> None:
-    """Skip (or, in CI, fail) the calling test when a component is missing."""
-    if available:
-        return
-    if REQUIRE_SERVICES:
-        pytest.fail(f"required component missing (GEOPLAN_REQUIRE_SERVICES=1): {reason}")
-    pytest.skip(reason)
+
+def _needs_service(func: object) -> bool:
+    try:
+        source = inspect.getsource(func)  # type: ignore[arg-type]
+    except (OSError, TypeError):
+        return False
+    return "require(" in source
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("services"):
+            continue
+        func = getattr(item, "function", None)
+        uses = getattr(item, "_fixtureinfo", None)
+        defs = uses.name2fixturedefs if uses is not None else {}
+        fixtures = [d[-1].func for name, d in defs.items() if name not in _BUILTIN and d]
+        if any(_needs_service(f) for f in [func, *fixtures] if f is not None):
+            item.add_marker(pytest.mark.services)
 
 
 @pytest.fixture(scope="session")

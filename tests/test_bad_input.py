@@ -150,7 +150,7 @@ def test_10_missing_layer(tmp_path) -> None:
     raises(
         SchemaError,
         path,
-        "'greenways' (福道) is missing",
+        "'greenways' (福道（绿道）) is missing",
         "found: parks",
         "add a layer named 'greenways'",
         kinds=["greenways", "parks"],

@@ -18,7 +18,7 @@ import pandas as pd
 import pyogrio
 import pytest
 from click.testing import CliRunner
-from conftest import require
+from _services import require
 from pyproj import Geod
 
 from geoplan.cli import main
@@ -155,7 +155,7 @@ def test_report_command_reads_progress_from_the_database(
     def no_recompute(*args: object, **kwargs: object) -> None:
         raise AssertionError("history must come from the database's metric snapshots")
 
-    monkeypatch.setattr(geoplan.report, "scorecard_history", no_recompute)
+    monkeypatch.setattr(geoplan.metrics, "scorecard_history", no_recompute)
     report = tmp_path / "from_db.html"
     result = CliRunner().invoke(
         main,
@@ -221,7 +221,7 @@ def test_report_command_with_mismatched_inputs_says_what_is_missing(tmp_path: Pa
     assert f"统计日期 {future} 晚于今天" in notices
     assert "进度记录表为空" in notices
     assert "在图层中没有对应要素" in notices
-    assert "图层 greenways（福道）缺失" in notices
+    assert "图层 greenways（福道（绿道））缺失" in notices
     assert "示例数据为示意" not in html
 
 

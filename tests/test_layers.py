@@ -11,7 +11,7 @@ import pyproj
 import pytest
 import shapely
 from click.testing import CliRunner
-from conftest import require
+from _services import require
 from shapely.geometry import LineString, Point, Polygon
 
 import geoplan

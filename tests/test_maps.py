@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 import geoplan
 from geoplan import CRSError, MapError
+from geoplan._common.labels import KIND_LABELS
 from geoplan.cli import main as cli_main
 from geoplan.maps import Choropleth, make_map, save_map
 from geoplan.maps._encode import (
@@ -30,7 +31,6 @@ from geoplan.maps._encode import (
     simplify,
 )
 from geoplan.maps._popup import script_json
-from geoplan.maps._style import KIND_LABELS
 
 GEOD = pyproj.Geod(ellps="WGS84")
 TO_METRIC = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:4549", always_xy=True)

@@ -12,7 +12,7 @@ import pandas as pd
 import pyproj
 import pytest
 import shapely
-from conftest import require
+from _services import require
 from test_maps import small_layers
 
 import geoplan

@@ -17,7 +17,7 @@ import pytest
 
 from geoplan import SchemaError
 from geoplan._errors import PlanWarning
-from geoplan.layers import load_sample, load_sample_records
+from geoplan.datasets import load_sample, load_sample_records
 from geoplan.metrics import scorecard
 from geoplan.metrics._card import read_mapping
 
@@ -30,7 +30,7 @@ HEADER = (
 
 @pytest.fixture(scope="module")
 def plan():
-    from geoplan.plan import load_sample_plan
+    from geoplan.datasets import load_sample_plan
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PlanWarning)

@@ -24,7 +24,7 @@ DAYS = [dt.date(2023, 12, 31), dt.date(2026, 11, 26)]
 
 @pytest.fixture(scope="module")
 def sample():
-    from geoplan.layers import load_sample, load_sample_records
+    from geoplan.datasets import load_sample, load_sample_records
 
     return load_sample(), load_sample_records()
 

@@ -158,10 +158,10 @@ def test_missing_layer_is_no_data_not_a_crash(layers, mapping):
     card = scorecard(REGISTER, layers, as_of="2023-12-31", mapping=mapping)
     gw = card_row(card, 9)
     assert gw["status"] == "no_data"
-    assert "图层 greenways（福道）缺失" in gw["note"]
+    assert "图层 greenways（福道（绿道））缺失" in gw["note"]
     layers["villages"] = layers["villages"].iloc[:0]
     out = compute_metric("village_plan_share", layers, as_of="2023-12-31")
-    assert out["value"].isna().all() and "图层 villages（村）为空" in out["note"].iloc[0]
+    assert out["value"].isna().all() and "图层 villages（村庄）为空" in out["note"].iloc[0]
 
 
 def test_as_of_before_plan_start():

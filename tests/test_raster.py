@@ -35,7 +35,7 @@ import pandas as pd
 import pytest
 import rasterio
 import shapely
-from conftest import require
+from _services import require
 from pyproj import Transformer
 from rasterio.transform import from_origin
 

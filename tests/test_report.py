@@ -15,15 +15,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import require
+from _services import require
 
 from geoplan import ReportError
+from geoplan._common.labels import format_number, format_target
 from geoplan.maps._browser import CHROMIUM_ARGS
 from geoplan.maps._browser import chromium_path as find_chromium
 from geoplan.report import render_report, write_report
 from geoplan.report._build import complete_scorecard, summary
 from geoplan.report._charts import cjk_font_family, progress_chart, town_chart
-from geoplan.report._format import format_number, format_target
 from geoplan.report._pdf import html_to_pdf
 
 XSS = '<script>alert("x")</script>'

@@ -370,6 +370,7 @@ def test_layer_without_crs_is_refused(tmp_path):
 _KILL_CHILD = textwrap.dedent(
     """
     import sys, time
+    sys.path.insert(0, "tests")  # the test module imports its helpers from there
     from sqlalchemy import event
     from geoplan.store import Store
     from tests.test_store import _farmhouses

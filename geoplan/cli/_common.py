@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from .._errors import PlanWarning
+from .._common.dates import as_date
+from .._errors import GeoplanError, PlanWarning
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,11 +46,9 @@ def date_callback(
     _ctx: click.Context, _param: click.Parameter, value: str | None
 ) -> dt.date | None:
     """Click callback: an ISO date option as a :class:`datetime.date`."""
-    if value is None:
-        return None
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
+        return as_date(value, "date")
+    except GeoplanError:
         raise click.BadParameter(
             f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2023-12-31"
         ) from None
@@ -135,12 +134,10 @@ def plan_warnings_to_stderr() -> Iterator[None]:
 
 def read_plan(plan_path: Path | None) -> Plan:
     """The plan in ``plan_path`` (warnings on standard error), else the bundled plan."""
-    from ..plan._parse import load_sample_plan, parse_plan
+    from ..datasets import resolve_plan
 
-    if plan_path is None:
-        return load_sample_plan()
     with plan_warnings_to_stderr():
-        return parse_plan(plan_path)
+        return resolve_plan(plan_path)
 
 
 @dataclass(frozen=True)
@@ -177,7 +174,7 @@ def resolve_inputs(
     read
         Read user files here; ``False`` passes their paths on.
     """
-    from ..layers._read import load_sample, load_sample_records, read_layers
+    from ..datasets import resolve_layers, resolve_records
 
     sample = defaults and layers_path is None
     plan: Plan | Path | None
@@ -188,15 +185,13 @@ def resolve_inputs(
     else:
         plan = None
     layers: dict[str, Any] | Path | None = None
-    if layers_path is not None:
-        layers = read_layers(layers_path) if read else layers_path
-    elif sample:
-        layers = load_sample()
+    if layers_path is not None and not read:
+        layers = layers_path
+    else:
+        layers = resolve_layers(layers_path, sample=sample)
     records: pd.DataFrame | Path | None = None
-    if records_path is not None:
-        from ..records._log import read_records
-
-        records = read_records(records_path) if read else records_path
-    elif sample:
-        records = load_sample_records()
+    if records_path is not None and not read:
+        records = records_path
+    else:
+        records = resolve_records(records_path, sample=sample)
     return Inputs(plan=plan, layers=layers, records=records, sample=sample)

@@ -70,14 +70,14 @@ def load(
     records. Loading the same data again changes nothing; changed features keep their
     previous version in <kind>_history.
     """
-    from ..settings import PLAN_START
+    from ..metrics import plan_start
     from ..store import Store
 
     bundled = layers_path is None and plan_path is None and records_path is None
     inputs = resolve_inputs(layers_path, plan_path, records_path, defaults=bundled)
     plan, layers, records = inputs.plan, inputs.layers, inputs.records
     # the sample's dated columns describe progress since the plan started
-    valid_from = valid_from or (PLAN_START if bundled else None)
+    valid_from = valid_from or (plan_start(plan) if bundled else None)
     start = time.perf_counter()
     with Store(url) as store:
         stats = store.load(layers=layers, plan=plan, records=records, valid_from=valid_from)
@@ -120,8 +120,8 @@ def dump(url: str | None, output: Path, as_of: dt.date | None, fmt: str) -> None
 )
 def snapshot(url: str | None, as_of: dt.date | None, mapping: Path | None) -> None:
     """Compute the scorecard from the database and store it (replacing that date's)."""
-    from ..metrics._card import STATUS_LABELS
-    from ..store import snapshot_scorecard
+    from .._common.labels import SCORE_STATUS_LABELS as STATUS_LABELS
+    from ..metrics import snapshot_scorecard
 
     card = snapshot_scorecard(url=url, as_of=as_of, mapping=mapping)
     day = as_of or dt.date.today()

@@ -20,14 +20,16 @@ _SCOPE_WORDS = {
 
 def _summary_rows(card: Any) -> list[tuple[str, str, str, str, str, str]]:
     """One row per (task, metric): single-scope targets show their value, others counts."""
-    from ..metrics import metric_label
-    from ..report._format import (
-        STATUSES,
+    from .._common.labels import (
+        SCORE_STATUSES as STATUSES,
+    )
+    from .._common.labels import (
         display_unit,
         format_number,
         format_target,
         status_label,
     )
+    from ..metrics import metric_label
 
     rows = []
     mapped = card[card["metric"].fillna("") != ""]
@@ -65,8 +67,8 @@ def demo(output: Path, as_of: dt.date | None, pdf: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from .._common.labels import SCORE_STATUSES as STATUSES
     from ..demo import STEPS, run_demo
-    from ..report._format import STATUSES
 
     err = Console(stderr=True, highlight=False)
     # piped or redirected output has no width of its own: give the table room not to wrap

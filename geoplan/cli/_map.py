@@ -83,9 +83,9 @@ def map_cmd(
     popups, search, measure, scale bar, minimap and fullscreen. Offline (the default) the
     file opens in any browser with no internet.
     """
+    from .._common.labels import KIND_LABELS
     from .._errors import MapError
     from ..maps import make_map, map_to_png, save_map
-    from ..maps._style import KIND_LABELS
 
     try:
         width, height = (int(v) for v in png_size.lower().split("x"))

@@ -11,7 +11,7 @@ import click
 import pandas as pd
 
 from .._common.atomic import write_bytes
-from ..report._format import STATUSES, format_number
+from .._common.labels import SCORE_STATUSES, format_number
 from ._common import data_options, format_option, output_option, resolve_inputs
 
 TABLE_COLUMNS = ("task_id", "metric", "scope", "value", "target", "deadline", "expected", "status")
@@ -41,7 +41,7 @@ def _cell(rec: dict[str, Any], col: str) -> str:
     if v is None:
         return ""
     if col == "status":
-        return STATUSES.get(str(v), (str(v), ""))[0]
+        return SCORE_STATUSES.get(str(v), (str(v), ""))[0]
     if not isinstance(v, float):
         return str(v)
     unit = {"value": "unit", "expected": "unit", "target": "target_unit"}.get(col)

@@ -13,8 +13,6 @@ from ..catalogue import LAYER_KINDS, STATUS_LABELS, Column, LayerKind
 from ._read import (
     catalogue_frame,
     check_layers,
-    load_sample,
-    load_sample_records,
     read_layers,
 )
 from ._validate import CheckReport, Issue
@@ -28,7 +26,5 @@ __all__ = [
     "LayerKind",
     "catalogue_frame",
     "check_layers",
-    "load_sample",
-    "load_sample_records",
     "read_layers",
 ]

@@ -29,7 +29,6 @@ import pandas as pd
 
 from .._errors import CRSError, DataReadError, SchemaError
 from ..catalogue import KIND_NAMES, LAYER_KINDS, STATUS_LABELS, Column, LayerKind, kind_for_name
-from ..datasets import SAMPLE_LAYERS, SAMPLE_RECORDS, data_path
 from ._validate import CheckReport, Issue, check_references, check_task_ids, validate_layer
 
 logger = logging.getLogger(__name__)
@@ -123,23 +122,6 @@ def check_layers(
     return _run(source, kinds=kinds, crs=crs, plan=plan, strict=False)[1]
 
 
-def load_sample() -> dict[str, gpd.GeoDataFrame]:
-    """Return the bundled sample layers of 泉州台商投资区 (illustrative, not survey data).
-
-    The GeoPackage is read once per session; each call returns fresh copies.
-    """
-    if not _SAMPLE:
-        _SAMPLE.update(read_layers(data_path(SAMPLE_LAYERS)))
-    return {kind: gdf.copy() for kind, gdf in _SAMPLE.items()}
-
-
-def load_sample_records() -> pd.DataFrame:
-    """Return the bundled sample progress log (``layers/taishang_records.csv``)."""
-    from ..records._log import read_records
-
-    return read_records(data_path(SAMPLE_RECORDS))
-
-
 def catalogue_frame() -> pd.DataFrame:
     """Return the catalogue as a table: one row per kind and column."""
     rows = [
@@ -159,9 +141,6 @@ def catalogue_frame() -> pd.DataFrame:
         for col in kind.columns
     ]
     return pd.DataFrame(rows)
-
-
-_SAMPLE: dict[str, gpd.GeoDataFrame] = {}
 
 
 def _run(
@@ -355,7 +334,5 @@ __all__ = [
     "LayerKind",
     "catalogue_frame",
     "check_layers",
-    "load_sample",
-    "load_sample_records",
     "read_layers",
 ]

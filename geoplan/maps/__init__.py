@@ -24,8 +24,8 @@ import pandas as pd
 import shapely
 
 from .._common.atomic import write_text
+from .._common.labels import KIND_LABELS, SCORE_STATUS_LABELS
 from .._errors import MapError
-from ..metrics._card import STATUS_LABELS
 from ..settings import STORAGE_CRS
 from ._basemaps import BASEMAPS, Basemap, get_basemap
 from ._browser import map_to_png
@@ -42,7 +42,7 @@ from ._encode import (
 from ._offline import check_offline
 from ._popup import feature_props, scorecard_rows, task_titles
 from ._raster import raster_overlay
-from ._style import DRAW_ORDER, KIND_LABELS, layer_styles, style_values
+from ._style import DRAW_ORDER, layer_styles, style_values
 
 __all__ = ["BASEMAPS", "Choropleth", "make_map", "map_to_png", "raster_overlay", "save_map"]
 
@@ -349,7 +349,7 @@ def make_map(
     if scorecard is not None:
         rows = scorecard_rows(scorecard)
         for r in rows:
-            r["status"] = STATUS_LABELS.get(r["status"], r["status"])
+            r["status"] = SCORE_STATUS_LABELS.get(r["status"], r["status"])
         config["scorecard"] = rows
     Finish(config).add_to(m)
     m.geoplan_summary = summary

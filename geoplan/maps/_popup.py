@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..catalogue import STATUS_LABELS
+from .._common.labels import WORK_STATUS_LABELS as STATUS_LABELS
 from ..metrics import metric_label
 from ._style import KIND_STYLES
 
@@ -108,7 +108,7 @@ def scorecard_rows(scorecard: pd.DataFrame) -> list[dict[str, str]]:
     def col(name: str) -> pd.Series:
         return sc[name] if name in sc.columns else pd.Series("", index=sc.index)
 
-    from ..report._format import format_number, format_target
+    from .._common.labels import format_number, format_target
 
     # written as the report writes them: 76.5%, ≥ 10.0 公里, 10,000 套 (one row per target)
     unit = col("unit").astype(object).where(col("unit").notna(), None)

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from branca.element import MacroElement, Template
+from branca.element import MacroElement
+from folium.template import Template
 
 from .._errors import RasterError
 

@@ -14,25 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..catalogue import STATUS_LABELS
-
-#: Chinese names of the layer kinds, as shown in the layer control and legend.
-KIND_LABELS: dict[str, str] = {
-    "towns": "乡镇",
-    "districts": "片区",
-    "communities": "小区",
-    "villages": "村庄",
-    "residential_land": "居住用地",
-    "parks": "公园",
-    "projects": "建设项目",
-    "protection_zones": "水源保护区",
-    "greenways": "福道（绿道）",
-    "sewage_lines": "污水管网",
-    "water_sources": "饮用水水源地",
-    "sewage_facilities": "污水处理设施",
-    "heritage_sites": "文物与历史建筑",
-    "farmhouses": "农房",
-}
+from .._common.labels import KIND_LABELS
+from .._common.labels import WORK_STATUS_LABELS as STATUS_LABELS
 
 #: Drawing order, bottom to top, within each geometry family (areas, then lines, then
 #: points). Kinds outside the catalogue are drawn first in their family.

@@ -32,6 +32,7 @@ from ._registry import (
     register_metric,
 )
 from ._registry import compute as compute_metric
+from .history import plan_start, scorecard_history, snapshot_scorecard
 from .water import delineate_protection_zones
 
 __all__ = [
@@ -43,6 +44,9 @@ __all__ = [
     "list_metrics",
     "metric_frame",
     "metric_label",
+    "plan_start",
     "register_metric",
     "scorecard",
+    "scorecard_history",
+    "snapshot_scorecard",
 ]

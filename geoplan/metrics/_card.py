@@ -47,21 +47,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._common.labels import SCORE_STATUS_LABELS
 from .._errors import SchemaError
 from ..settings import PLAN_START, logger
 from ._registry import METRICS, SCOPE_TYPES, compute, get_metric, resolve_as_of
 
 DEFAULT_MAPPING = Path(__file__).with_name("targets.csv")
 
-#: Scorecard statuses in report order, with the Chinese labels every map and report shows.
-STATUS_LABELS: dict[str, str] = {
-    "met": "已达标",
-    "on_track": "按计划推进",
-    "behind": "滞后",
-    "missed": "未完成",
-    "no_data": "无数据",
-    "unmapped": "未映射",
-}
+#: Scorecard statuses in report order with their Chinese labels (one table for every output).
+STATUS_LABELS: dict[str, str] = SCORE_STATUS_LABELS
 
 #: metric unit -> target units it can be compared with.
 UNIT_MATCHES: dict[str, frozenset[str]] = {
@@ -372,11 +366,9 @@ def plan_targets(plan: Any) -> pd.DataFrame:
 
 def _load_plan(plan: Any) -> Any:
     """The Plan (or quantities frame) ``plan`` stands for: None is the bundled plan."""
-    if plan is None or isinstance(plan, str | Path):
-        from ..plan._parse import load_sample_plan, parse_plan
+    from ..datasets import resolve_plan
 
-        return load_sample_plan() if plan is None else parse_plan(plan)
-    return plan
+    return resolve_plan(plan)
 
 
 def _deadline(q: pd.Series) -> dt.date | None:
@@ -597,7 +589,7 @@ def scorecard(
     """
     day = resolve_as_of(as_of)
     if layers is None:
-        from ..layers._read import load_sample, load_sample_records
+        from ..datasets import load_sample, load_sample_records
 
         layers = load_sample()
         if records is None:

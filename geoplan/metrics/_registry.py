@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._common.dates import as_date
 from .._errors import MetricError
 from ..catalogue import LAYER_KINDS
 from ..settings import PLAN_START, logger
@@ -201,24 +202,9 @@ def metric_label(name: str) -> str:
 
 def resolve_as_of(as_of: dt.date | str | None) -> dt.date:
     """Return ``as_of`` as a date (today when None); refuse dates before the plan start."""
+    as_of = as_date(as_of, "as_of", error=MetricError)
     if as_of is None:
         return dt.date.today()
-    if isinstance(as_of, str):
-        try:
-            as_of = dt.date.fromisoformat(as_of)
-        except ValueError:
-            raise MetricError(
-                f"as_of {as_of!r} is not an ISO date; write it as YYYY-MM-DD, e.g. 2023-12-31"
-            ) from None
-    if isinstance(as_of, np.datetime64):
-        as_of = pd.Timestamp(as_of)
-    if as_of is pd.NaT or not isinstance(as_of, dt.date):
-        raise MetricError(
-            f"as_of {as_of!r} ({type(as_of).__name__}) is not a date; pass a datetime.date "
-            "or a YYYY-MM-DD string, e.g. as_of='2023-12-31'"
-        )
-    if isinstance(as_of, dt.datetime):  # pd.Timestamp too; a zone-aware one: its own day
-        as_of = as_of.date()
     if as_of < PLAN_START:
         raise MetricError(
             f"as_of {as_of.isoformat()} is before the plan started ({PLAN_START.isoformat()}, "

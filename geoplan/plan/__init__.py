@@ -9,7 +9,7 @@ and dated, quantified targets. ``_model`` holds the dataclasses, ``_parse`` the 
 from __future__ import annotations
 
 from ._model import Plan, PlanMeta, Quantity, Section, Target, Task
-from ._parse import load_sample_plan, parse_plan
+from ._parse import parse_plan
 
 __all__ = [
     "Plan",
@@ -18,6 +18,5 @@ __all__ = [
     "Section",
     "Target",
     "Task",
-    "load_sample_plan",
     "parse_plan",
 ]

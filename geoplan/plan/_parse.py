@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import itertools
 import logging
 import os
@@ -47,7 +46,6 @@ __all__ = [
     "Section",
     "Target",
     "Task",
-    "load_sample_plan",
     "parse_plan",
 ]
 
@@ -243,31 +241,6 @@ def parse_plan(text_or_path: str | os.PathLike[str]) -> Plan:
         sum(len(t.targets) for t in tasks),
     )
     return Plan(meta=meta, goals=goals, sections=sections, tasks=tasks)
-
-
-@functools.cache
-def load_sample_plan() -> Plan:
-    """Return the bundled plan, 泉台管〔2021〕57号, parsed once per Python session.
-
-    The document as issued has tasks without a dated target (e.g. 3, 6, 27, 29, 30); the
-    parser's :class:`~geoplan.PlanWarning` about them is logged at INFO here instead of
-    being raised on every call (``geoplan plan parse`` shows it). The same object is
-    returned each time: treat it as read-only.
-
-    Examples
-    --------
-    >>> plan = load_sample_plan()
-    >>> plan.meta.doc_number, plan.task(19).units[0]
-    ('泉台管〔2021〕57号', '百崎乡')
-    """
-    from ..datasets import SAMPLE_PLAN, data_path
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", PlanWarning)
-        plan = parse_plan(data_path(SAMPLE_PLAN))
-    for warning in caught:
-        logger.info("bundled plan: %s", warning.message)
-    return plan
 
 
 def _parse_sections(

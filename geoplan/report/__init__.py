@@ -29,8 +29,10 @@ from typing import Any
 import pandas as pd
 
 from .._common.atomic import write_text
+from .._common.dates import as_date
+from .._common.labels import KIND_LABELS, SCORE_STATUSES, format_date
 from .._errors import GeoplanError, PlanWarning, ReportError, missing_dependency
-from ..settings import PLAN_START, logger
+from ..settings import logger
 from ._build import (
     Notice,
     complete_scorecard,
@@ -40,13 +42,11 @@ from ._build import (
     summary,
 )
 from ._charts import cjk_font_family
-from ._format import STATUSES, format_date
 from ._tasks import task_sections
 
 __all__ = [
     "cjk_font_family",
     "render_report",
-    "scorecard_history",
     "write_report",
 ]
 
@@ -68,32 +68,20 @@ def _environment() -> Any:
 
 
 def _as_date(value: dt.date | str | None, name: str) -> dt.date | None:
-    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
-        return value
-    if isinstance(value, dt.datetime | pd.Timestamp):
-        return value.date()
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise ReportError(
-            f"{name} {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2025-12-31"
-        ) from None
+    return as_date(value, name, error=ReportError)
 
 
 def _load_plan(plan: Any) -> tuple[Any, str]:
-    if plan is None:
-        from ..plan._parse import load_sample_plan
+    from ..datasets import resolve_plan
 
-        plan = load_sample_plan()
-    if hasattr(plan, "tasks"):
+    if plan is None or hasattr(plan, "tasks"):
+        plan = resolve_plan(plan)
         meta = getattr(plan, "meta", None)
         name = " ".join(
             str(v) for v in (getattr(meta, "doc_number", None), getattr(meta, "title", None)) if v
         )
         return plan, f"规划：{name or '调用方提供的 Plan 对象'}（{len(plan.tasks)} 项任务）"
-    from ..plan._parse import parse_plan
-
-    parsed = parse_plan(plan)
+    parsed = resolve_plan(plan)
     return parsed, f"规划：{Path(plan).name}（{len(parsed.tasks)} 项任务）"
 
 
@@ -101,15 +89,13 @@ def _load_layers(layers: Any) -> tuple[Mapping[str, Any], str]:
     if layers is None:
         return {}, "图层：未提供"
     if isinstance(layers, Mapping):
-        from ..maps._style import KIND_LABELS
-
         counts = "，".join(
             f"{KIND_LABELS.get(k, k)} {len(v):,}" for k, v in layers.items() if v is not None
         )
         return layers, f"图层：{len(layers)} 个（{counts}）"
-    from ..layers._read import read_layers
+    from ..datasets import resolve_layers
 
-    loaded = read_layers(layers)
+    loaded = resolve_layers(layers)
     return loaded, f"图层：{Path(layers).name}（{len(loaded)} 个图层）"
 
 
@@ -123,9 +109,9 @@ def _load_records(records: Any) -> tuple[pd.DataFrame | None, str]:
     ).count("\n"):
         # an empty file, or a header with no rows: no progress has been logged
         return None, f"进度记录：{path.name}（空文件）"
-    from ..records._log import read_records
+    from ..datasets import resolve_records
 
-    frame = read_records(path)
+    frame = resolve_records(path)
     return frame, f"进度记录：{path.name}（{len(frame):,} 条）"
 
 
@@ -204,14 +190,17 @@ def _render_report(
     if requested > today:
         notices.append(future_as_of_notice(requested, today))
         requested = today
-    if requested < PLAN_START:
-        raise ReportError(
-            f"as_of {requested.isoformat()} is before the plan started "
-            f"({PLAN_START.isoformat()}); choose a date on or after it"
-        )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", PlanWarning)
         plan, plan_source = _load_plan(plan)
+    from ..metrics import plan_start, scorecard_history
+
+    start = plan_start(plan)
+    if requested < start:
+        raise ReportError(
+            f"as_of {requested.isoformat()} is before the plan started "
+            f"({start.isoformat()}); choose a date on or after it"
+        )
     for warning in caught:
         if issubclass(warning.category, PlanWarning):
             notices.append(Notice(f"规划解析提示：{warning.message}", "info"))
@@ -274,9 +263,9 @@ def _render_report(
         "sample": sample,
         "notices": notices,
         "total": len(card),
-        "statuses": [{"key": k, "label": v[0], "colour": v[1]} for k, v in STATUSES.items()],
-        "colours": {k: v[1] for k, v in STATUSES.items()},
-        "status_rank": {k: i for i, k in enumerate(STATUSES)},
+        "statuses": [{"key": k, "label": v[0], "colour": v[1]} for k, v in SCORE_STATUSES.items()],
+        "colours": {k: v[1] for k, v in SCORE_STATUSES.items()},
+        "status_rank": {k: i for i, k in enumerate(SCORE_STATUSES)},
         "overall": overall,
         "per_section": per_section,
         "groups": groups(card, plan),
@@ -305,38 +294,6 @@ def _compute_scorecard(
     except GeoplanError as exc:
         notices.append(Notice(f"无法计算目标清单：{exc}"))
         return _empty_scorecard()
-
-
-def scorecard_history(
-    plan: Any,
-    layers: Mapping[str, Any],
-    records: pd.DataFrame | None = None,
-    *,
-    as_of: dt.date,
-    mapping: Any = None,
-) -> pd.DataFrame:
-    """Compute the scorecard at each year end since the plan started, and at ``as_of``.
-
-    Returns
-    -------
-    DataFrame
-        The scorecards stacked, with their ``as_of`` date: the same shape as the store's
-        metric snapshots (``geoplan.store``), ready for ``Store.snapshot`` per date.
-    """
-    from ..metrics import scorecard
-
-    dates = [dt.date(y, 12, 31) for y in range(PLAN_START.year, as_of.year)] + [as_of]
-    frames = []
-    for day in dates:
-        try:
-            card = scorecard(plan, layers, records, as_of=day, mapping=mapping)
-        except GeoplanError as exc:
-            logger.warning("report: no scorecard as of %s: %s", day, exc)
-            continue
-        frames.append(card.assign(as_of=day))
-    if not frames:
-        return pd.DataFrame(columns=["as_of", "task_id", "metric", "scope", "value"])
-    return pd.concat(frames, ignore_index=True)
 
 
 def write_report(

@@ -16,9 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..metrics import metric_label
-from ._format import (
-    STATUSES,
+from .._common.labels import (
+    SCORE_STATUSES,
     display_unit,
     format_date,
     format_number,
@@ -26,6 +25,7 @@ from ._format import (
     is_missing,
     status_label,
 )
+from ..metrics import metric_label
 
 #: Columns the report reads from a scorecard; ``task_id`` and ``status`` are required.
 SCORECARD_COLUMNS: tuple[str, ...] = (
@@ -192,18 +192,18 @@ def summary(card: pd.DataFrame, plan: Any = None) -> tuple[dict[str, int], list[
     Returns
     -------
     overall
-        status -> count, in the order of :data:`~geoplan.report._format.STATUSES`.
+        status -> count, in the order of :data:`~geoplan._common.labels.SCORE_STATUSES`.
     per_section
         One dict per section: ``title``, ``counts`` (status -> count) and ``total``.
     """
     status = card["status"].astype(str)
-    overall = {s: int((status == s).sum()) for s in STATUSES}
+    overall = {s: int((status == s).sum()) for s in SCORE_STATUSES}
     per_section = []
     sections = card["section"].fillna("其他").astype(str)
     for title in [*section_order(plan, card), "其他"]:
         mask = sections == title
         if mask.any():
-            counts = {s: int((status[mask] == s).sum()) for s in STATUSES}
+            counts = {s: int((status[mask] == s).sum()) for s in SCORE_STATUSES}
             per_section.append({"title": title, "counts": counts, "total": int(mask.sum())})
     return overall, per_section
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import pandas as pd
 
+from .._common.labels import format_number, is_missing, unit_label
 from .._errors import missing_dependency
-from ._format import format_number, is_missing, unit_label
 
 logger = logging.getLogger(__name__)
 

@@ -11,12 +11,12 @@ from typing import Any
 
 import pandas as pd
 
+from .._common.labels import format_number, is_missing
 from .._errors import GeoplanError
 from ..metrics import metric_label
 from ..settings import logger
 from ._build import Notice, Row, _row, _text
 from ._charts import progress_chart, svg_data_uri, town_chart
-from ._format import format_number, is_missing
 
 #: scope_type -> (column heading, chart title suffix); these get a breakdown table + chart.
 BREAKDOWN_SCOPES: dict[str, tuple[str, str]] = {

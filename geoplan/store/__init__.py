@@ -54,7 +54,6 @@ __all__ = [
     "read_plan_from_db",
     "read_records_from_db",
     "resolve_url",
-    "snapshot_scorecard",
 ]
 
 Url = str | os.PathLike[str] | None
@@ -99,56 +98,6 @@ def load_records(records: pd.DataFrame, *, url: Url = None) -> None:
     """Upsert the progress log by ``record_id`` in one transaction."""
     with Store(url) as store:
         store.load(records=records)
-
-
-def snapshot_scorecard(
-    *,
-    url: Url = None,
-    as_of: dt.date | str | None = None,
-    card: pd.DataFrame | None = None,
-    mapping: str | os.PathLike[str] | None = None,
-) -> pd.DataFrame:
-    """Compute the scorecard from the database's own contents and store it as a snapshot.
-
-    The plan, the layers as they stood at ``as_of`` and the records dated on or before it
-    are read from the database and passed to :func:`geoplan.metrics.scorecard`. Running it
-    again for the same ``as_of`` replaces that snapshot.
-
-    Parameters
-    ----------
-    url
-        The database (see :func:`open_store`).
-    as_of
-        The date to evaluate (default today).
-    card
-        A scorecard already computed; stored as is instead of computing one.
-    mapping
-        A target mapping CSV passed on to the scorecard.
-
-    Returns
-    -------
-    DataFrame
-        The scorecard that was stored.
-    """
-    day = as_of or dt.date.today()
-    with Store(url) as store:
-        if card is None:
-            from ..metrics import scorecard
-
-            plan = store.read_plan()
-            if plan is None:
-                from .._errors import StoreError
-
-                raise StoreError(
-                    f"{store.label} holds no plan register; load one first with `geoplan db load`"
-                )
-            layers = store.read_layers(as_of=day)
-            records = store.read_records(as_of=day)
-            card = scorecard(
-                plan, layers, records, as_of=day, mapping=None if mapping is None else Path(mapping)
-            )
-        store.snapshot(card, as_of=day)
-    return card
 
 
 def read_layers_from_db(

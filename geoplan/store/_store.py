@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, insert, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from .._common.dates import as_date
 from .._errors import SchemaError, StoreError
 from ._backends import SRID, _hide_password, load_spatialite, make_engine, resolve_url
 from ._load import LoadStats, column_values, load_layers, q
@@ -414,14 +415,7 @@ def _check_sqlite_header(path: Path) -> None:
 
 
 def _as_date(value: dt.date | str | None, what: str) -> dt.date | None:
-    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
-        return value
-    if isinstance(value, dt.datetime):
-        return value.date()
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise SchemaError(f"{what} {value!r} is not a date; write it as YYYY-MM-DD") from None
+    return as_date(value, what, error=SchemaError)
 
 
 def _rows(frame: pd.DataFrame, columns: dict[str, str], what: str) -> list[dict[str, Any]]:

@@ -1,8 +1,9 @@
-"""Number, date and status formatting for Chinese planning reports.
+"""Every word and number format a planner sees: labels, statuses, units, numbers and dates.
 
-Reports follow the conventions of the bureau's own tables: thousands separators (千分位),
-lengths in kilometres with one decimal, percentages with one decimal, ISO dates, and the
-status vocabulary of the scorecard shown as Chinese labels.
+Maps, the report, the terminal tables and the catalogue all take their Chinese words from
+here, so a layer is called the same (村庄, 福道（绿道）) in the legend, the report and an
+error message. Numbers follow the bureau's own tables: thousands separators (千分位),
+lengths in kilometres with one decimal, percentages with one decimal, ISO dates.
 """
 
 from __future__ import annotations
@@ -12,9 +13,41 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-import pandas as pd
+#: The work-status vocabulary of layers and progress logs, with its display labels.
+WORK_STATUS_LABELS: dict[str, str] = {
+    "planned": "计划",
+    "under_construction": "在建",
+    "completed": "已完成",
+}
 
-from ..metrics._card import STATUS_LABELS
+#: Scorecard statuses in report order, with the Chinese labels every map and report shows.
+SCORE_STATUS_LABELS: dict[str, str] = {
+    "met": "已达标",
+    "on_track": "按计划推进",
+    "behind": "滞后",
+    "missed": "未完成",
+    "no_data": "无数据",
+    "unmapped": "未映射",
+}
+
+#: Chinese names of the layer kinds, in drawing order (areas, lines, points), as the layer
+#: control, legend, report and messages show them.
+KIND_LABELS: dict[str, str] = {
+    "towns": "乡镇",
+    "districts": "片区",
+    "communities": "小区",
+    "villages": "村庄",
+    "residential_land": "居住用地",
+    "parks": "公园",
+    "projects": "建设项目",
+    "protection_zones": "水源保护区",
+    "greenways": "福道（绿道）",
+    "sewage_lines": "污水管网",
+    "water_sources": "饮用水水源地",
+    "sewage_facilities": "污水处理设施",
+    "heritage_sites": "文物与历史建筑",
+    "farmhouses": "农房",
+}
 
 _STATUS_COLOURS = {
     "met": "#1a7f37",
@@ -25,8 +58,8 @@ _STATUS_COLOURS = {
     "unmapped": "#afb8c1",
 }
 #: scorecard status -> (Chinese label, badge colour)
-STATUSES: dict[str, tuple[str, str]] = {
-    status: (label, _STATUS_COLOURS[status]) for status, label in STATUS_LABELS.items()
+SCORE_STATUSES: dict[str, tuple[str, str]] = {
+    status: (label, _STATUS_COLOURS[status]) for status, label in SCORE_STATUS_LABELS.items()
 }
 
 #: Units written in metric frames -> how a Chinese report writes them.
@@ -48,6 +81,8 @@ def is_missing(value: Any) -> bool:
     if value is None:
         return True
     try:
+        import pandas as pd
+
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
@@ -122,7 +157,7 @@ def format_date(value: Any) -> str:
         return "—"
     if isinstance(value, str):
         return value
-    if isinstance(value, pd.Timestamp | dt.datetime):
+    if isinstance(value, dt.datetime):  # pandas.Timestamp is a datetime
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -132,5 +167,5 @@ def format_date(value: Any) -> str:
 def status_label(status: Any) -> str:
     """Return the Chinese label of a scorecard status (unknown statuses pass through)."""
     if is_missing(status):
-        return STATUSES["no_data"][0]
-    return STATUSES.get(str(status), (str(status), ""))[0]
+        return SCORE_STATUSES["no_data"][0]
+    return SCORE_STATUSES.get(str(status), (str(status), ""))[0]
