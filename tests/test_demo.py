@@ -17,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 import pytest
-from click.testing import CliRunner
 from _services import require
+from click.testing import CliRunner
 from pyproj import Geod
 
 from geoplan.cli import main

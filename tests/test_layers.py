@@ -10,8 +10,8 @@ import pandas as pd
 import pyproj
 import pytest
 import shapely
-from click.testing import CliRunner
 from _services import require
+from click.testing import CliRunner
 from shapely.geometry import LineString, Point, Polygon
 
 import geoplan
