@@ -139,6 +139,13 @@ def run_demo(
     -------
     DemoResult
         The files written, the scorecard and the time each step took.
+
+    Examples
+    --------
+    >>> import tempfile, geoplan
+    >>> result = geoplan.run_demo(tempfile.mkdtemp())  # doctest: +SKIP
+    >>> sorted(result.files)[:3]  # doctest: +SKIP
+    ['card_csv', 'card_json', 'database']
     """
     from ._common.dates import as_date
     from .datasets import load_sample, load_sample_plan, load_sample_records

@@ -87,6 +87,14 @@ def read_layers(
     -----
     Warnings (repaired geometries, empty cells…) are logged on the ``geoplan`` logger;
     :func:`check_layers` returns them all.
+
+    Examples
+    --------
+    >>> import geoplan
+    >>> path = geoplan.datasets.data_path("taishang_sample.gpkg")
+    >>> layers = geoplan.read_layers(path, kinds=["towns", "parks"])
+    >>> layers["towns"].crs.to_epsg(), len(layers["towns"])
+    (4326, 4)
     """
     layers, report = _run(source, kinds=kinds, crs=crs, strict=True)
     for issue in report.issues:

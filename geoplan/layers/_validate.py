@@ -86,6 +86,14 @@ class Issue:
         Ids of the features concerned (all of them; the text shows the first few).
     count
         How many features or values are concerned.
+
+    Examples
+    --------
+    >>> from geoplan import Issue
+    >>> issue = Issue("warning", "parks", "opened_date", "2 parks have no opening date",
+    ...               "fill opened_date (开放日期)")
+    >>> issue.level, issue.layer, issue.column
+    ('warning', 'parks', 'opened_date')
     """
 
     level: Level
@@ -121,6 +129,13 @@ class CheckReport:
         Kind -> number of features read.
     repaired
         Kind -> number of geometries repaired or converted (see the module table).
+
+    Examples
+    --------
+    >>> import geoplan
+    >>> report = geoplan.check_layers(geoplan.datasets.data_path("taishang_sample.gpkg"))
+    >>> report.ok, report.features["towns"]
+    (True, 4)
     """
 
     source: str

@@ -216,6 +216,14 @@ def make_map(
         that are not GeoDataFrames, or a choropleth that cannot be joined.
     CRSError
         A layer without a CRS.
+
+    Examples
+    --------
+    >>> import geoplan
+    >>> layers = geoplan.load_sample()
+    >>> m = geoplan.make_map({"towns": layers["towns"], "greenways": layers["greenways"]})
+    >>> type(m).__name__
+    'GeoplanMap'
     """
     if not isinstance(layers, Mapping):
         raise MapError(
@@ -367,6 +375,14 @@ def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
     -------
     pathlib.Path
         The path written.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile, geoplan
+    >>> m = geoplan.make_map({"towns": geoplan.load_sample()["towns"]})
+    >>> path = geoplan.save_map(m, pathlib.Path(tempfile.mkdtemp()) / "map.html")
+    >>> path.name, "leaflet" in path.read_text(encoding="utf-8")
+    ('map.html', True)
     """
     path = Path(path)
     if not path.parent.is_dir():

@@ -171,6 +171,12 @@ def map_to_png(
     -------
     pathlib.Path
         ``png_path``.
+
+    Examples
+    --------
+    >>> import geoplan
+    >>> geoplan.map_to_png("map.html", "map.png", width=1200, height=800)  # doctest: +SKIP
+    PosixPath('map.png')
     """
     html_path = Path(html_path)
     if not html_path.is_file():

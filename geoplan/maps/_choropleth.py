@@ -56,6 +56,15 @@ class Choropleth:
         The target value for ``scheme="target"``.
     title
         Legend title; defaults to the metric name.
+
+    Examples
+    --------
+    >>> import geoplan
+    >>> layers = geoplan.load_sample()
+    >>> frame = geoplan.compute_metric("village_plan_share", layers, as_of="2023-12-31")
+    >>> layer = geoplan.Choropleth(frame, scope_type="town", k=3)
+    >>> layer.scope_type
+    'town'
     """
 
     frame: pd.DataFrame

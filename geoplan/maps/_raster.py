@@ -157,6 +157,15 @@ def raster_overlay(
     folium.FeatureGroup
         Holds the ``ImageOverlay`` (bounds in lon/lat) and the legend; pass it to
         ``geoplan.make_map(..., overlays=[...])`` or ``.add_to(m)``.
+
+    Examples
+    --------
+    >>> import geoplan
+    >>> towns = geoplan.load_sample()["towns"]
+    >>> path = geoplan.datasets.data_path("landcover.tif")
+    >>> overlay = geoplan.raster_overlay(path, zones=towns, max_pixels=40_000)
+    >>> overlay.layer_name
+    '土地覆盖'
     """
     import folium
     from rasterio import band as rio_band

@@ -161,6 +161,21 @@ def register_metric(
     Returns
     -------
     The decorator; it returns the function unchanged.
+
+    Examples
+    --------
+    >>> import geoplan
+    >>> @geoplan.register_metric("example_park_count", unit="count", family="example",
+    ...                          requires=["parks"])
+    ... def example_park_count(layers, records, as_of):
+    ...     return geoplan.metrics.metric_frame(
+    ...         "example_park_count", [{"scope_type": "zone", "scope": "全区",
+    ...                                 "value": len(layers["parks"])}],
+    ...         unit="count", as_of=as_of, method="parks in the layer")
+    >>> frame = geoplan.compute_metric("example_park_count", geoplan.load_sample())
+    >>> frame.loc[0, ["scope", "unit"]].tolist()
+    ['全区', 'count']
+    >>> del geoplan.metrics.METRICS["example_park_count"]
     """
     if not name.isidentifier():
         raise MetricError(f"metric name {name!r} must be a snake_case identifier")
@@ -321,6 +336,15 @@ def compute(
     DataFrame
         Columns :data:`FRAME_COLUMNS`. When a required layer or input is missing the frame
         holds one zone row with ``value`` NaN and a note naming what is missing.
+
+    Examples
+    --------
+    >>> import geoplan
+    >>> layers = geoplan.load_sample()
+    >>> frame = geoplan.compute_metric("greenway_completed_km", layers, as_of="2023-12-31")
+    >>> zone = frame[frame.scope_type == "zone"].iloc[0]
+    >>> round(float(zone.value), 2), zone.unit
+    (6.05, 'km')
     """
     from ._asof import layers_as_of, records_as_of
 

@@ -97,7 +97,15 @@ class PlanMeta:
 
 @dataclass(frozen=True)
 class Plan:
-    """A parsed action plan: metadata, goals, sections and tasks."""
+    """A parsed action plan: metadata, goals, sections and tasks.
+
+    Examples
+    --------
+    >>> import geoplan
+    >>> plan = geoplan.load_sample_plan()
+    >>> len(plan.sections), len(plan.tasks), plan.task(9).units[0]
+    (13, 32, '区环境与国土资源局')
+    """
 
     meta: PlanMeta
     goals: list[Target]

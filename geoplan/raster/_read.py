@@ -599,6 +599,14 @@ def zonal_stats(
     DataFrame
         Indexed like ``zones``: the requested statistics, then ``nodata_cells`` and
         ``coverage``. Zones with no valid cells get NaN.
+
+    Examples
+    --------
+    >>> import geoplan
+    >>> towns = geoplan.load_sample()["towns"]
+    >>> stats = geoplan.zonal_stats(geoplan.datasets.data_path("dem.tif"), towns)
+    >>> list(stats.columns)[:3]
+    ['mean', 'min', 'max']
     """
     unknown = [s for s in stats if s not in STAT_NAMES]
     if unknown:

@@ -124,6 +124,13 @@ def read_records(path: str | os.PathLike[str], *, encoding: str | None = None) -
     RecordsError
         Listing every bad cell: missing column, unknown layer kind or status, unreadable
         task id, date, quantity or coordinates, duplicate record ids.
+
+    Examples
+    --------
+    >>> import geoplan
+    >>> records = geoplan.read_records(geoplan.datasets.data_path("taishang_records.csv"))
+    >>> records.loc[0, ["layer", "status"]].tolist(), int(records.loc[0, "task_id"])
+    (['parks', 'completed'], 9)
     """
     path = Path(path)
     if not path.is_file():
@@ -165,6 +172,14 @@ def validate_records(
     -------
     CheckReport
         Issues of the ``records`` table; ``report.raise_for_errors(RecordsError)`` raises.
+
+    Examples
+    --------
+    >>> import geoplan
+    >>> plan, layers = geoplan.load_sample_plan(), geoplan.load_sample()
+    >>> report = geoplan.validate_records(geoplan.load_sample_records(), plan=plan, layers=layers)
+    >>> report.ok
+    True
     """
     source = records.attrs.get("geoplan_source", "records")
     report = CheckReport(source, features={"records": len(records)})
@@ -274,6 +289,13 @@ def join_records(
         empty when the record has neither), ``matched_by`` (``"id"``, ``"nearest"`` or
         ``None``) and ``distance_m`` (for ``"nearest"``; NaN otherwise). Unmatched
         records are logged as a warning, never dropped.
+
+    Examples
+    --------
+    >>> import geoplan
+    >>> joined = geoplan.join_records(geoplan.load_sample_records(), geoplan.load_sample())
+    >>> joined.crs.to_epsg()
+    4326
     """
     from ..crs import metric_crs
 

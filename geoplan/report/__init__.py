@@ -350,6 +350,14 @@ def write_report(
     -------
     Path
         The HTML file written.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile, geoplan
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "report.html"
+    >>> path = geoplan.write_report(path=out, as_of="2023-12-31", maps=False, history=False)
+    >>> "泉台管〔2021〕57号" in path.read_text(encoding="utf-8")
+    True
     """
     html = render_report(
         plan,

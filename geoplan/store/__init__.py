@@ -67,6 +67,16 @@ def open_store(url: Url = None) -> Store:
     url
         A ``.gpkg`` path, ``gpkg:///path``, ``postgresql+psycopg://…``, or ``None`` for
         ``$GEOPLAN_DB_URL`` and then ``./geoplan.gpkg`` in the working directory.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile, geoplan
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "bureau.gpkg"
+    >>> with geoplan.open_store(path) as store:
+    ...     _ = store.init()
+    ...     _ = store.load(plan=geoplan.load_sample_plan())
+    ...     len(store.read_plan().tasks)
+    32
     """
     return Store(url)
 
@@ -113,6 +123,14 @@ def read_layers_from_db(
         Return each feature as it stood at the end of this date (default: current).
     kinds
         Kinds to read; by default every kind that holds features.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile, geoplan
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "bureau.gpkg"
+    >>> stats = geoplan.store.load_layers({"towns": geoplan.load_sample()["towns"]}, url=path)
+    >>> sorted(geoplan.read_layers_from_db(path)["towns"]["name"])
+    ['东园镇', '张坂镇', '洛阳镇', '百崎回族乡']
     """
     with Store(url) as store:
         return store.read_layers(as_of=as_of, kinds=kinds)
