@@ -28,9 +28,10 @@ from typing import Any
 
 import pandas as pd
 
+from .. import settings
 from .._common.atomic import write_text
 from .._errors import GeoplanError, PlanWarning, ReportError, missing_dependency
-from ..settings import PLAN_START, logger
+from ..settings import logger
 from ._build import (
     Notice,
     complete_scorecard,
@@ -204,14 +205,17 @@ def _render_report(
     if requested > today:
         notices.append(future_as_of_notice(requested, today))
         requested = today
-    if requested < PLAN_START:
-        raise ReportError(
-            f"as_of {requested.isoformat()} is before the plan started "
-            f"({PLAN_START.isoformat()}); choose a date on or after it"
-        )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", PlanWarning)
         plan, plan_source = _load_plan(plan)
+    from ..metrics._card import plan_start_of
+
+    start = plan_start_of(plan) if plan is not None else settings.PLAN_START
+    if requested < start:
+        raise ReportError(
+            f"as_of {requested.isoformat()} is before the plan started "
+            f"({start.isoformat()}); choose a date on or after it"
+        )
     for warning in caught:
         if issubclass(warning.category, PlanWarning):
             notices.append(Notice(f"规划解析提示：{warning.message}", "info"))
@@ -324,8 +328,10 @@ def scorecard_history(
         metric snapshots (``geoplan.store``), ready for ``Store.snapshot`` per date.
     """
     from ..metrics import scorecard
+    from ..metrics._card import plan_start_of
 
-    dates = [dt.date(y, 12, 31) for y in range(PLAN_START.year, as_of.year)] + [as_of]
+    start = plan_start_of(plan)
+    dates = [dt.date(y, 12, 31) for y in range(start.year, as_of.year)] + [as_of]
     frames = []
     for day in dates:
         try:
