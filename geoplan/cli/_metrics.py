@@ -116,7 +116,7 @@ def _table(frame: pd.DataFrame, title: str) -> None:
         console.print(f"[{number}] {text}", markup=False, highlight=False)
 
 
-def raster_inputs(given: tuple[str, ...], *, sample: bool) -> dict[str, Path]:
+def raster_inputs(given: tuple[str, ...], *, sample: bool) -> dict[str, Any]:
     """``--raster KIND=PATH`` values as metric inputs, over the sample's own rasters.
 
     KIND is a raster input a registered metric declares (``landcover``, ``dem``); a
@@ -126,7 +126,7 @@ def raster_inputs(given: tuple[str, ...], *, sample: bool) -> dict[str, Path]:
     from ..metrics import METRICS
 
     kinds = sorted({key for m in METRICS.values() for key in m.inputs})
-    out: dict[str, Path] = (
+    out: dict[str, Any] = (
         {kind: data_path(name) for kind, name in SAMPLE_RASTERS.items()} if sample else {}
     )
     for item in given:

@@ -186,7 +186,7 @@ def lengths_km(gdf: Any) -> pd.Series:
         # always_xy: pyproj's Geod takes lon, lat whatever the CRS's axis order.
         _, _, dist = geod.inv(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
         per_part = np.bincount(part[:-1][same], weights=dist, minlength=len(parts))
-        out = np.bincount(owner, weights=per_part, minlength=len(geoms))
+        out = np.asarray(np.bincount(owner, weights=per_part, minlength=len(geoms)), float)
     return pd.Series(out / 1000.0, index=gdf.index)
 
 
