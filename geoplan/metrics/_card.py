@@ -71,7 +71,7 @@ import numpy as np
 import pandas as pd
 
 from .. import settings
-from .._errors import SchemaError
+from .._errors import MetricError, SchemaError
 from ..settings import logger
 from ._registry import METRICS, SCOPE_TYPES, compute, get_metric, resolve_as_of
 
@@ -562,7 +562,11 @@ def _judge(
     """
     today = out["value_today"]
     if not per_year:
-        at = frames.row(out["metric"], deadline, out["scope_type"], out["scope"])
+        try:
+            at = frames.row(out["metric"], deadline, out["scope_type"], out["scope"])
+        except MetricError as exc:  # a deadline before the plan's issue date
+            notes.append(f"截止日 {deadline} 无法评估：{exc}")
+            return {**out, "status": "no_data", "note": "；".join(notes)}
         out = {**out, **at}
     judged = out["value"]
     out["judged_on"] = deadline
