@@ -609,3 +609,22 @@ def test_raster_metrics_reach_the_cli(tmp_path):
     assert pd.read_csv(io.StringIO(res.output))["value"].notna().all()
     bad = CliRunner().invoke(main, [*base, "--raster", "elevation=x.tif"])
     assert bad.exit_code == 2 and "unknown raster kind 'elevation'" in bad.output
+
+
+def test_definitions_can_be_set_from_the_cli(tmp_path):
+    out = tmp_path / "card.csv"
+    args = ["metrics", "--as-of", "2026-11-26", "--format", "csv", "-o", str(out)]
+    res = CliRunner().invoke(
+        main, [*args, "--set", "key_levels=national", "--set", "prorate_first_year=false"]
+    )
+    assert res.exit_code == 0, res.output
+    card = pd.read_csv(out, encoding="utf-8-sig")
+    fire = card_rows(card, 16, 1).iloc[0]
+    assert (fire["value"], fire["status"]) == (100.0, "met")  # the one national relic
+    assert "计入级别：国家级文物保护单位" in fire["definition"]
+    first = card[card["scope"] == "东园镇 2021"].iloc[0]
+    assert (first["target"], first["status"]) == (200.0, "missed")  # 160 of a full 200
+    bad = CliRunner().invoke(main, ["metrics", "--set", "levels=national"])
+    assert bad.exit_code == 2 and "unknown parameter 'levels'" in bad.output
+    bad = CliRunner().invoke(main, ["metrics", "--set", "service_m=far"])
+    assert bad.exit_code == 2 and "service_m='far'" in bad.output

@@ -150,6 +150,76 @@ def raster_inputs(given: tuple[str, ...], *, sample: bool) -> dict[str, Any]:
     return out
 
 
+def _parameter_defaults() -> dict[str, Any]:
+    """Parameter name -> default, over the registered metrics and the scorecard."""
+    import inspect
+
+    from ..metrics import METRICS
+
+    out: dict[str, Any] = {"prorate_first_year": True}
+    for metric in METRICS.values():
+        for p in inspect.signature(metric.func).parameters.values():
+            nested = isinstance(p.default, tuple) and any(isinstance(v, tuple) for v in p.default)
+            if p.name not in metric.params or p.name == "plan_start" or nested:
+                continue  # plan_start comes from the plan; nested tuples have no CLI form
+            if p.default is not inspect.Parameter.empty:  # inputs (rasters): --raster
+                out.setdefault(p.name, p.default)
+    return out
+
+
+def _convert(name: str, text: str, default: Any) -> Any:
+    """``text`` as the type of ``default`` (tuples comma-separated, booleans true/false)."""
+    if isinstance(default, bool):
+        if text.lower() in ("true", "yes", "1"):
+            return True
+        if text.lower() in ("false", "no", "0"):
+            return False
+        raise ValueError("write true or false")
+    if isinstance(default, tuple):
+        items = [t.strip() for t in text.split(",") if t.strip()]
+        if default and all(isinstance(v, int) for v in default):
+            return tuple(int(v) for v in items)
+        if default and all(isinstance(v, float) for v in default):
+            return tuple(float(v) for v in items)
+        return tuple(items)
+    if isinstance(default, int | float):
+        return type(default)(float(text)) if isinstance(default, float) else int(text)
+    if default is None and text.lower() == "none":
+        return None
+    return text
+
+
+def parameter_values(given: tuple[str, ...]) -> dict[str, Any]:
+    """``--set NAME=VALUE`` values, converted to the type of each parameter's default.
+
+    An unknown NAME, a missing ``=`` or a value of the wrong type is a usage error that
+    lists the parameters (tuple-valued ones take comma-separated items).
+    """
+    defaults = _parameter_defaults()
+    out: dict[str, Any] = {}
+    for item in given:
+        name, sep, text = item.partition("=")
+        name, text = name.strip(), text.strip()
+        if not sep or not name:
+            raise click.BadParameter(
+                f"{item!r} is not NAME=VALUE; write e.g. --set key_levels=national,provincial",
+                param_hint="--set",
+            )
+        if name not in defaults:
+            raise click.BadParameter(
+                f"unknown parameter {name!r}; parameters are {', '.join(sorted(defaults))}",
+                param_hint="--set",
+            )
+        try:
+            out[name] = _convert(name, text, defaults[name])
+        except ValueError as exc:
+            raise click.BadParameter(
+                f"{name}={text!r}: {exc}; the default is {defaults[name]!r}",
+                param_hint="--set",
+            ) from None
+    return out
+
+
 @click.command("metrics")
 @data_options
 @click.option(
@@ -171,6 +241,15 @@ def raster_inputs(given: tuple[str, ...], *, sample: bool) -> dict[str, Any]:
     help="A raster a metric needs, e.g. landcover=cover.tif or dem=dem.tif (repeatable); "
     "the bundled sample's rasters are used with the bundled sample.",
 )
+@click.option(
+    "--set",
+    "settings_",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A definition or metric parameter, e.g. key_levels=national,provincial, "
+    "remediation_components=works, count_from=plan, prorate_first_year=false, "
+    "service_m=300 (repeatable; see docs/scorecard.md).",
+)
 @format_option(
     ("table", "json", "csv"),
     help="Output format (default: table on screen, else from the -o suffix).",
@@ -185,6 +264,7 @@ def metrics(
     mapping: Path | None,
     metric_name: str | None,
     rasters: tuple[str, ...],
+    settings_: tuple[str, ...],
     fmt: str | None,
     output: Path | None,
     no_bom: bool,
@@ -197,8 +277,9 @@ def metrics(
     inputs = resolve_inputs(layers_path, plan_path, records_path)
     start = plan_start_of(inputs.plan)
     day = resolve_as_of(as_of, plan_start=start)
-    extra = raster_inputs(rasters, sample=inputs.sample)
+    extra = {**raster_inputs(rasters, sample=inputs.sample), **parameter_values(settings_)}
     if metric_name:
+        extra.pop("prorate_first_year", None)
         frame = compute_metric(
             metric_name, inputs.layers, inputs.records, as_of=day, plan_start=start, **extra
         )
