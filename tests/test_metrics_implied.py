@@ -92,21 +92,26 @@ def test_task_20_packaged_share(sample, cards):
     assert f"截止日 2025-12-31 时为 {at_deadline:.4g}" in late.note
 
 
-def test_task_21_centralized_sources(sample, cards):
+def test_task_21_centralized_sources(plan, sample, cards):
     w = sample[0]["water_sources"]
     w = w[w["scale"] == "centralized"]
     done = w["remediation_status"].eq("completed")
     at_deadline = 100.0 * (done & done_by(w["remediation_date"], dt.date(2021, 12, 31))).sum()
     at_deadline /= len(w)
     now = 100.0 * (done & done_by(w["remediation_date"], dt.date(2023, 12, 31))).sum() / len(w)
-    (r,) = rows(cards["2023-12-31"], 21, 0).itertuples()
+    # issue 13: remediation defaults to all three steps the plan lists; the works alone
+    # (the figure before issue 13) are a parameter
+    (r,) = rows(
+        scorecard(plan, *sample, as_of="2023-12-31", remediation_components=("works",)), 21, 0
+    ).itertuples()
     assert (r.metric, r.scope_type, r.scope) == (
         "water_remediation_share",
         "scale",
         "千人以上集中式",
     )
     assert r.deadline == dt.date(2021, 12, 31) and r.year == 2021
-    assert r.value == pytest.approx(now)
+    # issue 13: the judged value (at the deadline) in `value`, the as-of value beside it
+    assert r.value == pytest.approx(at_deadline) and r.value_today == pytest.approx(now)
     assert r.status == "missed"  # 10 of 12 by the end of 2021
     assert at_deadline == pytest.approx(100 * 10 / 12)
     assert f"截止日 2021-12-31 时为 {at_deadline:.4g}" in r.note
@@ -140,8 +145,8 @@ def test_task_31_each_district(sample, cards):
 def test_card_grows_by_the_implied_rows(cards):
     for card in cards.values():
         implied = card[card["quantity_index"].isna() & card["metric"].ne("")]
-        assert sorted(set(implied["task_id"])) == [20, 21, 31]
-        assert len(implied) == 1 + 1 + 3
+        assert sorted(set(implied["task_id"])) == [18, 20, 21, 31]  # 18: issue 13
+        assert len(implied) == 1 + 1 + 1 + 3
         assert implied["note"].str.startswith("目标由指标映射推定").all()
 
 
@@ -175,7 +180,9 @@ def test_own_mapping_with_a_lower_reading(tmp_path: Path, plan, sample):
         "21,0,,2021,water_remediation_share,scale,千人以上集中式,80,%,,基本完成 → 80 %\n",
         encoding="utf-8",
     )
-    card = scorecard(plan, *sample, as_of="2023-12-31", mapping=path)
+    card = scorecard(
+        plan, *sample, as_of="2023-12-31", mapping=path, remediation_components=("works",)
+    )
     (r,) = rows(card, 21, 0).itertuples()
     assert (r.target, r.status) == (80.0, "met")  # 10/12 = 83.3 % at the deadline
     assert "基本完成 → 80 %" in r.note

@@ -149,7 +149,9 @@ def test_time_travel_changes_the_card(layers, mapping):
     # ... and missed the day after: judged on the value at the deadline (50 %), with a note
     # that V3 (approved 2024-03-01) came later
     v17 = card_row(late, 17)
-    assert v17["status"] == "missed" and v17["value"] == 75.0
+    # issue 13: a past-deadline row shows the judged value (at the deadline), today's beside
+    assert v17["status"] == "missed" and v17["value"] == 50.0 and v17["value_today"] == 75.0
+    assert v17["judged_on"] == dt.date(2023, 12, 31)
     assert "截止日 2023-12-31 时为 50" in v17["note"]
 
 
@@ -217,7 +219,7 @@ def test_bundled_mapping_matches_the_real_register(plan_path):
     rules = read_mapping(None, plan)
     assert {r.task_id for r in rules} >= {4, 5, 9, 16, 17, 18, 20, 21, 22, 31}
     implied = {(r.task_id, r.target_index): r.implied for r in rules if r.implied}
-    assert sorted(implied) == [(20, 0), (21, 0), (31, 0)]
+    assert sorted(implied) == [(18, 3), (20, 0), (21, 0), (31, 0)]
     assert all((i.value, i.unit, i.comparator) == (100.0, "%", ">=") for i in implied.values())
     # the quantities frame alone lists no target without a quantity: the implied lines
     # need the Plan

@@ -14,7 +14,25 @@ from .._common.atomic import write_bytes
 from .._common.labels import SCORE_STATUSES, format_number
 from ._common import data_options, format_option, output_option, resolve_inputs
 
-TABLE_COLUMNS = ("task_id", "metric", "scope", "value", "target", "deadline", "expected", "status")
+TABLE_COLUMNS = (
+    "task_id",
+    "metric",
+    "scope",
+    "value",
+    "value_today",
+    "target",
+    "deadline",
+    "expected",
+    "status",
+    "definition",
+)
+
+#: Scorecard table headers: a past deadline's value is the judged one, today's beside it;
+#: definitions are numbered under the table (they are too long for a column).
+HEADERS = {"value": "value (judged)", "value_today": "today", "definition": "def"}
+
+#: Bundled rasters used with the bundled sample: metric input -> file in layers/.
+SAMPLE_RASTERS = {"landcover": "landcover.tif", "dem": "dem.tif"}
 
 
 def _jsonable(value: Any) -> Any:
@@ -44,8 +62,16 @@ def _cell(rec: dict[str, Any], col: str) -> str:
         return SCORE_STATUSES.get(str(v), (str(v), ""))[0]
     if not isinstance(v, float):
         return str(v)
-    unit = {"value": "unit", "expected": "unit", "target": "target_unit"}.get(col)
-    return format_number(v, rec.get(unit) if unit else None)
+    unit = {
+        "value": "unit",
+        "value_today": "unit",
+        "expected": "unit",
+        "target": "target_unit",
+    }.get(col)
+    text = format_number(v, rec.get(unit) if unit else None)
+    if col == "value_today" and not _jsonable(rec.get("judged_on")):
+        return ""  # the same as value: shown once
+    return text
 
 
 def _table(frame: pd.DataFrame, title: str) -> None:
@@ -61,18 +87,137 @@ def _table(frame: pd.DataFrame, title: str) -> None:
         "unmapped": "dim",
     }
     console = Console()
-    console.width = max(console.width, 120)  # pipes and narrow terminals: do not fold names
+    card = "judged_on" in frame
+    # pipes and narrow terminals: do not fold names and figures
+    console.width = max(console.width, 150 if card else 120)
     table = Table(title=title, show_lines=False)
     cols = [c for c in TABLE_COLUMNS if c in frame] or list(frame.columns)
     for col in cols:
-        table.add_column(col, no_wrap=col in ("metric", "status", "deadline", "target"))
+        header = HEADERS.get(col, col) if card else col
+        table.add_column(header, no_wrap=col != "scope")
+    definitions: dict[str, int] = {}
     for rec in frame.to_dict("records"):
         cells = [_cell(rec, col) for col in cols]
         if "status" in cols:
             i = cols.index("status")
             cells[i] = f"[{colours.get(str(rec.get('status')), 'white')}]{cells[i]}[/]"
+        if "definition" in cols:
+            text = str(rec.get("definition") or "")
+            number = definitions.setdefault(text, len(definitions) + 1) if text else None
+            cells[cols.index("definition")] = f"[{number}]" if number else ""
         table.add_row(*cells)
     console.print(table)
+    if card:
+        console.print(
+            "value (judged): a target whose deadline has come is judged on its value at the "
+            "deadline; today: its value at the as-of date."
+        )
+    for text, number in definitions.items():
+        console.print(f"[{number}] {text}", markup=False, highlight=False)
+
+
+def raster_inputs(given: tuple[str, ...], *, sample: bool) -> dict[str, Any]:
+    """``--raster KIND=PATH`` values as metric inputs, over the sample's own rasters.
+
+    KIND is a raster input a registered metric declares (``landcover``, ``dem``); a
+    wrong KIND, a missing ``=`` or a missing file is a usage error naming the fix.
+    """
+    from ..datasets import data_path
+    from ..metrics import METRICS
+
+    kinds = sorted({key for m in METRICS.values() for key in m.inputs})
+    out: dict[str, Any] = (
+        {kind: data_path(name) for kind, name in SAMPLE_RASTERS.items()} if sample else {}
+    )
+    for item in given:
+        kind, sep, path = item.partition("=")
+        kind, path = kind.strip(), path.strip()
+        if not sep or not kind or not path:
+            raise click.BadParameter(
+                f"{item!r} is not KIND=PATH; write e.g. --raster landcover=cover.tif",
+                param_hint="--raster",
+            )
+        if kind not in kinds:
+            raise click.BadParameter(
+                f"unknown raster kind {kind!r}; metrics take {', '.join(kinds)}",
+                param_hint="--raster",
+            )
+        if not Path(path).is_file():
+            raise click.BadParameter(
+                f"raster file {path!r} does not exist; check the path", param_hint="--raster"
+            )
+        out[kind] = Path(path)
+    return out
+
+
+def _parameter_defaults() -> dict[str, Any]:
+    """Parameter name -> default, over the registered metrics and the scorecard."""
+    import inspect
+
+    from ..metrics import METRICS
+
+    out: dict[str, Any] = {"prorate_first_year": True}
+    for metric in METRICS.values():
+        for p in inspect.signature(metric.func).parameters.values():
+            nested = isinstance(p.default, tuple) and any(isinstance(v, tuple) for v in p.default)
+            if p.name not in metric.params or p.name == "plan_start" or nested:
+                continue  # plan_start comes from the plan; nested tuples have no CLI form
+            if p.default is not inspect.Parameter.empty:  # inputs (rasters): --raster
+                out.setdefault(p.name, p.default)
+    return out
+
+
+def _convert(name: str, text: str, default: Any) -> Any:
+    """``text`` as the type of ``default`` (tuples comma-separated, booleans true/false)."""
+    if isinstance(default, bool):
+        if text.lower() in ("true", "yes", "1"):
+            return True
+        if text.lower() in ("false", "no", "0"):
+            return False
+        raise ValueError("write true or false")
+    if isinstance(default, tuple):
+        items = [t.strip() for t in text.split(",") if t.strip()]
+        if default and all(isinstance(v, int) for v in default):
+            return tuple(int(v) for v in items)
+        if default and all(isinstance(v, float) for v in default):
+            return tuple(float(v) for v in items)
+        return tuple(items)
+    if isinstance(default, int | float):
+        return type(default)(float(text)) if isinstance(default, float) else int(text)
+    if default is None and text.lower() == "none":
+        return None
+    return text
+
+
+def parameter_values(given: tuple[str, ...]) -> dict[str, Any]:
+    """``--set NAME=VALUE`` values, converted to the type of each parameter's default.
+
+    An unknown NAME, a missing ``=`` or a value of the wrong type is a usage error that
+    lists the parameters (tuple-valued ones take comma-separated items).
+    """
+    defaults = _parameter_defaults()
+    out: dict[str, Any] = {}
+    for item in given:
+        name, sep, text = item.partition("=")
+        name, text = name.strip(), text.strip()
+        if not sep or not name:
+            raise click.BadParameter(
+                f"{item!r} is not NAME=VALUE; write e.g. --set key_levels=national,provincial",
+                param_hint="--set",
+            )
+        if name not in defaults:
+            raise click.BadParameter(
+                f"unknown parameter {name!r}; parameters are {', '.join(sorted(defaults))}",
+                param_hint="--set",
+            )
+        try:
+            out[name] = _convert(name, text, defaults[name])
+        except ValueError as exc:
+            raise click.BadParameter(
+                f"{name}={text!r}: {exc}; the default is {defaults[name]!r}",
+                param_hint="--set",
+            ) from None
+    return out
 
 
 @click.command("metrics")
@@ -88,6 +233,23 @@ def _table(frame: pd.DataFrame, title: str) -> None:
     default=None,
     help="Print one metric's frame instead of the scorecard.",
 )
+@click.option(
+    "--raster",
+    "rasters",
+    multiple=True,
+    metavar="KIND=PATH",
+    help="A raster a metric needs, e.g. landcover=cover.tif or dem=dem.tif (repeatable); "
+    "the bundled sample's rasters are used with the bundled sample.",
+)
+@click.option(
+    "--set",
+    "settings_",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A definition or metric parameter, e.g. key_levels=national,provincial, "
+    "remediation_components=works, count_from=plan, prorate_first_year=false, "
+    "service_m=300 (repeatable; see docs/scorecard.md).",
+)
 @format_option(
     ("table", "json", "csv"),
     help="Output format (default: table on screen, else from the -o suffix).",
@@ -101,20 +263,30 @@ def metrics(
     as_of: dt.date | None,
     mapping: Path | None,
     metric_name: str | None,
+    rasters: tuple[str, ...],
+    settings_: tuple[str, ...],
     fmt: str | None,
     output: Path | None,
     no_bom: bool,
 ) -> None:
     """Measure the plan's targets as of a date: value, target, deadline and status."""
     from ..metrics import compute_metric, scorecard
+    from ..metrics._card import plan_start_of
     from ..metrics._registry import resolve_as_of
 
-    day = resolve_as_of(as_of)
     inputs = resolve_inputs(layers_path, plan_path, records_path)
+    start = plan_start_of(inputs.plan)
+    day = resolve_as_of(as_of, plan_start=start)
+    extra = {**raster_inputs(rasters, sample=inputs.sample), **parameter_values(settings_)}
     if metric_name:
-        frame = compute_metric(metric_name, inputs.layers, inputs.records, as_of=day)
+        extra.pop("prorate_first_year", None)
+        frame = compute_metric(
+            metric_name, inputs.layers, inputs.records, as_of=day, plan_start=start, **extra
+        )
     else:
-        frame = scorecard(inputs.plan, inputs.layers, inputs.records, as_of=day, mapping=mapping)
+        frame = scorecard(
+            inputs.plan, inputs.layers, inputs.records, as_of=day, mapping=mapping, **extra
+        )
     if fmt is None:
         suffix = output.suffix.lower().lstrip(".") if output else ""
         fmt = suffix if suffix in ("json", "csv") else ("table" if output is None else "csv")

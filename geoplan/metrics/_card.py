@@ -26,9 +26,32 @@ with the measured value, the target, and a status:
 ``unmapped``
     no metric measures this target yet.
 
+**Judged value.** A row whose deadline has come is judged on its value at the deadline:
+``value`` (with ``numerator`` and ``denominator``) is that judged value and ``judged_on``
+the deadline; ``value_today`` beside it is the value at ``as_of``. Rows whose deadline is
+ahead (or undated) have ``judged_on`` empty and ``value`` equal to ``value_today``.
+
+**As-of dates.** A date after today is refused (:class:`~geoplan.MetricError`): the card
+judges recorded work, and geoplan does not project; a date before the plan start too.
+
+**Definitions.** Every row's ``definition`` states what the figure counts, with the
+parameters that change its status (protection levels, remediation steps, counting start,
+pro-rating, denominators); see ``docs/scorecard.md`` for each default and its reason.
+
+**Plan start.** The straight line of ``on_track`` starts at the plan's own issue date
+(``plan.meta.date``), or :data:`geoplan.settings.PLAN_START` (read at call time) when the
+plan has none.
+
 Per-year targets ("各乡镇每年整治既有农房200栋以上") map to ``town_year`` rows: one row per
 town and year, each with that calendar year's end as its deadline, a straight line from
-zero at the start of the year (the plan start in 2021).
+zero at the start of the year (the plan start in its first year). In the plan's first
+year the target is pro-rated to the days from the plan start to 31 December
+(``prorate_first_year=True``, the default: 200 栋 a year is 121.6 栋 from 2021-05-24);
+``prorate_first_year=False`` compares that part-year with the full-year figure.
+
+Every target of the register appears: measured, implied by the mapping (with the
+reading in the note), or one ``unmapped`` row — including targets the plan states in
+words only.
 
 Targets the plan states in words only (任务20 "全区完成“打包”", 任务31 "形成一批片区") have no
 quantity in the register; a mapping line may give them an implied value (see
@@ -47,9 +70,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import settings
 from .._common.labels import SCORE_STATUS_LABELS
-from .._errors import SchemaError
-from ..settings import PLAN_START, logger
+from .._errors import MetricError, SchemaError
+from ..settings import logger
 from ._registry import METRICS, SCOPE_TYPES, compute, get_metric, resolve_as_of
 
 DEFAULT_MAPPING = Path(__file__).with_name("targets.csv")
@@ -75,6 +99,8 @@ COLUMNS = (
     "scope",
     "year",
     "value",
+    "judged_on",
+    "value_today",
     "unit",
     "target",
     "target_unit",
@@ -87,6 +113,7 @@ COLUMNS = (
     "denominator",
     "as_of",
     "target_text",
+    "definition",
     "note",
 )
 
@@ -128,6 +155,7 @@ class MappingRow:
     year: int | None
     line: int
     implied: Implied | None = None
+    definition: str = ""
 
 
 def _int(value: str, what: str, where: str) -> int:
@@ -143,9 +171,10 @@ def read_mapping(
     """Read and validate a target mapping CSV against the plan's register.
 
     Columns: ``task_id``, ``target_index``, ``quantity_index``, ``metric``, ``scope_type``,
-    optional ``scope`` (one scope name) and ``year`` (checked against the register, so a
-    mapping written for another parse of the plan fails loudly). Lines starting with ``#``
-    are comments.
+    optional ``scope`` (one scope name), ``year`` (checked against the register, so a
+    mapping written for another parse of the plan fails loudly) and ``definition`` (how the
+    metric reads the target, e.g. that it is a proxy; shown in the row's ``definition``).
+    Lines starting with ``#`` are comments.
 
     A target the register holds no quantity for (a qualitative commitment such as
     "全区完成“打包”统一实施工作") is measured by leaving ``quantity_index`` empty and
@@ -192,7 +221,7 @@ def read_mapping(
         raise SchemaError(
             f"target mapping file {path} line {lines[0][0]}: missing column(s) {missing}; "
             f"the header must name {', '.join(MAPPING_COLUMNS)} (scope, year, "
-            f"{', '.join(IMPLIED_COLUMNS)} optional)"
+            f"definition, {', '.join(IMPLIED_COLUMNS)} optional)"
         )
     tasks = sorted(set(quantities["task_id"].astype(int)))
     rows = []
@@ -250,6 +279,7 @@ def read_mapping(
                 year,
                 number,
                 implied_target,
+                (rec.get("definition") or "").strip(),
             )
         )
     return rows
@@ -404,17 +434,60 @@ class _Frames:
         return self.cache[key]
 
     def value(self, metric: str, day: dt.date, scope_type: str, scope: str) -> float:
+        return self.row(metric, day, scope_type, scope)["value"]
+
+    def row(self, metric: str, day: dt.date, scope_type: str, scope: str) -> dict[str, float]:
+        """value, numerator and denominator of one scope (NaN when the scope is absent)."""
         f = self.get(metric, day)
-        hit = f.loc[(f["scope_type"] == scope_type) & (f["scope"] == scope), "value"]
-        return float(hit.iloc[0]) if len(hit) else np.nan
+        hit = f.loc[(f["scope_type"] == scope_type) & (f["scope"] == scope)]
+        cols = ("value", "numerator", "denominator")
+        if hit.empty:
+            return dict.fromkeys(cols, np.nan)
+        return {c: float(hit[c].iloc[0]) for c in cols}
 
 
-def _evaluate(row: dict[str, Any], q: pd.Series, frames: _Frames, as_of: dt.date) -> dict[str, Any]:
-    """Fill status, baseline and expected for one measured row."""
+def plan_start_of(plan: Any) -> dt.date:
+    """The plan's issue date (``plan.meta.date``), else :data:`geoplan.settings.PLAN_START`.
+
+    The setting is read at call time, so a session that changes it is heard.
+    """
+    meta = getattr(plan, "meta", None)
+    date = getattr(meta, "date", None)
+    if isinstance(date, dt.date):
+        return date
+    return settings.PLAN_START
+
+
+def _prorate(target: float, year: int, start: dt.date) -> tuple[float, str]:
+    """A per-year target for the part of ``year`` from ``start`` on: (target, definition)."""
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    if start <= first or start > last:
+        return target, ""
+    days, total = (last - start).days + 1, (last - first).days + 1
+    share = target * days / total
+    return share, (
+        f"{year}年按方案印发日 {start} 起的 {days}/{total} 天折算目标："
+        f"{target:g} × {days}/{total} = {share:.1f}"
+    )
+
+
+def _evaluate(
+    row: dict[str, Any],
+    q: pd.Series,
+    frames: _Frames,
+    as_of: dt.date,
+    *,
+    plan_start: dt.date | None = None,
+    prorate_first_year: bool = True,
+) -> dict[str, Any]:
+    """Fill status, baseline, expected and the judged value for one measured row."""
+    plan_start = plan_start or settings.PLAN_START
     value, target = row["value"], float(q["value"])
+    row = {**row, "value_today": value}
     comparator = q.get("comparator") if isinstance(q.get("comparator"), str) else None
     comp = comparator if comparator == "<=" else ">="
     notes = [row["note"]] if row["note"] else []
+    definitions = [row["definition"]] if row.get("definition") else []
     if not _units_match(row["unit"], str(q["unit"])):
         logger.warning(
             "task %s: unit mismatch: metric `%s` is in %s but the target is in %s",
@@ -427,27 +500,24 @@ def _evaluate(row: dict[str, Any], q: pd.Series, frames: _Frames, as_of: dt.date
         return {**row, "status": "no_data", "note": "；".join([msg, *notes])}
     if pd.isna(value):
         return {**row, "status": "no_data"}
-    deadline, start, baseline = _deadline(q), PLAN_START, np.nan
-    if row["scope_type"] in ("year", "town_year") and not pd.isna(row["year"]):
+    deadline, start, baseline = _deadline(q), plan_start, np.nan
+    per_year = row["scope_type"] in ("year", "town_year") and not pd.isna(row["year"])
+    if per_year:
         year = int(row["year"])
         deadline, baseline = dt.date(year, 12, 31), 0.0
-        start = max(PLAN_START, dt.date(year, 1, 1))
-    out = {**row, "deadline": deadline}
+        start = max(plan_start, dt.date(year, 1, 1))
+        if prorate_first_year:
+            target, how = _prorate(target, year, plan_start)
+            if how:
+                definitions.append(how)
+                row["target"] = target
+    out = {**row, "deadline": deadline, "definition": "；".join(definitions)}
     if deadline is None:
         status = "met" if _reached(value, target, comp) else "behind"
         notes.append("目标没有期限：按评估日的值比较")
         return {**out, "status": status, "note": "；".join(notes)}
     if as_of >= deadline:
-        at = value
-        if row["scope_type"] not in ("year", "town_year"):
-            at = frames.value(row["metric"], deadline, row["scope_type"], row["scope"])
-        if _reached(at, target, comp):
-            return {**out, "status": "met", "note": "；".join(notes)}
-        if _reached(value, target, comp):
-            notes.append(f"截止日后才达到（截止日 {deadline} 时为 {at:.4g}）")
-        else:
-            notes.append(f"截止日 {deadline} 时为 {at:.4g}")
-        return {**out, "status": "missed", "note": "；".join(notes)}
+        return _judge(out, target, comp, deadline, frames, notes, per_year)
     if pd.isna(baseline):
         baseline = frames.value(row["metric"], start, row["scope_type"], row["scope"])
         baseline = 0.0 if pd.isna(baseline) else baseline
@@ -465,6 +535,43 @@ def _evaluate(row: dict[str, Any], q: pd.Series, frames: _Frames, as_of: dt.date
         "expected": expected,
         "note": "；".join(notes),
     }
+
+
+def _judge(
+    out: dict[str, Any],
+    target: float,
+    comp: str,
+    deadline: dt.date,
+    frames: _Frames,
+    notes: list[str],
+    per_year: bool,
+) -> dict[str, Any]:
+    """A row whose deadline has come: judged on its value at the deadline.
+
+    ``value``, ``numerator`` and ``denominator`` become the figures at the deadline,
+    ``judged_on`` the deadline; ``value_today`` keeps the figure at the as-of date. A
+    per-year row's value already is its year's total, final at the year end.
+    """
+    today = out["value_today"]
+    if not per_year:
+        try:
+            at = frames.row(out["metric"], deadline, out["scope_type"], out["scope"])
+        except MetricError as exc:  # a deadline before the plan's issue date
+            notes.append(f"截止日 {deadline} 无法评估：{exc}")
+            return {**out, "status": "no_data", "note": "；".join(notes)}
+        out = {**out, **at}
+    judged = out["value"]
+    out["judged_on"] = deadline
+    if pd.isna(judged):
+        notes.append(f"截止日 {deadline} 时没有数据")
+        return {**out, "status": "no_data", "note": "；".join(notes)}
+    if _reached(judged, target, comp):
+        return {**out, "status": "met", "note": "；".join(notes)}
+    if _reached(today, target, comp):
+        notes.append(f"截止日后才达到（截止日 {deadline} 时为 {judged:.4g}）")
+    else:
+        notes.append(f"截止日 {deadline} 时为 {judged:.4g}")
+    return {**out, "status": "missed", "note": "；".join(notes)}
 
 
 def _implied_quantities(
@@ -496,7 +603,12 @@ def _implied_quantities(
 
 
 def _rule_rows(
-    rule: MappingRow, q: pd.Series, base: dict[str, Any], frames: _Frames, day: dt.date
+    rule: MappingRow,
+    q: pd.Series,
+    base: dict[str, Any],
+    frames: _Frames,
+    day: dt.date,
+    **options: Any,
 ) -> list[dict[str, Any]]:
     """The scorecard rows one mapping line gives for one target quantity."""
     implied = f"目标由指标映射推定，并非方案原文数字：{rule.implied.reason}" if rule.implied else ""
@@ -532,14 +644,43 @@ def _rule_rows(
             "unit": m["unit"],
             "numerator": m["numerator"],
             "denominator": m["denominator"],
+            "definition": "；".join(d for d in (rule.definition, m["method"]) if d),
             "note": m["note"],
         }
         if not pd.isna(m["year"]):
             row["year"] = int(m["year"])
-        out = _evaluate(row, q, frames, day)
+        out = _evaluate(row, q, frames, day, **options)
         out["note"] = "；".join(n for n in (implied, out["note"]) if n)
         rows.append(out)
     return rows
+
+
+def _unmapped_targets(
+    targets: pd.DataFrame | None, rules: list[MappingRow]
+) -> list[tuple[pd.Series, Implied | None]]:
+    """Register-shaped rows for targets with no quantity and no implied mapping line."""
+    if targets is None:
+        return []
+    implied = {(r.task_id, r.target_index) for r in rules if r.implied is not None}
+    out: list[tuple[pd.Series, Implied | None]] = []
+    for _, t in targets.loc[targets["quantities"] == 0].iterrows():  # ~20 targets
+        if (int(t["task_id"]), int(t["target_index"])) in implied:
+            continue
+        q = pd.Series(
+            {
+                "task_id": t["task_id"],
+                "target_index": t["target_index"],
+                "quantity_index": pd.NA,
+                "year": t["year"],
+                "deadline": t["deadline"],
+                "value": np.nan,
+                "unit": "",
+                "comparator": None,
+                "text": t["text"],
+            }
+        )
+        out.append((q, None))
+    return out
 
 
 def scorecard(
@@ -549,9 +690,10 @@ def scorecard(
     *,
     as_of: dt.date | str | None = None,
     mapping: str | Path | None = None,
+    prorate_first_year: bool = True,
     **inputs: Any,
 ) -> pd.DataFrame:
-    """Evaluate every quantified target of the plan as of a date.
+    """Evaluate every target of the plan as of a date.
 
     Parameters
     ----------
@@ -565,18 +707,24 @@ def scorecard(
     records
         The progress log; rows dated after ``as_of`` are ignored.
     as_of
-        Evaluate as of this date (default today); before 2021-05-24 is an error.
+        Evaluate as of this date (default today); before the plan's issue date, or after
+        today, is a :class:`~geoplan.MetricError` (geoplan does not project).
     mapping
         Path of a target mapping CSV replacing the bundled ``targets.csv``.
+    prorate_first_year
+        Pro-rate a per-year target in the plan's first year to the days from the plan's
+        issue date to 31 December (default True).
     **inputs
-        Extra inputs and parameters for metrics (e.g. a raster path a raster metric
-        declared, ``radius_m=800``).
+        Extra inputs and parameters for metrics: rasters (``landcover=``, ``dem=``) and
+        the definitions that change a status, e.g. ``key_levels=("national",)``,
+        ``remediation_components=("works",)``, ``count_from="plan"``,
+        ``built_years=(2000, 2010)``, ``service_m=300``, ``radius_m=800``.
 
     Returns
     -------
     DataFrame
         Columns :data:`COLUMNS`: one row per mapped (quantity, scope), and one ``unmapped``
-        row per quantity no metric measures.
+        row per target no metric measures.
 
     Examples
     --------
@@ -585,34 +733,40 @@ def scorecard(
     >>> card = scorecard(as_of="2023-12-31")
     >>> row = card[card.metric == "greenway_completed_km"].iloc[0]
     >>> int(row.task_id), round(float(row.value), 2), float(row.target), row.status
-    (9, 6.05, 10.0, 'on_track')
+    (9, 7.2, 10.0, 'on_track')
     """
-    day = resolve_as_of(as_of)
+    plan = _load_plan(plan)
+    start = plan_start_of(plan)
+    day = resolve_as_of(as_of, plan_start=start)
     if layers is None:
         from ..datasets import load_sample, load_sample_records
 
         layers = load_sample()
         if records is None:
             records = load_sample_records()
-    plan = _load_plan(plan)
     quantities = plan if isinstance(plan, pd.DataFrame) else plan.quantities_frame()
     quantities = quantities.reset_index(drop=True)
     targets = None if isinstance(plan, pd.DataFrame) else plan_targets(plan)
     rules = read_mapping(mapping, quantities, targets)
-    frames = _Frames(layers, records, inputs)
-    # The register's quantities, then the targets the mapping gives an implied value.
+    frames = _Frames(layers, records, {"plan_start": start, **inputs})
+    options = {"plan_start": start, "prorate_first_year": prorate_first_year}
+    # The register's quantities, the targets the mapping gives an implied value, and the
+    # targets stated in words only that nothing measures (one unmapped row each).
     measured: list[tuple[pd.Series, Implied | None]] = [
         (q, None)
         for _, q in quantities.iterrows()  # ~50 quantities, not features
     ]
     measured += _implied_quantities(rules, targets)
+    words_only = _unmapped_targets(targets, rules)
+    measured += words_only
     measured.sort(key=lambda item: (int(item[0]["task_id"]), int(item[0]["target_index"])))
+    bare = {id(q) for q, _ in words_only}
     rows: list[dict[str, Any]] = []
     for q, implied in measured:
         base = {
             "task_id": int(q["task_id"]),
             "target_index": int(q["target_index"]),
-            "quantity_index": pd.NA if implied else int(q["quantity_index"]),
+            "quantity_index": pd.NA if pd.isna(q["quantity_index"]) else int(q["quantity_index"]),
             "target": float(q["value"]),
             "target_unit": q["unit"],
             "comparator": q.get("comparator"),
@@ -621,6 +775,10 @@ def scorecard(
             "target_text": q.get("text", ""),
             "year": pd.NA if pd.isna(q.get("year")) else int(q["year"]),
         }
+        if id(q) in bare:
+            note = "方案只有文字、没有数字目标，也没有指标映射（可在 targets.csv 写推定值）"
+            rows.append({**base, "metric": "", "status": "unmapped", "note": note})
+            continue
         key = (base["task_id"], base["target_index"])
         mine = [
             r
@@ -632,12 +790,13 @@ def scorecard(
             rows.append({**base, "metric": "", "status": "unmapped", "note": ""})
             continue
         for rule in mine:
-            rows += _rule_rows(rule, q, base, frames, day)
+            rows += _rule_rows(rule, q, base, frames, day, **options)
     card = pd.DataFrame(rows)
     for col in COLUMNS:
         if col not in card:
             card[col] = np.nan
     card["note"] = card["note"].fillna("")
+    card["definition"] = card["definition"].fillna("")
     return card.loc[:, list(COLUMNS)]
 
 

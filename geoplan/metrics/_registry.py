@@ -36,10 +36,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import settings
 from .._common.dates import as_date
 from .._errors import MetricError
 from ..catalogue import LAYER_KINDS
-from ..settings import PLAN_START, logger
+from ..settings import logger
 
 #: Columns of every metric frame, in order (see docs/architecture.md).
 FRAME_COLUMNS: tuple[str, ...] = (
@@ -215,15 +216,36 @@ def metric_label(name: str) -> str:
     return metric.label if metric is not None else name
 
 
-def resolve_as_of(as_of: dt.date | str | None) -> dt.date:
-    """Return ``as_of`` as a date (today when None); refuse dates before the plan start."""
+def resolve_as_of(
+    as_of: dt.date | str | None,
+    *,
+    plan_start: dt.date | None = None,
+    today: dt.date | None = None,
+) -> dt.date:
+    """Return ``as_of`` as a date (today when None).
+
+    Dates before the plan start (``plan_start``, default
+    :data:`geoplan.settings.PLAN_START` read at call time) and dates after today are
+    refused with a :class:`~geoplan.MetricError`: a scorecard judges recorded work, and
+    after today nothing is recorded yet, so a future date would read every target due
+    by then as missed. geoplan does not project; the report clamps a future date to
+    today with a notice.
+    """
+    today = today or dt.date.today()
+    start = plan_start or settings.PLAN_START
     as_of = as_date(as_of, "as_of", error=MetricError)
     if as_of is None:
-        return dt.date.today()
-    if as_of < PLAN_START:
+        return today
+    if as_of < start:
         raise MetricError(
-            f"as_of {as_of.isoformat()} is before the plan started ({PLAN_START.isoformat()}, "
-            "泉台管〔2021〕57号); choose a date on or after the plan start"
+            f"as_of {as_of.isoformat()} is before the plan started ({start.isoformat()}); "
+            "choose a date on or after the plan start"
+        )
+    if as_of > today:
+        raise MetricError(
+            f"as_of {as_of.isoformat()} is after today ({today.isoformat()}); geoplan "
+            "measures recorded work and does not project, so a future date would judge "
+            "targets whose deadlines have not come; choose today or an earlier date"
         )
     return as_of
 
@@ -344,12 +366,12 @@ def compute(
     >>> frame = geoplan.compute_metric("greenway_completed_km", layers, as_of="2023-12-31")
     >>> zone = frame[frame.scope_type == "zone"].iloc[0]
     >>> round(float(zone.value), 2), zone.unit
-    (6.05, 'km')
+    (7.2, 'km')
     """
     from ._asof import layers_as_of, records_as_of
 
     metric = get_metric(name)
-    day = resolve_as_of(as_of)
+    day = resolve_as_of(as_of, plan_start=params.get("plan_start"))
     for kind in metric.requires:
         layer = layers.get(kind)
         if layer is None or len(layer) == 0:

@@ -1,7 +1,11 @@
 """Greenway (福道) metrics, plan task 9: "到2025年全区新建福道10公里以上".
 
-Lengths are measured in the zone's Gauss-Kruger CRS (scale error below 0.03 % in the zone,
-well inside the 0.1 % the tests allow against geodesic lengths).
+Lengths are geodesic (:class:`pyproj.Geod` on the layer's ellipsoid); the zone's
+Gauss-Kruger CRS would read them 0.016–0.022 % long.
+
+"新建" is counted from :data:`COUNT_FROM` (2021-01-01, the first day of the 十四五 period
+whose 2025 targets the plan sets), a parameter: ``count_from="plan"`` counts from the plan's
+issue date instead (2021-05-24 for 泉台管〔2021〕57号).
 """
 
 from __future__ import annotations
@@ -11,14 +15,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import shapely
 
-from ..settings import PLAN_START
+from .. import settings
 from ._coverage import (
     coverage_rows,
     length_metric,
     lengths_km,
+    metric_crs_of,
     project,
+    service_buffers,
     sum_rows,
     town_names,
     undated_note,
@@ -27,6 +32,30 @@ from ._registry import metric_frame, register_metric
 
 #: 城市绿道服务半径覆盖率: residential land within 1 km of a greenway [城市体检 2021].
 GREENWAY_SERVICE_RADIUS_M = 1000.0
+
+#: Default first day from which greenways count as 新建 for task 9: the start of the
+#: 十四五 period (2021–2025), since "到2025年新建福道10公里" is a 十四五 target and bureaus
+#: report 十四五 totals from 1 January 2021. ``"plan"`` means the plan's issue date.
+COUNT_FROM: dt.date | str = dt.date(2021, 1, 1)
+
+
+def count_start(count_from: dt.date | str | None, plan_start: dt.date | None) -> dt.date:
+    """The first day a completion counts as 新建: a date, or ``"plan"`` for the plan start."""
+    if count_from is None:
+        count_from = COUNT_FROM
+    if isinstance(count_from, str):
+        if count_from == "plan":
+            return plan_start or settings.PLAN_START
+        try:
+            return dt.date.fromisoformat(count_from)
+        except ValueError:
+            from .._errors import MetricError
+
+            raise MetricError(
+                f"count_from {count_from!r} is neither 'plan' nor a YYYY-MM-DD date; "
+                "e.g. count_from='2021-01-01' (十四五 start) or count_from='plan'"
+            ) from None
+    return count_from
 
 
 def _dated(gdf: Any) -> pd.Series:
@@ -42,17 +71,33 @@ def _dated(gdf: Any) -> pd.Series:
     description="方案实施以来建成的福道长度（公里），按乡镇和建成年份统计。",
 )
 def greenway_completed_km(
-    layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
+    layers: dict[str, Any],
+    records: pd.DataFrame | None,
+    *,
+    as_of: dt.date,
+    count_from: dt.date | str | None = None,
+    plan_start: dt.date | None = None,
 ) -> pd.DataFrame:
-    """Greenway km completed on or after the plan start (2021-05-24) and by ``as_of``.
+    """Greenway km completed on or after ``count_from`` and by ``as_of`` (geodesic).
+
+    Parameters
+    ----------
+    count_from
+        First day a completion counts as 新建: default :data:`COUNT_FROM` (2021-01-01,
+        十四五 start); ``"plan"`` for the plan's issue date (``plan_start``).
+    plan_start
+        The plan's issue date (default :data:`geoplan.settings.PLAN_START`); the
+        scorecard passes the plan's own date.
 
     Rows: the zone, each town, each completion year. Greenways marked completed without a
     date are left out (the note counts them).
     """
-    gw = project(layers, ("greenways",))["greenways"]
+    start = count_start(count_from, plan_start)
+    gw = layers["greenways"]
+    metric_crs_of(gw, "greenways")
     done = gw["status"] == "completed"
     dates = _dated(gw)
-    since = done & (dates >= pd.Timestamp(PLAN_START))
+    since = done & (dates >= pd.Timestamp(start))
     km = lengths_km(gw).where(since, 0.0)
     rows = sum_rows(km, gw.get("town_id"), town_names(layers))
     years = dates.dt.year.where(since)
@@ -71,8 +116,9 @@ def greenway_completed_km(
         rows,
         unit="km",
         as_of=as_of,
-        method="length in the Gauss-Kruger CRS of greenways with status completed and "
-        f"{PLAN_START} ≤ completed_date ≤ as_of",
+        method=f"新建福道：{start} 起（含）至评估日建成的福道长度（公里，椭球面测地线长度）；"
+        f"geodesic length of greenways with status completed and {start} ≤ completed_date "
+        "≤ as_of",
     )
     frame["note"] = note
     return frame
@@ -94,13 +140,32 @@ def greenway_total_km(
 
 
 def _status_km(layers: dict[str, Any], status: str, name: str, as_of: dt.date) -> pd.DataFrame:
-    return length_metric(
+    frame = length_metric(
         name,
         layers,
         "greenways",
         lambda gw: gw["status"] == status,
         as_of=as_of,
-        method=f"length in the Gauss-Kruger CRS of greenways with status {status} at as_of",
+        method=f"geodesic length of greenways with status {status} at as_of",
+    )
+    if status != "completed":
+        gw = layers["greenways"]
+        note = _no_start_note(gw, as_of)
+        if note:
+            frame["note"] = [n + "；" + note if n else note for n in frame["note"]]
+    return frame
+
+
+def _no_start_note(gw: Any, as_of: dt.date) -> str:
+    """Say so when a past figure rests on completion dates alone (no start dates)."""
+    if "start_date" in gw and pd.to_datetime(gw["start_date"], errors="coerce").notna().any():
+        return ""
+    later = _dated(gw) > pd.Timestamp(as_of)
+    if not later.any():
+        return ""
+    return (
+        f"图层没有开工日期：评估日之后建成的 {int(later.sum())} 段福道按当时在建计"
+        "（其中可能有当时尚未开工的），在建与计划里程只是估计"
     )
 
 
@@ -159,7 +224,7 @@ def greenway_service_coverage(
     proj = project(layers, ("greenways", "residential_land"))
     gw, res = proj["greenways"], proj["residential_land"]
     lines = np.asarray(gw.geometry.values[(gw["status"] == "completed").to_numpy()])
-    service = shapely.buffer(lines, radius_m)
+    service = service_buffers(lines, radius_m)
     return metric_frame(
         "greenway_service_coverage",
         coverage_rows(res, service, town_names(layers)),

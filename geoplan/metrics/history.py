@@ -17,24 +17,13 @@ from typing import Any
 
 import pandas as pd
 
-from .. import settings
 from .._errors import GeoplanError, StoreError
+from ._card import plan_start_of as plan_start
 from ._card import scorecard
 
 logger = logging.getLogger(__name__)
 
 Url = str | os.PathLike[str] | None
-
-
-def plan_start(plan: Any) -> dt.date:
-    """The day a plan began: its own issue date when the register has one.
-
-    Falls back to :data:`geoplan.settings.PLAN_START`, read at call time, so a session can
-    change it (``geoplan.settings.PLAN_START = datetime.date(2022, 3, 1)``).
-    """
-    meta = getattr(plan, "meta", None)
-    day = getattr(meta, "date", None)
-    return day if isinstance(day, dt.date) else settings.PLAN_START
 
 
 def scorecard_history(

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._coverage import coverage_rows, project, town_names
+from ._coverage import coverage_rows, project, service_buffers, town_names
 from ._registry import metric_frame, register_metric
 
 #: (minimum park area m², service radius m), largest class first [GB/T 50563-2010].
@@ -58,7 +58,7 @@ def park_service_coverage(
     for min_area, r in sorted(classes, reverse=True):
         radius = np.where((radius == 0) & (areas >= min_area), r, radius)
     serving = radius > 0
-    service = shapely.buffer(geoms[serving], radius[serving])
+    service = service_buffers(geoms[serving], radius[serving])
     text = ", ".join(f"{r:g} m for parks ≥ {a:g} m²" for a, r in sorted(classes, reverse=True))
     frame = metric_frame(
         "park_service_coverage",

@@ -8,7 +8,9 @@
 
 The farmhouse layer is the inventory of existing farmhouses: the renovation rate is
 renovated points ÷ all points (a village's ``farmhouse_count`` is not used, so that the
-rate and the per-year counts rest on the same features).
+rate and the per-year counts rest on the same features). When the layer has a boolean
+column :data:`DUE_COLUMN` (``due_for_renovation``: the farmhouse is on the renovation
+list), the rate is over the farmhouses due only; the row's method says which.
 """
 
 from __future__ import annotations
@@ -19,9 +21,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..settings import PLAN_START
+from .. import settings
 from ._coverage import share_metric, sum_rows, town_names, undated_note
 from ._registry import metric_frame, register_metric
+
+#: Optional boolean farmhouse column: the farmhouse is due for renovation (on the list).
+DUE_COLUMN = "due_for_renovation"
 
 
 @register_metric(
@@ -80,17 +85,37 @@ def green_village_share(
     description="已整治农房占既有农房的比例（任务18）。",
 )
 def farmhouse_renovation_rate(
-    layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
+    layers: dict[str, Any],
+    records: pd.DataFrame | None,
+    *,
+    as_of: dt.date,
+    due_column: str | None = DUE_COLUMN,
 ) -> pd.DataFrame:
-    """Farmhouses renovated by ``as_of`` ÷ all farmhouses, zone-wide and per town (%)."""
+    """Farmhouses renovated by ``as_of`` ÷ farmhouses due, zone-wide and per town (%).
+
+    Parameters
+    ----------
+    due_column
+        A boolean column marking the farmhouses due for renovation; when the layer has it,
+        only those count (numerator and denominator). None, or a layer without it: every
+        farmhouse is in the denominator (the plan's "既有农房").
+    """
     f = layers["farmhouses"]
+    due = bool(due_column) and due_column in f
+    if due:
+        f = f.loc[f[due_column].fillna(False).astype(bool).to_numpy()]
+        base = f"分母为需整治农房（{due_column} 为真）"
+        what = f"farmhouses with {due_column}"
+    else:
+        base = "分母为全部既有农房（图层没有“需整治”标记）"
+        what = "all farmhouses"
     return share_metric(
         "farmhouse_renovation_rate",
         f,
         f["renovation_status"] == "completed",
         layers,
         as_of=as_of,
-        method="farmhouses with renovation completed by as_of ÷ all farmhouses",
+        method=f"{base}；farmhouses renovated by as_of ÷ {what}",
         undated=("renovation_status", "农房"),
     )
 
@@ -104,18 +129,25 @@ def farmhouse_renovation_rate(
     description="各乡镇每年完成整治的农房数（任务18：每年200栋以上）。",
 )
 def farmhouse_renovations_per_year(
-    layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
+    layers: dict[str, Any],
+    records: pd.DataFrame | None,
+    *,
+    as_of: dt.date,
+    plan_start: dt.date | None = None,
 ) -> pd.DataFrame:
     """Renovations completed per town and calendar year, from the plan year to ``as_of``.
 
-    Every town gets a row for every year 2021…as_of.year (0 when nothing was done). The
-    2021 row counts from the plan start (2021-05-24); the current year counts to ``as_of``.
-    Renovations without a date cannot be placed in a year and are left out.
+    Every town gets a row for every year of the plan start…as_of.year (0 when nothing was
+    done). The first year counts from the plan start (``plan_start``, default
+    :data:`geoplan.settings.PLAN_START`; the scorecard passes the plan's own date, and can
+    pro-rate that year's target); the current year counts to ``as_of``. Renovations
+    without a date cannot be placed in a year and are left out.
     """
+    start = plan_start or settings.PLAN_START
     f = layers["farmhouses"]
     names = town_names(layers)
     dates = pd.to_datetime(f["renovation_date"], errors="coerce")
-    done = ((f["renovation_status"] == "completed") & (dates >= pd.Timestamp(PLAN_START))).to_numpy(
+    done = ((f["renovation_status"] == "completed") & (dates >= pd.Timestamp(start))).to_numpy(
         dtype=bool, na_value=False
     )
     towns = f["town_id"] if "town_id" in f else pd.Series("", index=f.index)
@@ -123,7 +155,7 @@ def farmhouse_renovations_per_year(
     labels = [str(u) for u in uniques] + [""]
     codes = np.where(codes < 0, len(uniques), codes)
     present = np.bincount(codes, minlength=len(labels)) > 0
-    years = np.arange(PLAN_START.year, as_of.year + 1)
+    years = np.arange(start.year, as_of.year + 1)
     # Count on codes: one bincount over (town, year) cells of the completed renovations.
     offset = dates[done].dt.year.to_numpy() - years[0]
     inside = (offset >= 0) & (offset < len(years))
@@ -147,8 +179,8 @@ def farmhouse_renovations_per_year(
         rows,
         unit="count",
         as_of=as_of,
-        method="farmhouses with renovation completed in the calendar year "
-        "(from the plan start in 2021, to as_of in the current year)",
+        method=f"每年整治数：{start} 起按自然年统计；farmhouses with renovation completed in "
+        f"the calendar year (from the plan start {start}, to as_of in the current year)",
     )
     frame["note"] = undated_note(f, "renovation_status", "农房")
     return frame

@@ -26,7 +26,7 @@ import pandas as pd
 import shapely
 from shapely.ops import substring
 
-from .._errors import SchemaError
+from .._errors import MetricError, SchemaError
 from ..settings import logger
 from ._coverage import ZONE, metric_crs_of, project, share_rows, town_names
 from ._registry import layer_text, metric_frame, register_metric
@@ -90,21 +90,98 @@ def water_marker_share(
     return _share_metric(layers, "water_marker_share", "markers_installed", "markers", as_of)
 
 
+#: The steps task 21's sentence lists (保护区(或保护范围)划定、边界标志设立、生态环境问题清理
+#: 整治): component -> (column, Chinese name). A source counts as remediated when every
+#: component in :data:`REMEDIATION_COMPONENTS` is done by the as-of date.
+COMPONENTS: dict[str, tuple[str, str]] = {
+    "zone": ("zone_delineated", "划定保护区"),
+    "markers": ("markers_installed", "设立标志"),
+    "works": ("remediation_status", "整治"),
+}
+
+#: Default definition of a remediated source: all three steps the plan lists.
+REMEDIATION_COMPONENTS: tuple[str, ...] = ("zone", "markers", "works")
+
+
+def _component_done(s: pd.DataFrame, component: str) -> pd.Series:
+    column = COMPONENTS[component][0]
+    if column not in s:
+        return pd.Series(False, index=s.index)
+    if column == "remediation_status":
+        return (s[column] == "completed").fillna(False).astype(bool)
+    return s[column].fillna(False).astype(bool)
+
+
 @register_metric(
     "water_remediation_share",
     label="水源地环境整治完成率",
     unit="%",
     requires=("water_sources",),
     optional=("towns",),
-    description="已完成生态环境整治的饮用水水源地占全部水源地的比例。",
+    description="保护区划定、边界标志设立和环境整治均已完成的饮用水水源地占全部水源地的比例。",
 )
 def water_remediation_share(
-    layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
+    layers: dict[str, Any],
+    records: pd.DataFrame | None,
+    *,
+    as_of: dt.date,
+    remediation_components: tuple[str, ...] = REMEDIATION_COMPONENTS,
 ) -> pd.DataFrame:
-    """Sources whose remediation is completed by ``as_of`` ÷ all sources (%)."""
-    return _share_metric(
-        layers, "water_remediation_share", "remediation_status", "remediation completed", as_of
+    """Sources with every step of ``remediation_components`` done by ``as_of`` ÷ all (%).
+
+    Parameters
+    ----------
+    remediation_components
+        Which of task 21's steps make a source remediated: ``"zone"`` (保护区划定,
+        ``zone_delineated``), ``"markers"`` (边界标志设立, ``markers_installed``),
+        ``"works"`` (生态环境问题整治, ``remediation_status`` completed). Default all three,
+        as the plan's sentence lists them; ``("works",)`` is the works alone.
+
+    Every row's note counts each component in its scope (e.g. 划定保护区 4/6).
+    """
+    unknown = sorted(set(remediation_components) - set(COMPONENTS))
+    if unknown or not remediation_components:
+        raise MetricError(
+            f"remediation_components {tuple(remediation_components)!r}: use one or more of "
+            f"{sorted(COMPONENTS)} (zone = 划定保护区, markers = 设立标志, works = 整治)"
+        )
+    s = layers["water_sources"]
+    parts = {c: _component_done(s, c) for c in remediation_components}
+    ok = pd.concat(parts.values(), axis=1).all(axis=1)
+    rows = _scale_rows(layers, ok)
+    shown = {c: _component_done(s, c) for c in COMPONENTS}
+    scale = s["scale"].fillna("").astype(str).map(lambda v: SCALES.get(v, v))
+    names = town_names(layers)
+    town = s["town_id"].astype(str).map(lambda v: names.get(v, v)) if "town_id" in s else None
+    for row in rows:
+        if row["scope_type"] == "zone":
+            sel = pd.Series(True, index=s.index)
+        elif row["scope_type"] == "scale":
+            sel = scale == row["scope"]
+        else:
+            sel = town == row["scope"] if town is not None else pd.Series(False, index=s.index)
+        row["note"] = "，".join(
+            f"{COMPONENTS[c][1]} {int(done[sel].sum())}/{int(sel.sum())}"
+            for c, done in shown.items()
+        )
+    words = "、".join(COMPONENTS[c][1] for c in remediation_components)
+    frame = metric_frame(
+        "water_remediation_share",
+        rows,
+        unit="%",
+        as_of=as_of,
+        method=f"整治完成＝{words}均已完成（评估日前）的水源地 ÷ 全部水源地；sources with "
+        f"{'+'.join(remediation_components)} done by as_of ÷ all sources (zone, scale, town)",
     )
+    undated = [
+        int(s[f"undated_{COMPONENTS[c][0]}"].sum())
+        for c in remediation_components
+        if f"undated_{COMPONENTS[c][0]}" in s
+    ]
+    if sum(undated):
+        gap = f"水源地有 {sum(undated)} 项标为已完成但缺少日期，未计入（请补填日期）"
+        frame["note"] = frame["note"] + "；" + gap
+    return frame
 
 
 @register_metric(
@@ -146,23 +223,9 @@ def protection_zone_area_km2(
 CONFLICT_KINDS = ("farmhouses", "sewage_facilities", "projects")
 
 
-@register_metric(
-    "protection_zone_conflicts",
-    label="一级保护区内冲突要素",
-    unit="count",
-    requires=("protection_zones",),
-    optional=CONFLICT_KINDS,
-    description="位于一级保护区内的农房、污水处理设施和建设项目（个数及编号）。",
-)
-def protection_zone_conflicts(
-    layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
-) -> pd.DataFrame:
-    """Features of ``farmhouses``, ``sewage_facilities`` and ``projects`` that intersect a
-    level-1 protection zone, as a count per layer with the ids in the note."""
-    proj = project(layers, ("protection_zones", *CONFLICT_KINDS))
-    z = proj["protection_zones"]
-    level1 = np.asarray(z.geometry.values[(z["level"] == "level1").to_numpy()])
-    tree = shapely.STRtree(level1)
+def _conflict_rows(proj: dict[str, Any], zones: np.ndarray) -> list[dict[str, Any]]:
+    """Zone row and one row per conflict layer: features intersecting ``zones``."""
+    tree = shapely.STRtree(zones)
     rows, total = [], 0
     for kind in CONFLICT_KINDS:
         layer = proj.get(kind)
@@ -183,13 +246,64 @@ def protection_zone_conflicts(
             {"scope_type": "layer", "scope": kind, "value": len(ids), "note": ", ".join(ids)}
         )
     rows.insert(0, {"scope_type": "zone", "scope": ZONE, "value": total})
+    return rows
+
+
+def _level1(layers: dict[str, Any], *, draft: bool) -> tuple[dict[str, Any], np.ndarray]:
+    proj = project(layers, ("protection_zones", *CONFLICT_KINDS))
+    z = proj["protection_zones"]
+    is_draft = z["draft"].fillna(False).astype(bool) if "draft" in z else False
+    keep = (z["level"] == "level1") & (is_draft if draft else ~is_draft)
+    return proj, np.asarray(z.geometry.values[keep.to_numpy(dtype=bool)])
+
+
+@register_metric(
+    "protection_zone_conflicts",
+    label="一级保护区内冲突要素",
+    unit="count",
+    requires=("protection_zones",),
+    optional=CONFLICT_KINDS,
+    description="位于已批准（非草案）一级保护区内的农房、污水处理设施和建设项目（个数及编号）。",
+)
+def protection_zone_conflicts(
+    layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
+) -> pd.DataFrame:
+    """Features of ``farmhouses``, ``sewage_facilities`` and ``projects`` that intersect an
+    approved (``draft`` false) level-1 protection zone delineated by ``as_of``, as a count
+    per layer with the ids in the note. Draft zones: ``draft_zone_conflicts``."""
+    proj, level1 = _level1(layers, draft=False)
     return metric_frame(
         "protection_zone_conflicts",
-        rows,
+        _conflict_rows(proj, level1),
         unit="count",
         as_of=as_of,
-        method="features intersecting a level-1 protection zone",
+        method="已批准一级保护区（不含草案）内的要素；features intersecting an approved "
+        "(non-draft) level-1 protection zone",
     )
+
+
+@register_metric(
+    "draft_zone_conflicts",
+    label="草案一级保护区内要素",
+    unit="count",
+    requires=("protection_zones",),
+    optional=CONFLICT_KINDS,
+    description="位于尚未批准的一级保护区草案内的农房、污水处理设施和建设项目（个数及编号）。",
+)
+def draft_zone_conflicts(
+    layers: dict[str, Any], records: pd.DataFrame | None, *, as_of: dt.date
+) -> pd.DataFrame:
+    """Features intersecting a draft level-1 zone: conflicts to expect once it is approved."""
+    proj, level1 = _level1(layers, draft=True)
+    frame = metric_frame(
+        "draft_zone_conflicts",
+        _conflict_rows(proj, level1),
+        unit="count",
+        as_of=as_of,
+        method="一级保护区草案内的要素（草案未批准，不是现行冲突）；features intersecting a "
+        "draft level-1 protection zone",
+    )
+    return frame
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,12 @@ class Row:
     status_label: str
     note: str = ""
     metric_note: str = ""
+    #: The value at the as-of date, beside a past deadline's judged ``value`` ("" otherwise).
+    value_today: str = ""
+    #: The deadline the judged ``value`` was read at ("" when the deadline is ahead).
+    judged_on: str = ""
+    #: What the row counts, with the parameters that change its status.
+    definition: str = ""
 
 
 @dataclass
@@ -151,7 +157,21 @@ def _row(record: Mapping[str, Any]) -> Row:
         status_label=status_label(record["status"]),
         note=_text(record.get("note")),
         metric_note=metric_description(_text(record.get("metric"))),
+        **_judged(record),
     )
+
+
+def _judged(record: Mapping[str, Any]) -> dict[str, str]:
+    """``value_today``, ``judged_on`` and ``definition`` of a row, formatted for display."""
+    judged = record.get("judged_on")
+    past = not is_missing(judged)
+    return {
+        "value_today": (
+            format_number(record.get("value_today"), display_unit(record)) if past else ""
+        ),
+        "judged_on": format_date(judged) if past else "",
+        "definition": _text(record.get("definition")),
+    }
 
 
 def metric_description(name: str) -> str:

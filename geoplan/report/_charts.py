@@ -43,6 +43,9 @@ FONT_HINT = (
     '(`python -c "import matplotlib; print(matplotlib.get_cachedir())"`)'
 )
 
+#: Caption of a history chart whose attribute has no dates.
+UNDATED_CAPTION = "该属性没有日期：各时点均按现状计（虚线），不反映历史变化"
+
 _PALETTE = ("#0969da", "#1a7f37", "#bf8700", "#8250df", "#cf222e", "#1b7c83", "#953800")
 
 
@@ -157,6 +160,7 @@ def progress_chart(
     title: str,
     unit: str | None = None,
     targets: Sequence[tuple[float, dt.date | None]] = (),
+    undated: bool = False,
 ) -> str:
     """Draw metric values over time, one line per metric, towards the target line.
 
@@ -172,6 +176,9 @@ def progress_chart(
     targets
         ``(value, deadline)`` pairs; each is drawn as a dashed line, ending with a marker at
         its deadline when there is one.
+    undated
+        The attribute has no dates (物业管理, 示范村): every point is today's state, so the
+        lines are dotted and grey and a caption under the chart says so.
     """
     matplotlib, _ = _matplotlib()
     from matplotlib import dates as mdates
@@ -192,7 +199,8 @@ def progress_chart(
                 rows["value"].astype(float),
                 marker="o",
                 markersize=3,
-                color=_PALETTE[i % len(_PALETTE)],
+                color="#8c959f" if undated else _PALETTE[i % len(_PALETTE)],
+                linestyle=":" if undated else "-",
                 label=str(metric),
             )
         for value, deadline in targets:
@@ -221,4 +229,6 @@ def progress_chart(
         ax.set_title(title, loc="left", fontsize=11)
         if data["metric"].nunique() > 1:
             ax.legend(frameon=False, fontsize=8)
+        if undated:
+            fig.text(0.0, -0.02, UNDATED_CAPTION, fontsize=8, color="#57606a", va="top")
         return _to_svg(fig)

@@ -106,6 +106,10 @@ def _breakdowns(metric: str, frame: pd.DataFrame | None, target: Any) -> list[Br
     return out
 
 
+#: The metric notes' words for an attribute without dates (物业管理, 示范村): its value is
+#: today's state at every as-of date, so a history chart of it shows no history.
+UNDATED_MARK = "没有日期：按现状计"
+
 #: Most lines drawn in one progress chart; per-town-and-year series are left to the tables.
 MAX_PROGRESS_LINES = 6
 
@@ -116,6 +120,10 @@ def _progress(
     if history is None or history.empty:
         return None
     metrics = set(rows["metric"].dropna())
+    if "value_today" in history:
+        # progress is the state at each date; a past deadline's judged value stays put
+        today = pd.to_numeric(history["value_today"], errors="coerce")
+        history = history.assign(value=today.where(today.notna(), history["value"]))
     data = history[history["metric"].isin(metrics) & history["value"].notna()]
     if "task_id" in data:
         data = data[pd.to_numeric(data["task_id"], errors="coerce") == task_id]
@@ -139,7 +147,11 @@ def _progress(
     unit = str(units[0]) if len(units) == 1 else None
     if len(units) > 1:
         targets = []  # targets in different units cannot share one axis
-    return svg_data_uri(progress_chart(data, title=title, unit=unit, targets=targets))
+    notes = rows["note"].dropna().astype(str) if "note" in rows else pd.Series([], dtype=str)
+    undated = UNDATED_MARK in " ".join(notes)
+    return svg_data_uri(
+        progress_chart(data, title=title, unit=unit, targets=targets, undated=undated)
+    )
 
 
 def task_map_html(task_id: int, layers: Mapping[str, Any], plan: Any = None) -> str | None:
