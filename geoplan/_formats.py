@@ -176,7 +176,8 @@ def _tidy_kml(frame: pd.DataFrame) -> pd.DataFrame:
     renames = {c: c.lower() for c in ("Name", "Description") if c in frame.columns}
     frame = frame.rename(columns=renames)
     if frame.geometry.has_z.any():
-        frame = frame.set_geometry(shapely.force_2d(np.asarray(frame.geometry.array)), crs=frame.crs)
+        flat = shapely.force_2d(np.asarray(frame.geometry.array))
+        frame = frame.set_geometry(flat, crs=frame.crs)
     return frame
 
 
@@ -190,7 +191,8 @@ def _dxf_codec(path: Path, frame: pd.DataFrame) -> str:
     with path.open("rb") as fh:
         head = fh.read(65536)
     match = re.search(rb"\$DWGCODEPAGE\s*\r?\n\s*3\s*\r?\n\s*(\S+)", head)
-    declared = DXF_CODEPAGES.get(match.group(1).decode("ascii", "replace").upper()) if match else None
+    page = match.group(1).decode("ascii", "replace").upper() if match else ""
+    declared = DXF_CODEPAGES.get(page)
     text = [
         v
         for c in frame.columns
@@ -198,7 +200,8 @@ def _dxf_codec(path: Path, frame: pd.DataFrame) -> str:
         for v in frame[c].dropna().astype(str).unique()
     ]
     # AutoCAD 2007+ writes UTF-8 whatever the header says; cp1252 decodes anything, so last
-    for codec in dict.fromkeys([c for c in (declared,) if c and c != "cp1252"] + ["utf-8", "gb18030"]):
+    first = [declared] if declared and declared != "cp1252" else []
+    for codec in dict.fromkeys([*first, "utf-8", "gb18030"]):
         if all(_decodes(v, codec) for v in text):
             return codec
     return declared or "cp1252"
@@ -347,8 +350,7 @@ def _points(table: pd.DataFrame, path: Path, crs: Any) -> tuple[pd.DataFrame, bo
         used, implied = [x_col, y_col], False
         if _looks_like_northing(xs) and not _looks_like_northing(ys):
             logger.info(
-                "%s: %s holds northings and %s eastings (surveying order); read %s as the "
-                "easting",
+                "%s: %s holds northings and %s eastings (surveying order); read %s as the easting",
                 path,
                 x_col,
                 y_col,

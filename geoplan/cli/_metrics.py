@@ -96,6 +96,8 @@ def _table(frame: pd.DataFrame, title: str) -> None:
 @click.option("--no-bom", is_flag=True, help="CSV without the UTF-8 BOM Excel needs.")
 def metrics(
     layers_path: Path | None,
+    crs: str | None,
+    columns_path: Path | None,
     plan_path: Path | None,
     records_path: Path | None,
     as_of: dt.date | None,
@@ -110,7 +112,9 @@ def metrics(
     from ..metrics._registry import resolve_as_of
 
     day = resolve_as_of(as_of)
-    inputs = resolve_inputs(layers_path, plan_path, records_path)
+    inputs = resolve_inputs(
+        layers_path, plan_path, records_path, crs=crs, columns_path=columns_path
+    )
     if metric_name:
         frame = compute_metric(metric_name, inputs.layers, inputs.records, as_of=day)
     else:
