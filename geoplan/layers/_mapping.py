@@ -395,7 +395,8 @@ def _cjk(text: str) -> bool:
 
 
 def _known(col: Column) -> set[str]:
-    return {_norm(col.name), _norm(col.label), *(_norm(a) for a in col.aliases)}
+    # exactly the headers validation renames by itself (NAME is not name there)
+    return {col.name, col.label, *col.aliases}
 
 
 def _propose_layer(kind: LayerKind, frame: Any) -> LayerMapping:
@@ -403,9 +404,9 @@ def _propose_layer(kind: LayerKind, frame: Any) -> LayerMapping:
     geometry = getattr(frame, "_geometry_column_name", None)
     headers = [c for c in frame.columns if c != geometry]
     known = {n for col in kind.columns for n in _known(col)}
-    present = {_norm(h) for h in headers}
+    present = {str(h) for h in headers}
     free = [c for c in kind.columns if not (_known(c) & present)]
-    unknown = [h for h in headers if _norm(h) not in known]
+    unknown = [h for h in headers if str(h) not in known]
     scored = []
     for header in unknown:
         fits = _value_fit(frame[header])
@@ -429,7 +430,8 @@ def _propose_layer(kind: LayerKind, frame: Any) -> LayerMapping:
         names = [h for h, t in spec.columns.items() if t == "name"]
         if names and frame[names[0]].notna().all() and frame[names[0]].is_unique:
             spec.columns[names[0]] = ["id", "name"]  # unique names serve as ids
-    for header, target in list(spec.columns.items()):
+    named = {str(h): col.name for col in kind.columns for h in headers if str(h) in _known(col)}
+    for header, target in [*named.items(), *spec.columns.items()]:
         if not isinstance(target, str):
             continue
         col = kind.column(target)
