@@ -604,3 +604,67 @@ def test_metrics_reads_layers_with_crs_and_columns(tmp_path: Path) -> None:
     ways = geoplan.read_layers(folder, columns=mapping)["greenways"]
     _, _, expected = GEOD.inv(*ways.geometry.iloc[0].coords[0], *ways.geometry.iloc[0].coords[1])
     assert zone["value"] == pytest.approx(expected / 1000, rel=1e-3)
+
+
+# ------------------------------------------------------------------ on a Gaode map
+
+
+def drawn_vertices(page, kind: str) -> list[tuple[float, float, float, float]]:
+    """Container pixel and lon/lat of every vertex the page draws for ``kind``."""
+    return page.page.evaluate(
+        """(kind) => {
+        const G = window.geoplanMap, m = G.map, z = m.getZoom(), k = Math.pow(2, z);
+        const l = G.layers.find((l) => l._d.kind === kind), out = [];
+        for (let v = 0; v < l._g.xs.length; v++) {
+          const world = L.point(l._g.xs[v] * k, l._g.ys[v] * k);
+          const c = m.layerPointToContainerPoint(world.subtract(m.getPixelOrigin()));
+          const ll = m.unproject(world, z);
+          out.push([c.x, c.y, ll.lng, ll.lat]);
+        }
+        return out;
+      }""",
+        kind,
+    )
+
+
+@pytest.mark.services
+@pytest.mark.parametrize("declared", [True, False])
+def test_gcj02_boundary_lands_where_digitised_on_a_gaode_map(
+    tmp_path: Path, declared: bool
+) -> None:
+    """`geoplan map --crs GCJ-02 --basemap gaode`: converted once, shifted back once."""
+    from conftest import require
+
+    from geoplan.maps._browser import Browser, browser_available
+
+    require(browser_available(), "Playwright or Chromium is not installed")
+    folder = gcj_towns_folder(tmp_path)
+    html = tmp_path / "map.html"
+    args = ["map", "--layers", str(folder), "--basemap", "gaode", "-o", str(html)]
+    result = CliRunner().invoke(main, args + (["--crs", "GCJ-02"] if declared else []))
+    assert result.exit_code == 0, result.output
+    with Browser() as browser, browser.new_page(width=1000, height=800) as page:
+        page.open(html)
+        # the Gaode tiles are blocked here (no network in tests): nothing else may fail
+        assert page.blocked and all("autonavi.com" in url for url in page.blocked)
+        errors = [e for e in page.console_errors if not e.startswith("Failed to load resource")]
+        assert errors == []
+        corner = GCJ_TOWN[0]
+        page.page.evaluate(
+            "([lat, lon]) => window.geoplanMap.map.setView([lat, lon], 18, {animate: false})",
+            [corner[1], corner[0]],
+        )
+        want = page.page.evaluate(
+            "([lat, lon]) => window.geoplanMap.map.latLngToContainerPoint([lat, lon])",
+            [corner[1], corner[0]],
+        )
+        drawn = drawn_vertices(page, "towns")
+    nearest = min(drawn, key=lambda v: math.hypot(v[0] - want["x"], v[1] - want["y"]))
+    # metres per pixel at zoom 18 and this latitude (Web Mercator, 256-pixel tiles)
+    m_per_px = 2 * math.pi * 6378137 * math.cos(math.radians(corner[1])) / (256 * 2**18)
+    pixels = math.hypot(nearest[0] - want["x"], nearest[1] - want["y"])
+    if declared:
+        assert pixels * m_per_px < 1.0
+        assert metres((nearest[2], nearest[3]), corner) < 1.0
+    else:  # the same file without --crs is taken as WGS84 and shifted: ~560 m off
+        assert 450 < metres((nearest[2], nearest[3]), corner) < 700
