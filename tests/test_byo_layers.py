@@ -668,3 +668,35 @@ def test_gcj02_boundary_lands_where_digitised_on_a_gaode_map(
         assert metres((nearest[2], nearest[3]), corner) < 1.0
     else:  # the same file without --crs is taken as WGS84 and shifted: ~560 m off
         assert 450 < metres((nearest[2], nearest[3]), corner) < 700
+
+
+def test_layers_named_their_own_way_get_a_proposed_kind(tmp_path: Path) -> None:
+    folder = tmp_path / "普查"
+    folder.mkdir()
+    village = shapely.box(X0, Y0, X0 + 800, Y0 + 600)
+    gpd.GeoDataFrame(
+        {"行政村代码": ["350521101201"], "村名": ["前亭村"]}, geometry=[village], crs=4549
+    ).to_file(folder / "村庄边界.geojson")
+    gpd.GeoDataFrame(
+        {"房屋编号": ["H1", "H2"], "户主": ["张三", "李四"]},
+        geometry=[shapely.box(X0, Y0, X0 + 10, Y0 + 12), shapely.Point(X0 + 50, Y0 + 50)],
+        crs=4549,
+    ).to_file(folder / "农房普查.geojson")
+    gpd.GeoDataFrame(
+        {"名称": ["海江大道"]},
+        geometry=[shapely.LineString([(X0, Y0), (X0 + 900, Y0)])],
+        crs=4549,
+    ).to_file(folder / "道路中线.geojson")
+    (folder / "records.csv").write_text("record_id,task_id\n", encoding="utf-8")
+    draft = tmp_path / "draft.yaml"
+    CliRunner().invoke(main, ["layers", "check", str(folder), "--write-mapping", str(draft)])
+    mapping = read_column_mapping(draft)
+    assert set(mapping.layers) == {"villages", "farmhouses"}  # 道路中线 is no kind of ours
+    assert mapping.layers["villages"].source == "村庄边界"
+    assert mapping.layers["villages"].columns == {"行政村代码": "id", "村名": "name"}
+    assert mapping.layers["farmhouses"].source == "农房普查"
+    assert mapping.layers["farmhouses"].columns == {"房屋编号": "id"}
+    mapping.layers["farmhouses"].columns["户主"] = "name"  # what the planner edits
+    layers = geoplan.read_layers(folder, columns=mapping)
+    assert layers["villages"]["name"].tolist() == ["前亭村"]
+    assert layers["farmhouses"].geom_type.tolist() == ["Polygon", "Point"]

@@ -42,10 +42,19 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from .._common.atomic import write_text
 from .._errors import DataReadError, SchemaError
-from ..catalogue import BOOL_WORDS, GEOMETRY_TYPES, LAYER_KINDS, Column, LayerKind, kind_for_name
+from ..catalogue import (
+    BOOL_WORDS,
+    LAYER_KINDS,
+    STATUS_ALIASES,
+    Column,
+    LayerKind,
+    geometry_types,
+    kind_for_name,
+)
 from ._values import is_blank, map_vocabulary, parse_dates
 
 #: Header words that point to a catalogue column whatever the kind (a planner's vocabulary
@@ -57,6 +66,23 @@ HEADER_HINTS: dict[str, tuple[str, ...]] = {
     "town_id": ("乡镇", "镇", "乡", "街道", "town"),
     "village_id": ("村", "社区", "village"),
     "population": ("人口", "population"),
+}
+#: Words in a layer's (file's, folder's, CAD layer's) name that say which kind it holds.
+KIND_HINTS: dict[str, tuple[str, ...]] = {
+    "towns": ("镇界", "乡镇", "镇域", "行政区"),
+    "districts": ("片区",),
+    "communities": ("小区", "社区"),
+    "villages": ("村庄", "行政村", "村界", "村域"),
+    "greenways": ("福道", "绿道", "步道"),
+    "water_sources": ("水源地", "取水口", "水源"),
+    "protection_zones": ("保护区", "保护范围"),
+    "parks": ("公园", "游园", "广场绿地"),
+    "residential_land": ("居住用地", "住宅用地", "居住"),
+    "farmhouses": ("农房", "农村住房", "房屋", "民房"),
+    "heritage_sites": ("文物", "历史建筑", "古厝", "文保"),
+    "sewage_lines": ("污水管", "管网", "管线"),
+    "sewage_facilities": ("污水处理", "污水站", "泵站", "处理设施"),
+    "projects": ("项目",),
 }
 #: Words in a date header that say which date it is.
 DATE_HINTS: dict[str, tuple[str, ...]] = {
@@ -345,35 +371,62 @@ def propose_mapping(
     for kind, frame in raw.items():
         mapping.layers[kind] = _propose_layer(LAYER_KINDS[kind], frame)
     for name, frame in (unresolved or {}).items():
-        kind = _propose_kind(name, frame, taken=set(mapping.layers))
-        if kind is not None:
-            spec = _propose_layer(LAYER_KINDS[kind], frame)
+        guess = _propose_kind(name, frame, taken=set(mapping.layers))
+        if guess is not None:
+            spec = _propose_layer(LAYER_KINDS[guess], frame)
             spec.source = name
-            mapping.layers[kind] = spec
+            mapping.layers[guess] = spec
     return mapping
 
 
 def _propose_kind(name: str, frame: Any, taken: set[str]) -> str | None:
-    family = _family(frame)
+    """The kind a layer called ``name`` most likely holds, of a geometry it can hold.
+
+    A kind's label or one of its :data:`KIND_HINTS` inside the name decides (the longest
+    wins: 污水管网 over 管网); else a close difflib match to a label or kind name.
+    """
+    types = _geometry_types(frame)
+    text = _norm(name)
     best, score = None, 0.0
     for kind in LAYER_KINDS.values():
-        if kind.name in taken or (family and kind.geometry != family):
+        if kind.name in taken or (types is not None and not types <= _accepts(kind)):
             continue
-        s = max(_similar(name, kind.label), _similar(name, kind.name))
+        words = (kind.label, kind.name, *KIND_HINTS.get(kind.name, ()))
+        s = max((len(w) + 1.0 for w in words if _norm(w) in text), default=0.0)
+        s = s or max(_similar(name, w) for w in (kind.label, kind.name))
         if s > score:
             best, score = kind.name, s
-    return best if score >= 0.4 else None
+    return best if score >= 0.6 else None
 
 
-def _family(frame: Any) -> str | None:
+def _geometry_types(frame: Any) -> set[str] | None:
+    """The geometry types of a layer; closed lines count as polygons (CAD boundaries)."""
     try:
-        types = set(frame.geometry.geom_type.dropna())
+        geoms = np.asarray(frame.geometry.array, dtype=object)
     except AttributeError:
         return None
-    for family, allowed in GEOMETRY_TYPES.items():
-        if types and types <= set(allowed) | {"LineString"} * (family == "Polygon"):
-            return family
-    return None
+    geoms = geoms[~shapely.is_missing(geoms)]
+    names = shapely.get_type_id(geoms)
+    closed = np.isin(names, (1, 5)) & shapely.is_closed(shapely.line_merge(geoms))
+    labels = np.array(
+        [
+            "Point",
+            "LineString",
+            "LinearRing",
+            "Polygon",
+            "MultiPoint",
+            "MultiLineString",
+            "MultiPolygon",
+            "GeometryCollection",
+        ]
+    )
+    found = set(labels[names[~closed]])
+    return found | ({"Polygon"} if closed.any() else set())
+
+
+def _accepts(kind: LayerKind) -> set[str]:
+    types = set(geometry_types(kind))
+    return types | {"MultiPoint"} if "Point" in types else types
 
 
 def _similar(a: str, b: str) -> float:
@@ -499,14 +552,13 @@ def _propose_values(series: pd.Series, col: Column) -> dict[str, str]:
     values = pd.Series(pd.unique(series[~is_blank(series)].astype(str).str.strip()))
     if values.empty:
         return {}
+    choices: dict[str, tuple[str, ...]]
     if col.type == "bool":
         bad = values[values.str.lower().map(BOOL_WORDS).isna()]
         choices = {"true": ("是", "已", "有", "yes"), "false": ("否", "未", "无", "no")}
     else:
         _, unknown, _ = map_vocabulary(values, col)
         bad = values[unknown.to_numpy()]
-        from ..catalogue import STATUS_ALIASES
-
         choices = {v: (v, label) for v, label in col.values.items()}
         if col.type == "status":
             for alias, v in STATUS_ALIASES.items():

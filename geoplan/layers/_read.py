@@ -363,6 +363,8 @@ def _entries(path: Path) -> list[tuple[str, Path, str | None]]:
         for p in sorted(path.iterdir()):
             if p.suffix.lower() not in LAYER_SUFFIXES or p.name.startswith("."):
                 continue
+            if p.stem.lower() == RECORDS_TABLE:  # the progress log beside the layers
+                continue
             fmt = fmt_of(p)
             if fmt in MULTI_LAYER_FORMATS and kind_for_name(p.stem) is None:
                 out += [(f"{p.name}:{name}", p, layer) for name, _, layer in inner(p, fmt)]
