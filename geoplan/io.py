@@ -1,8 +1,9 @@
 """Read one geo-layer from the files planners receive: formats, text encodings and CRSs.
 
 :func:`read_file` opens a GeoPackage layer, a GeoJSON file, a Shapefile (loose or zipped)
-or a GeoParquet file with pyogrio/geopandas and hands back a GeoDataFrame in the file's
-own CRS, with
+or a GeoParquet file with pyogrio/geopandas — and, through :mod:`geoplan._formats`, the
+KML/KMZ, DXF, File Geodatabase and CSV/xlsx point tables planners also receive — and
+hands back a GeoDataFrame in the file's own CRS, with
 
 - Chinese text decoded correctly: a shapefile's ``.cpg`` is honoured, else the text is
   tried as strict UTF-8, else as GB18030 (a superset of GBK/cp936/GB2312), and GeoJSON

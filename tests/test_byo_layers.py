@@ -700,3 +700,12 @@ def test_layers_named_their_own_way_get_a_proposed_kind(tmp_path: Path) -> None:
     layers = geoplan.read_layers(folder, columns=mapping)
     assert layers["villages"]["name"].tolist() == ["前亭村"]
     assert layers["farmhouses"].geom_type.tolist() == ["Polygon", "Point"]
+
+
+def test_report_reads_layers_with_crs_and_names_them(tmp_path: Path) -> None:
+    folder = gcj_towns_folder(tmp_path)
+    out = tmp_path / "report.html"
+    args = ["report", "--layers", str(folder), "--crs", "GCJ-02", "-o", str(out)]
+    result = CliRunner().invoke(main, [*args, "--no-maps", "--no-history"])
+    assert result.exit_code == 0, result.output
+    assert f"图层文件：{folder} (--crs GCJ-02)" in out.read_text(encoding="utf-8")
