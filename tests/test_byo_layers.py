@@ -709,3 +709,25 @@ def test_report_reads_layers_with_crs_and_names_them(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, [*args, "--no-maps", "--no-history"])
     assert result.exit_code == 0, result.output
     assert f"图层文件：{folder} (--crs GCJ-02)" in out.read_text(encoding="utf-8")
+
+
+def bd_forward(lon: float, lat: float) -> tuple[float, float]:
+    """GCJ-02 -> BD-09, the public formula (Baidu's, as in coordTransform_py)."""
+    x_pi = math.pi * 3000.0 / 180.0
+    z = math.sqrt(lon * lon + lat * lat) + 0.00002 * math.sin(lat * x_pi)
+    theta = math.atan2(lat, lon) + 0.000003 * math.cos(lon * x_pi)
+    return z * math.cos(theta) + 0.0065, z * math.sin(theta) + 0.006
+
+
+def test_bd09_table_and_layers_check_with_crs(tmp_path: Path) -> None:
+    folder = tmp_path / "百度"
+    folder.mkdir()
+    (folder / "heritage_sites.csv").write_text(
+        "编号,名称,类型,经度,纬度\nH1,某古厝,历史建筑,118.7350,24.9320\n", encoding="utf-8"
+    )
+    sites = geoplan.read_layers(folder, crs="BD-09")["heritage_sites"]
+    wgs = sites.geometry.iloc[0]
+    assert metres(bd_forward(*gcj_forward(wgs.x, wgs.y)), (118.735, 24.932)) < 0.1
+    assert sites["heritage_type"].tolist() == ["historic_building"]
+    result = CliRunner().invoke(main, ["layers", "check", str(folder), "--crs", "BD-09"])
+    assert result.exit_code == 0, result.output
