@@ -218,7 +218,7 @@ def test_dxf_layers_by_cad_layer_name_through_a_csv_mapping(tmp_path: Path) -> N
     # no ids or names in a drawing: one error line per layer naming the file and columns
     errors = [str(i) for i in report.errors]
     assert len(errors) == 3
-    assert all("总图.dxf" in e and "id (编号), name (名称)" in e for e in errors)
+    assert all("总图.dxf" in e and "'id' (编号), 'name' (名称)" in e for e in errors)
     assert any(
         "closed lines (CAD polylines, KML rings) read as polygons" in str(i) for i in report.issues
     )
@@ -480,7 +480,7 @@ def test_towns_with_only_a_name_column_is_one_error_line(tmp_path: Path) -> None
     errors = [line for line in result.output.splitlines() if line.startswith("ERROR")]
     assert len(errors) == 1
     assert "towns.geojson" in errors[0] and "towns layer" in errors[0]
-    assert "id (编号), name (名称)" in errors[0] and "NAME" in errors[0]
+    assert "'id' (编号), 'name' (名称)" in errors[0] and "NAME" in errors[0]
     assert "--columns" in errors[0]
 
 

@@ -462,15 +462,21 @@ def _mapped(
 
 
 def _close_rings(kind: str, gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
-    """Closed (Multi)LineStrings -> polygons in layers whose kind holds polygons."""
+    """Closed (Multi)LineStrings -> polygons in layers whose kind holds polygons.
+
+    Only in a layer drawn without polygons (CAD polylines, KML paths): where polygons and
+    closed lines share a layer, the lines are more likely a mistake, which validation
+    reports as mixed geometry types.
+    """
     import numpy as np
     import shapely
 
     if "Polygon" not in geometry_types(LAYER_KINDS[kind]) or not len(gdf):
         return gdf, 0
     geom = np.asarray(gdf.geometry.array, dtype=object)
-    lines = np.isin(shapely.get_type_id(geom), (1, 5))
-    if not lines.any():
+    type_ids = shapely.get_type_id(geom)
+    lines = np.isin(type_ids, (1, 5))
+    if not lines.any() or np.isin(type_ids, (3, 6)).any():
         return gdf, 0
     parts, index = shapely.get_parts(geom[lines], return_index=True)
     open_parts = ~shapely.is_closed(parts) | (shapely.get_num_coordinates(parts) < 4)

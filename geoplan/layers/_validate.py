@@ -251,15 +251,16 @@ class _Checker:
         missing = [c for c in self.kind.required if c not in gdf.columns]
         if missing:
             found = ", ".join(map(str, gdf.columns.drop(gdf.geometry.name, errors="ignore")))
-            wanted = ", ".join(f"{n} ({self.kind.column(n).label})" for n in missing)
+            wanted = ", ".join(f"{n!r} ({self.kind.column(n).label})" for n in missing)
+            expected = ", ".join(c.name for c in self.kind.columns)
             self.add(
                 "error",
                 ", ".join(missing),
-                f"{self.source}: the {self.kind.name} layer lacks the required columns "
-                f"{wanted}; its columns are: {found or 'none'}",
-                "name your columns in a column mapping and pass it with --columns "
-                "(`geoplan layers check --write-mapping mapping.yaml` drafts one), or "
-                "rename the columns in the data",
+                f"{self.source}: the {self.kind.name} layer lacks the required column"
+                f"{'s' if len(missing) > 1 else ''} {wanted}; its columns are: {found or 'none'}",
+                "map your columns to them in a column mapping passed with --columns "
+                "(`geoplan layers check --write-mapping mapping.yaml` drafts one), or rename "
+                f"them; the {self.kind.name} layer expects: {expected}",
             )
         return bool(missing)
 
