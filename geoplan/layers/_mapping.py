@@ -303,6 +303,8 @@ def _build(raw: Any, path: Path) -> ColumnMapping:
             col = spec.column(column)
             table = {str(a): _value(b) for a, b in (table or {}).items()}
             if col.values:
+                by_label = {label: value for value, label in col.values.items()}
+                table = {a: by_label.get(b, b) for a, b in table.items()}  # 已完成 -> completed
                 wrong = sorted(v for v in table.values() if v not in col.values)
                 if wrong:
                     allowed = ", ".join(f"{k} ({v})" for k, v in col.values.items())
