@@ -483,6 +483,7 @@ def _propose_layer(kind: LayerKind, frame: Any) -> LayerMapping:
         used_c.add(col.name)
     if "id" not in used_c and "id" in [c.name for c in free]:
         names = [h for h, t in spec.columns.items() if t == "name"]
+        names += [str(h) for h in headers if str(h) in _known(kind.column("name"))]
         if names and frame[names[0]].notna().all() and frame[names[0]].is_unique:
             spec.columns[names[0]] = ["id", "name"]  # unique names serve as ids
     named = {str(h): col.name for col in kind.columns for h in headers if str(h) in _known(col)}

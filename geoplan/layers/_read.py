@@ -264,7 +264,7 @@ def _run(
                     f"add a layer named {kind!r} (in a folder: a file {kind}.gpkg/.geojson/.shp)",
                 )
             )
-    if not raw and not wanted:
+    if not found.kinds and not wanted:
         report.issues.append(
             Issue(
                 "error",
@@ -325,6 +325,10 @@ class _Found:
     raw: dict[str, gpd.GeoDataFrame]
     issues: list[Issue]
     unresolved: dict[str, tuple[Path, str | None]] = field(default_factory=dict)
+    kinds: list[str] = field(default_factory=list)  # found, even if unreadable (CRS)
+
+    def __post_init__(self) -> None:
+        self.kinds = self.kinds or list(self.raw)
 
 
 def _as_mapping(columns: ColumnsArg) -> ColumnMapping | None:
@@ -434,7 +438,7 @@ def _read_source(
             issues.append(Issue("error", kind, "geometry", str(exc), "set the layer's CRS"))
     label, layers, more = _by_kind(label, raw)
     layers, issues = _mapped(layers, issues + more, mapping)
-    return _Found(label, layers, issues, unresolved)
+    return _Found(label, layers, issues, unresolved, list(jobs))
 
 
 def _mapped(
