@@ -162,10 +162,11 @@ def read_kml(path: Path, layer: str | None, fmt: str) -> tuple[pd.DataFrame, str
             frames.append(frame)
     if not frames:
         raise DataReadError(f"`{path}` holds no placemarks; export the layer again")
-    if len(frames) == 1:
-        return frames[0], wanted[0]
-    crs = frames[0].crs
-    merged = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=crs)
+    if chosen is not None:
+        return frames[0], chosen
+    # folders that only hold folders add nothing but empty frames
+    frames = [f for f in frames if len(f)] or frames[:1]
+    merged = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
     return merged, path.stem
 
 

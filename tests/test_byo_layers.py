@@ -731,3 +731,33 @@ def test_bd09_table_and_layers_check_with_crs(tmp_path: Path) -> None:
     assert sites["heritage_type"].tolist() == ["historic_building"]
     result = CliRunner().invoke(main, ["layers", "check", str(folder), "--crs", "BD-09"])
     assert result.exit_code == 0, result.output
+
+
+def test_google_earth_kml_with_nested_folders(tmp_path: Path) -> None:
+    path = tmp_path / "我的地点.kml"
+    house = _coords([(118.70, 24.90), (118.7001, 24.90), (118.7001, 24.9001), (118.70, 24.90)])
+    path.write_text(
+        f"""<?xml version="1.0" encoding="UTF-8"?>
+<kml xmlns="http://www.opengis.net/kml/2.2"><Document><name>我的地点</name>
+<Placemark><name>古厝A</name><Point><coordinates>118.73,24.93,0</coordinates></Point></Placemark>
+<Folder><name>项目</name><Folder><name>农房</name><Placemark><name>房1</name><Polygon>
+<outerBoundaryIs><LinearRing><coordinates>{house}</coordinates></LinearRing></outerBoundaryIs>
+</Polygon></Placemark></Folder></Folder></Document></kml>""",
+        encoding="utf-8",
+    )
+    everything = read_file(path)
+    assert everything["layer"].tolist() == ["我的地点", "农房"]
+    assert everything["name"].tolist() == ["古厝A", "房1"]
+    report = geoplan.check_layers(path)  # the 农房 folder is the farmhouses layer, a footprint
+    assert report.features == {"farmhouses": 1}
+    area = geoplan.read_layers(path, columns=_name_as_id(tmp_path))["farmhouses"].to_crs(4549)
+    expected = abs(
+        GEOD.polygon_area_perimeter([118.70, 118.7001, 118.7001], [24.90, 24.90, 24.9001])[0]
+    )
+    assert area.area.iloc[0] == pytest.approx(expected, rel=1e-3)
+
+
+def _name_as_id(tmp_path: Path) -> Path:
+    path = tmp_path / "ids.yaml"
+    path.write_text("farmhouses:\n  columns:\n    name: [id, name]\n", encoding="utf-8")
+    return path

@@ -373,6 +373,8 @@ def propose_mapping(
     for kind, frame in raw.items():
         mapping.layers[kind] = _propose_layer(LAYER_KINDS[kind], frame)
     for name, frame in (unresolved or {}).items():
+        if not len(frame):
+            continue
         guess = _propose_kind(name, frame, taken=set(mapping.layers))
         if guess is not None:
             spec = _propose_layer(LAYER_KINDS[guess], frame)
