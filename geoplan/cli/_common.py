@@ -32,7 +32,10 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-LAYERS_HELP = "GeoPackage or folder of layers (default: the bundled sample of 泉州台商投资区)."
+LAYERS_HELP = (
+    "GeoPackage, folder of layers, or a KML/KMZ, DXF, File Geodatabase (.gdb) or CSV/xlsx "
+    "file (default: the bundled sample of 泉州台商投资区)."
+)
 PLAN_HELP = "Action-plan text file (default: the bundled 泉台管〔2021〕57号)."
 RECORDS_HELP = (
     "Progress log, CSV or GeoPackage (default: the sample's log with the sample layers; "

@@ -190,7 +190,8 @@ def propose_column_mapping(
             mapping.layers[kind] = spec
             continue
         for theirs, ours in spec.columns.items():
-            if ours not in mine.columns.values():
+            targets = [ours] if isinstance(ours, str) else ours
+            if not set(targets) & set(mine.targets()):
                 mine.columns.setdefault(theirs, ours)
         for column, table in spec.values.items():
             for theirs, ours in table.items():
