@@ -208,16 +208,23 @@ def _dxf_codec(path: Path, frame: pd.DataFrame) -> str:
     return declared or "cp1252"
 
 
-def read_dxf(path: Path, layer: str | None) -> tuple[pd.DataFrame, str, str]:
+def read_dxf(
+    path: Path, layer: str | None, encoding: str | None = None
+) -> tuple[pd.DataFrame, str, str]:
     """Read a DXF drawing: one CAD layer, or all with a ``layer`` column."""
-    from .io import _decode_frame, _read_ogr
+    from .io import _check_codec, _decode_frame, _read_ogr
 
     with gdal_options(DXF_ENCODING="ISO-8859-1"):
         raw = _read_ogr(path, None)
-    codec = _dxf_codec(path, raw)
+    codec = _check_codec(encoding, str(path)) if encoding else _dxf_codec(path, raw)
     decoded = _decode_frame(raw, codec)
-    if not isinstance(decoded, pd.DataFrame):  # pragma: no cover - _dxf_codec checked it
-        raise DataReadError(f"text in `{path}` is not {codec}; save the drawing as DXF 2007+")
+    if not isinstance(decoded, pd.DataFrame):
+        column, sample = decoded
+        raise DataReadError(
+            f"text in `{path}` is not {codec} (column {column}: "
+            f"{sample.encode('latin-1')[:24]!r}); pass the drawing's code page as "
+            "encoding=..., or drop encoding= to detect it"
+        )
     frame = decoded.drop(columns=[c for c in _DXF_BOOKKEEPING if c in decoded.columns])
     if "Text" in frame.columns:
         # TEXT entities (labels) are points; on hatches GDAL puts the fill pattern there

@@ -143,9 +143,11 @@ def read_file(
         workbook holding more than one (the error lists them); a KML or DXF read
         without ``layer`` gives all its features with a ``layer`` column.
     encoding
-        Text encoding of a shapefile's attributes or of a GeoJSON file, e.g. ``"gbk"``;
-        by default a shapefile's ``.cpg`` is used, else strict UTF-8, else GB18030, and
-        GeoJSON is read as UTF-8 (RFC 7946), else GB18030. GeoPackage and GeoParquet are
+        Text encoding of a shapefile's attributes, a GeoJSON file, a DXF drawing or a CSV
+        table, e.g. ``"gbk"``; by default a shapefile's ``.cpg`` is used, else strict
+        UTF-8, else GB18030; GeoJSON is read as UTF-8 (RFC 7946), else GB18030; a DXF by
+        its ``$DWGCODEPAGE``, else UTF-8, else GB18030; a CSV by its byte-order mark, else
+        UTF-8, GB18030 or Big5. GeoPackage, GeoParquet, KML, File Geodatabase and xlsx are
         UTF-8 by definition and ignore it.
     crs
         The CRS of the coordinates (anything pyproj accepts, e.g. ``"EPSG:4528"``), used
@@ -190,7 +192,7 @@ def read_file(
         frame, layer_name = _formats.read_kml(path, layer, fmt)
         encoding_used = "utf-8"
     elif fmt == "DXF":
-        frame, encoding_used, layer_name = _formats.read_dxf(path, layer)
+        frame, encoding_used, layer_name = _formats.read_dxf(path, layer, encoding)
     elif fmt == "File Geodatabase":
         frame, layer_name = _formats.read_gdb(path, layer)
         encoding_used = "utf-8"

@@ -194,6 +194,9 @@ def test_dxf_needs_a_crs_and_gives_cad_layers(tmp_path: Path, codepage: str | No
     drawing = read_file(dxf, crs="EPSG:4549")
     assert drawing["layer"].tolist() == ["镇界", "福道中线", "农房", "农房", "图框"]
     assert drawing.attrs["geoplan_encoding"] == ("gbk" if codepage else "utf-8")
+    if codepage:
+        with pytest.raises(DataReadError, match="is not utf-8"):
+            read_file(dxf, crs="EPSG:4549", encoding="utf-8")
     houses = read_file(dxf, layer="农房", crs="EPSG:4549")
     assert len(houses) == 2 and "layer" not in houses.columns
     with pytest.raises(DataReadError, match="no CAD layer `道路`"):
