@@ -764,3 +764,50 @@ def _name_as_id(tmp_path: Path) -> Path:
     path = tmp_path / "ids.yaml"
     path.write_text("farmhouses:\n  columns:\n    name: [id, name]\n", encoding="utf-8")
     return path
+
+
+def handwritten_dxf(path: Path) -> Path:
+    """A drawing as AutoCAD saves it: closed LWPOLYLINEs on 镇界, TEXT labels on 镇名."""
+
+    def pair(code: int, value: object) -> str:
+        return f"{code}\n{value}\n"
+
+    def polyline(layer: str, points: list[tuple[float, float]]) -> str:
+        head = pair(0, "LWPOLYLINE") + pair(8, layer) + pair(90, len(points)) + pair(70, 1)
+        return head + "".join(pair(10, x) + pair(20, y) for x, y in points)
+
+    def text(layer: str, x: float, y: float, value: str) -> str:
+        return (
+            pair(0, "TEXT")
+            + pair(8, layer)
+            + pair(10, x)
+            + pair(20, y)
+            + pair(40, 10)
+            + pair(1, value)
+        )
+
+    west = [(X0, Y0), (X0 + 2000, Y0), (X0 + 2000, Y0 + 2000), (X0, Y0 + 2000)]
+    east = [(x + 2000, y) for x, y in west]
+    body = pair(0, "SECTION") + pair(2, "ENTITIES")
+    body += polyline("镇界", west) + polyline("镇界", east)
+    body += text("镇名", X0 + 3000, Y0 + 1000, "东园镇")
+    body += text("镇名", X0 + 900, Y0 + 1500, "洛阳镇")
+    body += text("镇名", X0 + 9000, Y0 + 9000, "图名")  # outside every town
+    path.write_text(body + pair(0, "ENDSEC") + pair(0, "EOF"), encoding="utf-8")
+    return path
+
+
+def test_cad_text_labels_name_the_polygons_they_sit_in(tmp_path: Path) -> None:
+    dxf = handwritten_dxf(tmp_path / "镇界.dxf")
+    mapping = tmp_path / "cad.yaml"
+    mapping.write_text(
+        "towns:\n  source: 镇界\n  crs: EPSG:4549\n  labels: 镇名\n"
+        "  columns:\n    label: [id, name]\n",
+        encoding="utf-8",
+    )
+    report = geoplan.check_layers(dxf, columns=mapping)
+    assert report.ok, str(report)
+    assert any("labels attached to 2 of 2 features" in str(i) for i in report.issues)
+    towns = geoplan.read_layers(dxf, columns=mapping)["towns"]
+    assert towns["id"].tolist() == ["洛阳镇", "东园镇"]
+    assert towns.to_crs(4549).area.tolist() == pytest.approx([4e6, 4e6], rel=1e-6)

@@ -10,6 +10,7 @@ A mapping is written once and reused with every delivery of the same data
         source: 村庄边界         # optional: the file, layer, KML folder, sheet or CAD
                                 #   layer that holds it, when not named by the kind
         crs: EPSG:4549          # optional, this layer only
+        labels: 村名注记         # optional: a layer of text labels (CAD TEXT) -> `label`
         columns:                # their column: the catalogue's
           村名: name
           完成时间: plan_approved_date
@@ -20,8 +21,8 @@ A mapping is written once and reused with every delivery of the same data
 
 As CSV, one row per entry with the header ``layer,column,from,to``: ``column`` empty
 maps the column ``from`` to ``to``; ``column`` naming a catalogue column maps its value
-``from`` to ``to``; ``column`` = ``crs`` or ``source`` sets that (``to``); ``layer`` ``*``
-stands for every layer.
+``from`` to ``to``; ``column`` = ``crs``, ``source`` or ``labels`` sets that (``to``);
+``layer`` ``*`` stands for every layer.
 
 The mapping is applied to each layer as read, before validation; columns it does not
 name are kept (the map shows them in popups). :func:`propose_mapping` drafts a mapping
@@ -104,6 +105,11 @@ class LayerMapping:
         is not named by the kind.
     crs
         The CRS of this layer's coordinates (as ``crs=`` of :func:`geoplan.read_file`).
+    labels
+        A layer of the same file holding text labels (a CAD layer of TEXT entities, a KML
+        folder of named points): each feature gets the text of the label inside it (a
+        polygon) or nearest to it within :data:`LABEL_DISTANCE_M` (a line or point) as a
+        column ``label``, which ``columns`` can then map (``label: [id, name]``).
     columns
         Their column -> catalogue column, or a list of them (``NAME: [id, name]`` when
         the names are unique and serve as ids too).
@@ -114,6 +120,7 @@ class LayerMapping:
     kind: str
     source: str | None = None
     crs: str | None = None
+    labels: str | None = None
     columns: dict[str, str | list[str]] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -189,6 +196,68 @@ class ColumnMapping:
         return frame, notes
 
 
+# ----------------------------------------------------------------------------- labels
+
+#: How far a label may lie from a line or point feature it names (metres).
+LABEL_DISTANCE_M = 50.0
+
+
+def attach_labels(
+    frame: Any, labels: Any, *, max_distance_m: float = LABEL_DISTANCE_M
+) -> tuple[Any, list[str]]:
+    """Add a ``label`` column: the text of the label inside each polygon, or nearest.
+
+    ``labels`` is a layer of points with a ``text`` column (DXF TEXT entities) or a
+    ``name`` column (KML placemarks), in ``frame``'s CRS or any other. Polygons take the
+    label whose point lies inside them (the first, if several; counted in the notes);
+    lines and points take the nearest label within ``max_distance_m``, measured in
+    :func:`geoplan.crs.metric_crs`. Returns the frame and notes for the check report.
+    """
+    from ..crs import metric_crs
+
+    column = next(
+        (c for c in ("text", "name") if c in labels.columns and labels[c].notna().any()), None
+    )
+    if column is None:
+        raise SchemaError(
+            "the labels layer has no text (a `text` column of CAD TEXT entities or a `name` "
+            f"column); its columns are: {', '.join(map(str, labels.columns))}"
+        )
+    labels = labels[labels[column].notna() & ~shapely.is_empty(labels.geometry.array)]
+    crs = metric_crs(frame)
+    geoms = np.asarray(frame.to_crs(crs).geometry.array, dtype=object)
+    points = shapely.point_on_surface(np.asarray(labels.to_crs(crs).geometry.array))
+    text = labels[column].astype(str).to_numpy()
+    tree = shapely.STRtree(points)
+    found = np.full(len(geoms), -1)
+    polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))
+    notes = []
+    if polygonal.any():
+        owner, label = tree.query(geoms[polygonal], predicate="contains")
+        firsts = pd.Series(label).groupby(owner).first()
+        found[np.flatnonzero(polygonal)[firsts.index.to_numpy()]] = firsts.to_numpy()
+        several = int((pd.Series(owner).value_counts() > 1).sum())
+        if several:
+            notes.append(f"{several} polygons hold several labels; the first one was taken")
+    others = ~polygonal & ~shapely.is_missing(geoms)
+    if others.any():
+        owner, label = tree.query_nearest(geoms[others], max_distance=max_distance_m)
+        firsts = pd.Series(label).groupby(owner).first()
+        found[np.flatnonzero(others)[firsts.index.to_numpy()]] = firsts.to_numpy()
+    frame = frame.copy()
+    frame["label"] = np.where(found >= 0, text[np.maximum(found, 0)], None)
+    missing = int((found < 0).sum())
+    notes.append(
+        f"labels attached to {len(found) - missing} of {len(found)} features"
+        + (
+            f"; {missing} have none (nothing inside, or over {max_distance_m:g} m away)"
+            if missing
+            else ""
+        )
+    )
+    return frame, notes
+
+
 # ----------------------------------------------------------------------------- reading
 
 
@@ -247,7 +316,7 @@ def _from_csv(text: str, path: Path) -> dict[str, Any]:
                 continue
             raise SchemaError(f"{path}, line {line}: layer * takes only a crs row")
         entry = raw["layers"].setdefault(layer, {})
-        if column in ("crs", "source"):
+        if column in ("crs", "source", "labels"):
             entry[column] = dst
         elif not column:
             cols = entry.setdefault("columns", {})
@@ -316,6 +385,7 @@ def _build(raw: Any, path: Path) -> ColumnMapping:
         mapping.layers[kind] = LayerMapping(
             kind,
             source=_opt_str(entry.get("source")),
+            labels=_opt_str(entry.get("labels")),
             crs=_opt_str(entry.get("crs")),
             columns=columns,
             values=values,
@@ -592,7 +662,7 @@ def write_column_mapping(mapping: ColumnMapping, path: str | os.PathLike[str]) -
         if mapping.crs:
             writer.writerow(["*", "crs", "", mapping.crs])
         for kind, spec in mapping.layers.items():
-            for key in ("source", "crs"):
+            for key in ("source", "crs", "labels"):
                 if getattr(spec, key):
                     writer.writerow([kind, key, "", getattr(spec, key)])
             for theirs, ours in spec.columns.items():
@@ -617,6 +687,8 @@ def write_column_mapping(mapping: ColumnMapping, path: str | os.PathLike[str]) -
             lines.append(f"    source: {_yaml(spec.source)}")
         if spec.crs:
             lines.append(f"    crs: {_yaml(spec.crs)}")
+        if spec.labels:
+            lines.append(f"    labels: {_yaml(spec.labels)}")
         if spec.columns:
             lines.append("    columns:")
             for theirs, ours in spec.columns.items():
@@ -648,6 +720,7 @@ def _yaml(text: str) -> str:
 __all__ = [
     "ColumnMapping",
     "LayerMapping",
+    "attach_labels",
     "propose_mapping",
     "read_column_mapping",
     "write_column_mapping",

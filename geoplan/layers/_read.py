@@ -40,7 +40,7 @@ from ..catalogue import (
     kind_for_name,
 )
 from ..datasets import SAMPLE_LAYERS, SAMPLE_RECORDS, data_path
-from ._mapping import ColumnMapping, propose_mapping, read_column_mapping
+from ._mapping import ColumnMapping, attach_labels, propose_mapping, read_column_mapping
 from ._validate import CheckReport, Issue, check_references, check_task_ids, validate_layer
 
 logger = logging.getLogger(__name__)
@@ -433,6 +433,14 @@ def _read_source(
         layer_crs = mapping.crs_for(kind, crs) if mapping is not None else crs
         try:
             raw[kind] = _read(file, layer=layer, crs=layer_crs)
+            spec = mapping.layers.get(kind) if mapping is not None else None
+            if spec is not None and spec.labels:
+                labels = _read(file, layer=spec.labels, crs=layer_crs)
+                closed, n = _close_rings(kind, raw[kind])  # CAD boundaries hold their labels
+                if n:
+                    issues.append(_closed_note(kind, n))
+                raw[kind], notes = attach_labels(closed, labels)
+                issues += [Issue("info", kind, "label", note) for note in notes]
         except CRSError as exc:
             if strict:
                 raise
@@ -453,17 +461,14 @@ def _mapped(
             issues += [Issue("info", kind, None, note) for note in notes]
         gdf, closed = _close_rings(kind, gdf)
         if closed:
-            issues.append(
-                Issue(
-                    "info",
-                    kind,
-                    "geometry",
-                    f"{closed} closed lines (CAD polylines, KML rings) read as polygons",
-                    count=closed,
-                )
-            )
+            issues.append(_closed_note(kind, closed))
         out[kind] = gdf
     return out, issues
+
+
+def _closed_note(kind: str, n: int) -> Issue:
+    text = f"{n} closed lines (CAD polylines, KML rings) read as polygons"
+    return Issue("info", kind, "geometry", text, count=n)
 
 
 def _close_rings(kind: str, gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
