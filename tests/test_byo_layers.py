@@ -811,3 +811,32 @@ def test_cad_text_labels_name_the_polygons_they_sit_in(tmp_path: Path) -> None:
     towns = geoplan.read_layers(dxf, columns=mapping)["towns"]
     assert towns["id"].tolist() == ["洛阳镇", "东园镇"]
     assert towns.to_crs(4549).area.tolist() == pytest.approx([4e6, 4e6], rel=1e-6)
+
+
+@pytest.mark.services
+def test_footprint_popup_shows_the_planners_own_columns(tmp_path: Path) -> None:
+    from conftest import require
+
+    from geoplan.maps import make_map, save_map
+    from geoplan.maps._browser import Browser, browser_available
+
+    require(browser_available(), "Playwright or Chromium is not installed")
+    layers = geoplan.read_layers({"farmhouses": footprints()})
+    html = save_map(make_map(layers, minimap=False), tmp_path / "houses.html")
+    centre = layers["farmhouses"].geometry.iloc[1].centroid
+    with Browser() as browser, browser.new_page() as page:
+        page.open(html)
+        page.page.evaluate(
+            "([lat, lon]) => window.geoplanMap.map.setView([lat, lon], 19, {animate: false})",
+            [centre.y, centre.x],
+        )
+        point = page.page.evaluate(
+            "([lat, lon]) => window.geoplanMap.map.latLngToContainerPoint([lat, lon])",
+            [centre.y, centre.x],
+        )
+        page.page.mouse.click(point["x"], point["y"])
+        popup = page.page.locator(".leaflet-popup-content")
+        popup.wait_for(state="visible", timeout=5000)
+        text = popup.inner_text()
+        assert page.console_errors == [] and page.blocked == []
+    assert "农房1" in text and "户主：户1" in text
