@@ -208,12 +208,33 @@ def _dxf_codec(path: Path, frame: pd.DataFrame) -> str:
     return declared or "cp1252"
 
 
+#: The last drawing read, by (path, mtime, size, encoding): a DXF holding several kinds
+#: (one per CAD layer) is parsed once, not once per layer.
+_LAST_DXF: dict[tuple[str, int, int, str | None], tuple[pd.DataFrame, str]] = {}
+
+
 def read_dxf(
     path: Path, layer: str | None, encoding: str | None = None
 ) -> tuple[pd.DataFrame, str, str]:
     """Read a DXF drawing: one CAD layer, or all with a ``layer`` column."""
+    frame, codec = _drawing(path, encoding)
+    names = list(pd.unique(frame["layer"].dropna().astype(str)))
+    chosen = _choose(path, names, layer, "CAD layer")
+    if layer is not None:
+        frame = frame[frame["layer"] == chosen].drop(columns="layer").reset_index(drop=True)
+    if "text" in frame.columns and frame["text"].isna().all():
+        frame = frame.drop(columns="text")
+    return frame, codec, chosen or path.stem
+
+
+def _drawing(path: Path, encoding: str | None) -> tuple[pd.DataFrame, str]:
     from .io import _check_codec, _decode_frame, _read_ogr
 
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, encoding)
+    if key in _LAST_DXF:
+        frame, codec = _LAST_DXF[key]
+        return frame.copy(), codec
     with gdal_options(DXF_ENCODING="ISO-8859-1"):
         raw = _read_ogr(path, None)
     codec = _check_codec(encoding, str(path)) if encoding else _dxf_codec(path, raw)
@@ -230,15 +251,11 @@ def read_dxf(
         # TEXT entities (labels) are points; on hatches GDAL puts the fill pattern there
         points = shapely.get_type_id(np.asarray(frame.geometry.array)) == 0
         frame["Text"] = frame["Text"].where(points, None)
-    if "Text" in frame.columns and frame["Text"].isna().all():
-        frame = frame.drop(columns="Text")
     frame = frame.rename(columns={"Layer": "layer", "Text": "text"})
-    names = list(pd.unique(frame["layer"].dropna().astype(str)))
-    chosen = _choose(path, names, layer, "CAD layer")
-    if layer is not None:
-        frame = frame[frame["layer"] == chosen].drop(columns="layer").reset_index(drop=True)
     logger.info("%s: DXF text decoded as %s", path, codec)
-    return frame, codec, chosen or path.stem
+    _LAST_DXF.clear()
+    _LAST_DXF[key] = (frame, codec)
+    return frame.copy(), codec
 
 
 # ---------------------------------------------------------------------------- File GDB
