@@ -106,7 +106,13 @@ class Column:
 
 @dataclass(frozen=True)
 class LayerKind:
-    """A kind of layer: its geometry, columns and the plan tasks it serves."""
+    """A kind of layer: its geometry, columns and the plan tasks it serves.
+
+    ``footprints`` marks building-like point kinds (farmhouses) whose features may also
+    be Polygon/MultiPolygon footprints, as surveys deliver them: kept as drawn, and
+    represented by a point on their surface where a metric needs a point.
+    :func:`geometry_types` is the one place that says which types a kind accepts.
+    """
 
     name: str
     label: str
@@ -114,6 +120,7 @@ class LayerKind:
     columns: tuple[Column, ...]
     tasks: tuple[int, ...]
     description: str
+    footprints: bool = False
 
     def column(self, name: str) -> Column:
         """Return the column called ``name`` (KeyError if the kind has none)."""
@@ -390,7 +397,8 @@ LAYER_KINDS: dict[str, LayerKind] = {
                 ),
             ),
             (17, 18),
-            "existing farmhouses",
+            "existing farmhouses (points or footprints)",
+            footprints=True,
         ),
         LayerKind(
             "heritage_sites",
@@ -432,7 +440,8 @@ LAYER_KINDS: dict[str, LayerKind] = {
                 ),
             ),
             (14, 15, 16),
-            "cultural relics (文物) and historic buildings (历史建筑)",
+            "cultural relics (文物) and historic buildings (历史建筑), points or footprints",
+            footprints=True,
         ),
         LayerKind(
             "sewage_lines",
@@ -543,6 +552,21 @@ KIND_ALIASES: dict[str, str] = {
     "水源地": "water_sources",
     "社区": "communities",
 }
+
+
+def geometry_types(kind: LayerKind | str) -> tuple[str, ...]:
+    """The geometry types a layer kind accepts (its family's, plus footprints).
+
+    Examples
+    --------
+    >>> geometry_types("farmhouses")
+    ('Point', 'Polygon', 'MultiPolygon')
+    >>> geometry_types("greenways")
+    ('LineString', 'MultiLineString')
+    """
+    spec = LAYER_KINDS[kind] if isinstance(kind, str) else kind
+    types = GEOMETRY_TYPES[spec.geometry]
+    return types + GEOMETRY_TYPES["Polygon"] if spec.footprints else types
 
 
 def kind_for_name(name: str) -> str | None:

@@ -774,3 +774,30 @@ def parse_datum_name(crs: Any) -> str | None:
     if key in BD09_NAMES:
         return "BD-09"
     return None
+
+
+def zone_prefixed_epsg(x: ArrayLike) -> int | None:
+    """Return the CGCS2000 Gauss-Kruger EPSG code that zone-prefixed eastings name.
+
+    Survey tables often write the easting with the zone number in front: 40 524 000 is
+    524 000 m in 3-degree zone 40 (EPSG:4528). Zones 25–45 are 3-degree zones, 13–23
+    6-degree zones (China lies in 6-degree zones 13–23 and 3-degree zones 25–45, so the
+    two ranges do not overlap). All finite values must carry the same prefix and a
+    plausible easting (100–900 km) after it; otherwise ``None``.
+
+    Examples
+    --------
+    >>> zone_prefixed_epsg([40_524_000.0, 40_530_000.0])
+    4528
+    >>> zone_prefixed_epsg([524_000.0]) is None
+    True
+    """
+    xs = np.asarray(x, dtype=np.float64).ravel()
+    xs = xs[np.isfinite(xs)]
+    if xs.size == 0:
+        return None
+    prefix = np.floor(xs / 1_000_000).astype(np.int64)
+    rest = xs - prefix * 1_000_000
+    if np.unique(prefix).size != 1 or not ((rest > 100_000) & (rest < 900_000)).all():
+        return None
+    return _gk3_zone(int(prefix[0])) or _gk6_zone(int(prefix[0]))

@@ -245,8 +245,8 @@ def _make_empty(tmp_path):
 
 
 def _make_unknown_suffix(tmp_path):
-    path = tmp_path / "roads.kml"
-    path.write_text("<kml/>")
+    path = tmp_path / "roads.tab"
+    path.write_text("!table\n!version 300\n")
     return path
 
 
@@ -348,7 +348,7 @@ def _make_garbage_parquet(tmp_path):
 MALFORMED = {
     "missing file": (_make_missing, "does not exist"),
     "empty file": (_make_empty, "is empty"),
-    "unknown suffix": (_make_unknown_suffix, "unknown suffix `.kml`"),
+    "unknown suffix": (_make_unknown_suffix, "unknown suffix `.tab`"),
     "folder": (_make_folder, "is a folder"),
     "truncated .shp": (_make_truncated_shp, "is truncated"),
     "truncated .dbf": (_make_truncated_dbf, "is truncated"),

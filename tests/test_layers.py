@@ -194,10 +194,19 @@ def test_collections_and_footprints_are_reduced_with_a_count() -> None:
     report = geoplan.check_layers({"parks": parks})
     assert report.repaired == {"parks": 1}
     footprint = Point(X0, Y0).buffer(8)
-    farm = gpd.GeoDataFrame({"id": ["F1"], "name": ["农房"]}, geometry=[footprint], crs=4549)
-    layer = geoplan.read_layers({"farmhouses": farm})["farmhouses"]
+    plant = gpd.GeoDataFrame(
+        {"id": ["S1"], "name": ["污水厂"], "facility_type": ["plant"]},
+        geometry=[footprint],
+        crs=4549,
+    )
+    layer = geoplan.read_layers({"sewage_facilities": plant})["sewage_facilities"]
     assert layer.geom_type.tolist() == ["Point"]
     assert layer.to_crs(4549).geometry.iloc[0].within(footprint.buffer(0.01))
+    # farmhouses (a kind with footprints) keep the footprint as drawn
+    farm = gpd.GeoDataFrame({"id": ["F1"], "name": ["农房"]}, geometry=[footprint], crs=4549)
+    kept = geoplan.read_layers({"farmhouses": farm})["farmhouses"]
+    assert kept.geom_type.tolist() == ["Polygon"]
+    assert kept.to_crs(4549).area.iloc[0] == pytest.approx(footprint.area, rel=1e-6)
 
 
 def test_reference_ids_are_checked_across_layers() -> None:

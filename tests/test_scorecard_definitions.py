@@ -585,8 +585,7 @@ def test_sample_card_lists_every_target_of_the_register(sample_card_csv):
 
 
 def test_raster_metrics_reach_the_cli(tmp_path):
-    from geoplan.datasets import SAMPLE_LAYERS, data_path
-    from geoplan.datasets import load_sample
+    from geoplan.datasets import SAMPLE_LAYERS, data_path, load_sample
 
     args = ["metrics", "--metric", "green_cover_share", "--as-of", "2026-11-26"]
     res = CliRunner().invoke(main, [*args, "--format", "csv"])

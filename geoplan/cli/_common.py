@@ -33,13 +33,25 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-LAYERS_HELP = "GeoPackage or folder of layers (default: the bundled sample of 泉州台商投资区)."
+LAYERS_HELP = (
+    "GeoPackage, folder of layers, or a KML/KMZ, DXF, File Geodatabase (.gdb) or CSV/xlsx "
+    "file (default: the bundled sample of 泉州台商投资区)."
+)
 PLAN_HELP = "Action-plan text file (default: the bundled 泉台管〔2021〕57号)."
 RECORDS_HELP = (
     "Progress log, CSV or GeoPackage (default: the sample's log with the sample layers; "
     "none with --layers)."
 )
 AS_OF_HELP = "Evaluate targets as of this date (default: today; not before 2021-05-24)."
+CRS_HELP = (
+    "CRS of layers that carry none (DXF, CSV/xlsx X/Y, shapefiles without .prj), e.g. "
+    "EPSG:4549; GCJ-02 or BD-09 for lon/lat digitised on Gaode/Tencent or Baidu maps "
+    "(converted to WGS84)."
+)
+COLUMNS_HELP = (
+    "Column mapping (.yaml or .csv): your column names and values -> geoplan's, per layer, "
+    "with optional per-layer CRS; `geoplan layers check --write-mapping FILE` drafts one."
+)
 
 
 def date_callback(
@@ -80,11 +92,28 @@ def as_of_option(*, help: str = AS_OF_HELP) -> Callable[[F], F]:
     return click.option("--as-of", "as_of", callback=date_callback, metavar="YYYY-MM-DD", help=help)
 
 
-def data_options(func: F) -> F:
-    """``--layers``, ``--plan``, ``--records`` and ``--as-of`` with the shared defaults."""
-    for option in (as_of_option(), records_option(), plan_option(), layers_option()):
+def crs_option(*, help: str = CRS_HELP) -> Callable[[F], F]:
+    """``--crs CRS`` into ``crs`` (checked when the layers are read)."""
+    return click.option("--crs", "crs", metavar="CRS", help=help)
+
+
+def columns_option(*, help: str = COLUMNS_HELP) -> Callable[[F], F]:
+    """``--columns FILE`` (an existing .yaml/.csv column mapping) into ``columns_path``."""
+    return _existing_path("--columns", "columns_path", help=help, dir_okay=False)
+
+
+def layer_read_options(func: F) -> F:
+    """``--crs`` and ``--columns``: how the files of ``--layers`` are read."""
+    for option in (columns_option(), crs_option()):
         func = option(func)
     return func
+
+
+def data_options(func: F) -> F:
+    """``--layers``, ``--crs``, ``--columns``, ``--plan``, ``--records`` and ``--as-of``."""
+    for option in (as_of_option(), records_option(), plan_option()):
+        func = option(func)
+    return layers_option()(layer_read_options(func))
 
 
 def output_option(
@@ -152,6 +181,7 @@ class Inputs:
     layers: Any
     records: Any
     sample: bool  # the bundled sample layers are used
+    layers_label: str | None = None  # the --layers path and how it was read, for provenance
 
 
 def resolve_inputs(
@@ -161,6 +191,8 @@ def resolve_inputs(
     *,
     defaults: bool = True,
     read: bool = True,
+    crs: str | None = None,
+    columns_path: Path | None = None,
 ) -> Inputs:
     """Apply the shared defaults (module docstring) and read what was given.
 
@@ -168,6 +200,9 @@ def resolve_inputs(
     ----------
     layers_path, plan_path, records_path
         The ``--layers``, ``--plan`` and ``--records`` values.
+    crs, columns_path
+        ``--crs`` and ``--columns``: how ``--layers`` is read. Either one makes the layers
+        read here even with ``read=False`` (a reader downstream would not know them).
     defaults
         Fill what was left out with the bundled plan, sample and log. ``False`` leaves it
         ``None`` (``geoplan db load`` loads only what it is given).
@@ -184,14 +219,26 @@ def resolve_inputs(
         plan = read_plan(plan_path)
     else:
         plan = None
+    if (crs is not None or columns_path is not None) and layers_path is None:
+        raise click.UsageError("--crs and --columns say how to read --layers; pass --layers too")
     layers: dict[str, Any] | Path | None = None
-    if layers_path is not None and not read:
-        layers = layers_path
+    label = None
+    if layers_path is not None:
+        how = [f"--crs {crs}"] * (crs is not None) + [f"--columns {columns_path}"] * (
+            columns_path is not None
+        )
+        label = f"{layers_path}" + (f" ({', '.join(how)})" if how else "")
+        if read or how:
+            from ..layers import read_layers
+
+            layers = read_layers(layers_path, crs=crs, columns=columns_path)
+        else:
+            layers = layers_path
     else:
-        layers = resolve_layers(layers_path, sample=sample)
+        layers = resolve_layers(None, sample=sample)
     records: pd.DataFrame | Path | None = None
     if records_path is not None and not read:
         records = records_path
     else:
         records = resolve_records(records_path, sample=sample)
-    return Inputs(plan=plan, layers=layers, records=records, sample=sample)
+    return Inputs(plan=plan, layers=layers, records=records, sample=sample, layers_label=label)

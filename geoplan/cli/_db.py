@@ -13,6 +13,7 @@ from ._common import (
     as_of_option,
     date_callback,
     format_option,
+    layer_read_options,
     layers_option,
     output_option,
     plan_option,
@@ -50,6 +51,7 @@ def init(url: str | None) -> None:
 @layers_option(help="A GeoPackage or folder of layers (default with no data option: the sample).")
 @plan_option(help="An action-plan text file (default with no data option: the bundled plan).")
 @records_option(help="A progress-log CSV (default with no data option: the sample records).")
+@layer_read_options
 @click.option(
     "--valid-from",
     callback=date_callback,
@@ -62,6 +64,8 @@ def load(
     layers_path: Path | None,
     plan_path: Path | None,
     records_path: Path | None,
+    crs: str | None,
+    columns_path: Path | None,
     valid_from: dt.date | None,
 ) -> None:
     """Load layers, a plan and records in one transaction.
@@ -74,7 +78,9 @@ def load(
     from ..store import Store
 
     bundled = layers_path is None and plan_path is None and records_path is None
-    inputs = resolve_inputs(layers_path, plan_path, records_path, defaults=bundled)
+    inputs = resolve_inputs(
+        layers_path, plan_path, records_path, defaults=bundled, crs=crs, columns_path=columns_path
+    )
     plan, layers, records = inputs.plan, inputs.layers, inputs.records
     # the sample's dated columns describe progress since the plan started
     valid_from = valid_from or (plan_start(plan) if bundled else None)

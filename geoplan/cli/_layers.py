@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ._common import plan_option, read_plan, records_option
+from ._common import columns_option, crs_option, plan_option, read_plan, records_option
 
 
 @click.group()
@@ -20,17 +20,30 @@ def layers() -> None:
 @records_option(
     help="Also check a progress log (CSV or GeoPackage) against the layers and the plan."
 )
+@crs_option()
+@columns_option()
 @click.option(
-    "--crs",
-    help="CRS of files that carry none, e.g. EPSG:4549, or GCJ-02 for Gaode lon/lat.",
+    "--write-mapping",
+    "write_mapping",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Draft a column mapping (.yaml or .csv) for the columns, values and layers geoplan "
+    "does not know, from similar names and the values seen; edit it, then pass it with "
+    "--columns.",
 )
 @plan_option(help="Plan text to check task ids against (default: the bundled plan).")
 def check(
-    source: str | None, records_path: Path | None, crs: str | None, plan_path: Path | None
+    source: str | None,
+    records_path: Path | None,
+    crs: str | None,
+    columns_path: Path | None,
+    write_mapping: Path | None,
+    plan_path: Path | None,
 ) -> None:
     """Check the layers in PATH and print a report; exit status 1 on errors.
 
-    PATH is a GeoPackage, a folder of <kind>.geojson/.shp/.gpkg/.parquet files or a
+    PATH is a GeoPackage, a folder of <kind>.geojson/.shp/.gpkg/.parquet/.kml/.dxf/.csv/.xlsx
+    files, a KML/KMZ, DXF, File Geodatabase (.gdb, or zipped) or workbook whose folders,
+    CAD layers, feature classes or sheets are named by kind (or in --columns), or a
     database URL. Without PATH the bundled sample is checked (with its records).
     """
     from ..datasets import SAMPLE_LAYERS, SAMPLE_RECORDS, data_path
@@ -40,7 +53,19 @@ def check(
         source = str(data_path(SAMPLE_LAYERS))
         records_path = records_path or data_path(SAMPLE_RECORDS)
     plan = read_plan(plan_path)
-    found, report = _run(source, kinds=None, crs=crs, plan=plan, strict=False)
+    if write_mapping is not None:
+        from ..layers._mapping import write_column_mapping
+        from ..layers._read import propose_column_mapping
+
+        draft = propose_column_mapping(source, crs=crs, columns=columns_path)
+        write_column_mapping(draft, write_mapping)
+        n = sum(len(s.columns) + sum(map(len, s.values.values())) for s in draft.layers.values())
+        click.echo(
+            f"column mapping drafted for {len(draft.layers)} layers ({n} entries): "
+            f"{write_mapping}; check it, then pass --columns {write_mapping}",
+            err=True,
+        )
+    found, report = _run(source, kinds=None, crs=crs, plan=plan, strict=False, columns=columns_path)
     click.echo(str(report))
     ok = report.ok
     if records_path is not None:

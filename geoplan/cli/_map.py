@@ -65,6 +65,8 @@ _BASEMAP_NAMES = (
 )
 def map_cmd(
     layers_path: Path | None,
+    crs: str | None,
+    columns_path: Path | None,
     plan_path: Path | None,
     records_path: Path | None,
     as_of: dt.date | None,
@@ -91,7 +93,9 @@ def map_cmd(
         width, height = (int(v) for v in png_size.lower().split("x"))
     except ValueError:
         raise MapError(f"--png-size {png_size!r} is not WIDTHxHEIGHT, e.g. 1600x1000") from None
-    inputs = resolve_inputs(layers_path, plan_path, records_path)
+    inputs = resolve_inputs(
+        layers_path, plan_path, records_path, crs=crs, columns_path=columns_path
+    )
     scorecard = None
     if with_scorecard:
         from ..metrics import scorecard as make_scorecard

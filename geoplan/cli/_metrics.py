@@ -258,6 +258,8 @@ def parameter_values(given: tuple[str, ...]) -> dict[str, Any]:
 @click.option("--no-bom", is_flag=True, help="CSV without the UTF-8 BOM Excel needs.")
 def metrics(
     layers_path: Path | None,
+    crs: str | None,
+    columns_path: Path | None,
     plan_path: Path | None,
     records_path: Path | None,
     as_of: dt.date | None,
@@ -274,7 +276,9 @@ def metrics(
     from ..metrics._card import plan_start_of
     from ..metrics._registry import resolve_as_of
 
-    inputs = resolve_inputs(layers_path, plan_path, records_path)
+    inputs = resolve_inputs(
+        layers_path, plan_path, records_path, crs=crs, columns_path=columns_path
+    )
     start = plan_start_of(inputs.plan)
     day = resolve_as_of(as_of, plan_start=start)
     extra = {**raster_inputs(rasters, sample=inputs.sample), **parameter_values(settings_)}

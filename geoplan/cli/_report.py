@@ -29,6 +29,8 @@ from ._common import data_options, output_option, plan_warnings_to_stderr, resol
 @click.option("--no-history", is_flag=True, help="Leave out progress over time (faster).")
 def report(
     layers_path: Path | None,
+    crs: str | None,
+    columns_path: Path | None,
     plan_path: Path | None,
     records_path: Path | None,
     as_of: dt.date | None,
@@ -43,10 +45,20 @@ def report(
     from ..report import write_report
 
     # files are passed on unread: the report names them in its provenance
-    inputs = resolve_inputs(layers_path, plan_path, records_path, defaults=db is None, read=False)
+    inputs = resolve_inputs(
+        layers_path,
+        plan_path,
+        records_path,
+        defaults=db is None,
+        read=False,
+        crs=crs,
+        columns_path=columns_path,
+    )
     plan, layers, records = inputs.plan, inputs.layers, inputs.records
     history: Any = not no_history
     provenance: list[str] = []
+    if inputs.layers_label is not None and not isinstance(layers, Path):
+        provenance.append(f"图层文件：{inputs.layers_label}")
     if db is not None:
         from ..store import open_store
 

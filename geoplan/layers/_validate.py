@@ -19,6 +19,7 @@ invalid polygon (self-intersection…)            warning    ``shapely.make_vali
 polygon with no area left after repair          error      —
 collection holding polygons / one-point multi   warning    polygonal part / the point kept
 polygon footprint in a point layer              warning    replaced by a point on its surface
+footprint in farmhouses or heritage_sites       —          kept, repaired like polygons
 polygon made invalid by reprojection            warning    repaired as above, counted
 unknown enum or status value                    error      —
 Chinese label or synonym (已完成, 一级)         info       mapped to the value
@@ -57,6 +58,7 @@ from ..catalogue import (
     REFERENCES,
     Column,
     LayerKind,
+    geometry_types,
 )
 from ..settings import STORAGE_CRS
 from ._values import is_blank, map_vocabulary, normalise_task_ids, parse_dates, to_text
@@ -261,17 +263,19 @@ class _Checker:
         return gdf
 
     def missing_columns(self, gdf: gpd.GeoDataFrame) -> bool:
-        expected = ", ".join(c.name for c in self.kind.columns)
         missing = [c for c in self.kind.required if c not in gdf.columns]
-        for name in missing:
-            col = self.kind.column(name)
+        if missing:
+            found = ", ".join(map(str, gdf.columns.drop(gdf.geometry.name, errors="ignore")))
+            wanted = ", ".join(f"{n!r} ({self.kind.column(n).label})" for n in missing)
+            expected = ", ".join(c.name for c in self.kind.columns)
             self.add(
                 "error",
-                name,
-                f"required column {name!r} ({col.label}) is missing from {self.source}; "
-                f"columns found: {', '.join(map(str, gdf.columns.drop('geometry')))}",
-                f"add a column {name!r} (or {col.label!r}); the {self.kind.name} layer "
-                f"expects: {expected}",
+                ", ".join(missing),
+                f"{self.source}: the {self.kind.name} layer lacks the required column"
+                f"{'s' if len(missing) > 1 else ''} {wanted}; its columns are: {found or 'none'}",
+                "map your columns to them in a column mapping passed with --columns "
+                "(`geoplan layers check --write-mapping mapping.yaml` drafts one), or rename "
+                f"them; the {self.kind.name} layer expects: {expected}",
             )
         return bool(missing)
 
@@ -448,7 +452,7 @@ class _Checker:
 
     def geometry(self, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         family = self.kind.geometry
-        allowed = GEOMETRY_TYPES[family]
+        allowed = geometry_types(self.kind)
         geom = np.asarray(gdf.geometry.array, dtype=object)
         missing = shapely.is_missing(geom)
         empty = shapely.is_empty(geom) & ~missing
@@ -464,8 +468,9 @@ class _Checker:
         live = ~missing & ~empty
         gtype = pd.Series(gdf.geometry.geom_type).to_numpy()
         fixed = np.zeros(len(geom), dtype=bool)
-        if family == "Polygon":
-            invalid = live & np.isin(gtype, allowed) & ~shapely.is_valid(geom)
+        if family == "Polygon" or self.kind.footprints:
+            polygonal = np.isin(gtype, GEOMETRY_TYPES["Polygon"])
+            invalid = live & polygonal & ~shapely.is_valid(geom)
             coll = live & (gtype == "GeometryCollection")
             todo = invalid | coll
             if todo.any():
@@ -507,9 +512,9 @@ class _Checker:
                     "redraw the lines",
                     _ids(gdf, flat),
                 )
-        elif family == "Point":
+        if family == "Point":
             multi = live & (gtype == "MultiPoint") & (shapely.get_num_geometries(geom) == 1)
-            poly = live & np.isin(gtype, GEOMETRY_TYPES["Polygon"])
+            poly = live & np.isin(gtype, GEOMETRY_TYPES["Polygon"]) & (not self.kind.footprints)
             if multi.any():
                 geom[multi] = shapely.get_geometry(geom[multi], 0)
                 self._report_fix(gdf, multi, "one-point MultiPoints stored as Points")
@@ -518,7 +523,7 @@ class _Checker:
                 self._report_fix(
                     gdf, poly, "polygon footprints replaced by a point on their surface"
                 )
-            fixed = multi | poly
+            fixed |= multi | poly
         names = pd.Series(gpd.GeoSeries(geom, crs=gdf.crs).geom_type).fillna("").to_numpy()
         wrong = live & ~np.isin(names, allowed) & ~shapely.is_empty(geom)
         if wrong.any():
@@ -539,7 +544,7 @@ class _Checker:
     def reproject(self, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         """To the storage CRS; polygons that moving vertices made invalid are repaired."""
         gdf = gdf.to_crs(STORAGE_CRS)
-        if self.kind.geometry != "Polygon":
+        if "Polygon" not in geometry_types(self.kind):
             return gdf
         geom = np.asarray(gdf.geometry.array, dtype=object)
         broken = ~shapely.is_missing(geom) & ~shapely.is_valid(geom)

@@ -81,6 +81,29 @@ def _prepare(kind: str, gdf: Any, *, gcj02: bool) -> tuple[gpd.GeoDataFrame, int
     return gdf, int(bad.sum())
 
 
+def _points_if_mixed(kind: str, gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, str | None]:
+    """A layer of footprints and points (farmhouses) is drawn as points on one map layer.
+
+    Footprints alone are drawn as polygons; only a layer that mixes both (some houses
+    surveyed as footprints, some as points) shows its footprints as a point on their
+    surface, and the map says so.
+    """
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    type_ids = shapely.get_type_id(geoms)
+    polygonal = np.isin(type_ids, (3, 6))
+    if not polygonal.any() or polygonal.all() or not np.isin(type_ids, (0, 4)).any():
+        return gdf, None
+    geoms = geoms.copy()
+    geoms[polygonal] = shapely.point_on_surface(geoms[polygonal])
+    label = KIND_LABELS.get(kind, kind)
+    note = (
+        f"图层“{label}”（{kind}）混有点和面：{int(polygonal.sum())} 个面按其内点显示；"
+        "分开存放可显示轮廓"
+    )
+    logger.warning("layer %s mixes points and footprints; footprints drawn as points", kind)
+    return gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs)), note
+
+
 def _order(kinds: Sequence[str], families: Mapping[str, str]) -> list[str]:
     rank = {k: i for i, k in enumerate(DRAW_ORDER)}
     return sorted(kinds, key=lambda k: (_FAMILY_ORDER[families[k]], rank.get(k, -1)))
@@ -235,6 +258,9 @@ def make_map(
     prepared: dict[str, gpd.GeoDataFrame] = {}
     for kind, gdf in layers.items():
         frame, dropped = _prepare(str(kind), gdf, gcj02=base.gcj02)
+        frame, mixed = _points_if_mixed(str(kind), frame)
+        if mixed:
+            warnings.append(mixed)
         label = KIND_LABELS.get(str(kind), str(kind))
         if dropped:
             logger.warning("layer %s: %d feature(s) without geometry left out", kind, dropped)

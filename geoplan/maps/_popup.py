@@ -17,11 +17,15 @@ from typing import Any
 import pandas as pd
 
 from .._common.labels import WORK_STATUS_LABELS as STATUS_LABELS
+from ..catalogue import LAYER_KINDS
 from ..metrics import metric_label
 from ._style import KIND_STYLES
 
 #: Columns whose text is shown in popups as the feature's note, if a layer has one.
 NOTE_COLUMNS: tuple[str, ...] = ("note", "notes", "remark", "备注")
+
+#: At most this many of a layer's own columns (outside the catalogue) shown in popups.
+MAX_EXTRA_COLUMNS = 12
 
 _JSON_ESCAPES = {
     "<": "\\u003c",
@@ -53,7 +57,9 @@ def feature_props(kind: str, frame: pd.DataFrame) -> dict[str, list[str]]:
     """Per-feature text shown in tooltips and popups, one list per field.
 
     Fields: ``name``, ``id``, ``tasks`` (the ``task_ids`` column as written), ``status``
-    (Chinese label), ``year`` (of the kind's date column) and ``note`` when present.
+    (Chinese label), ``year`` (of the kind's date column), ``note`` when present, and
+    ``x:<header>`` for each of the layer's own columns outside the catalogue (at most
+    :data:`MAX_EXTRA_COLUMNS`), shown in popups as ``header：value``.
     Empty fields are omitted from the page to keep it small.
     """
     props: dict[str, list[str]] = {}
@@ -77,6 +83,16 @@ def feature_props(kind: str, frame: pd.DataFrame) -> dict[str, list[str]]:
         if col in frame.columns:
             props["note"] = _text(frame[col])
             break
+    # the planner's own columns, kept by validation, under "x:<header>" in column order
+    known = {c.name for c in LAYER_KINDS[kind].columns} if kind in LAYER_KINDS else set()
+    geometry = getattr(frame, "_geometry_column_name", None)
+    extra = [
+        c
+        for c in frame.columns
+        if c not in known and c != geometry and c not in NOTE_COLUMNS and isinstance(c, str)
+    ]
+    for col in extra[:MAX_EXTRA_COLUMNS]:
+        props[f"x:{col}"] = _text(frame[col])
     return {k: v for k, v in props.items() if any(v)}
 
 

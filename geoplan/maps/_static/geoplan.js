@@ -294,6 +294,9 @@
     }
     if (popup && p.note && p.note[f]) box.appendChild(el("div", "geoplan-note", "备注：" + p.note[f]));
     if (popup && p.id && p.id[f]) box.appendChild(el("div", "geoplan-id", "编号：" + p.id[f]));
+    if (popup) for (var k in p) {  /* the layer's own columns, as "x:<header>" */
+      if (k.slice(0, 2) === "x:" && p[k][f]) box.appendChild(el("div", "geoplan-extra", k.slice(2) + "：" + p[k][f]));
+    }
     return box;
   }
 

@@ -1,8 +1,9 @@
 """Read one geo-layer from the files planners receive: formats, text encodings and CRSs.
 
 :func:`read_file` opens a GeoPackage layer, a GeoJSON file, a Shapefile (loose or zipped)
-or a GeoParquet file with pyogrio/geopandas and hands back a GeoDataFrame in the file's
-own CRS, with
+or a GeoParquet file with pyogrio/geopandas — and, through :mod:`geoplan._formats`, the
+KML/KMZ, DXF, File Geodatabase and CSV/xlsx point tables planners also receive — and
+hands back a GeoDataFrame in the file's own CRS, with
 
 - Chinese text decoded correctly: a shapefile's ``.cpg`` is honoured, else the text is
   tried as strict UTF-8, else as GB18030 (a superset of GBK/cp936/GB2312), and GeoJSON
@@ -42,8 +43,9 @@ import pandas as pd
 import pyproj
 import shapely
 
-from . import crs as _crs
-from ._errors import CRSError, DataReadError, missing_dependency
+from .. import crs as _crs
+from .._errors import CRSError, DataReadError, missing_dependency
+from . import _formats
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -59,6 +61,21 @@ FORMATS: dict[str, str] = {
     ".zip": "zipped Shapefile",
     ".parquet": "GeoParquet",
     ".geoparquet": "GeoParquet",
+    ".kml": "KML",
+    ".kmz": "KMZ",
+    ".dxf": "DXF",
+    ".gdb": "File Geodatabase",
+    ".csv": "CSV table",
+    ".xlsx": "Excel table",
+}
+
+#: Formats whose files hold several layers (folders, CAD layers, feature classes, sheets).
+MULTI_LAYER_FORMATS = ("GeoPackage", "KML", "KMZ", "DXF", "File Geodatabase", "Excel table")
+
+_IMPLIED_NOTES = {
+    "GeoJSON": "a GeoJSON without a `crs` member is WGS84 lon/lat by RFC 7946",
+    "CSV table": "a table's 经度/纬度 (lon/lat) columns hold degrees",
+    "Excel table": "a table's 经度/纬度 (lon/lat) columns hold degrees",
 }
 
 #: GDAL's advice to prefix the path with a driver name ("'<DRIVER>:'"): geoplan picks the
@@ -109,20 +126,28 @@ def read_file(
     crs: Any = None,
     allow_override: bool = False,
 ) -> gpd.GeoDataFrame:
-    """Read one layer of a GeoPackage, GeoJSON, Shapefile or GeoParquet file.
+    """Read one layer of a GIS file, a KML/KMZ, a CAD drawing or a table of points.
 
     Parameters
     ----------
     path
         ``.gpkg``, ``.geojson``/``.json``, ``.shp`` (with its ``.shx`` and ``.dbf``
-        beside it), ``.zip`` holding a shapefile, or ``.parquet``/``.geoparquet``.
+        beside it), ``.zip`` holding a shapefile or a File Geodatabase,
+        ``.parquet``/``.geoparquet``, ``.kml``/``.kmz``, ``.dxf``, a ``.gdb`` folder,
+        or a ``.csv``/``.xlsx`` table of points (see :mod:`geoplan._formats` for what
+        each format gives and its CRS rule).
     layer
-        The layer to read from a GeoPackage (or the shapefile inside a zip). Required
-        when the file holds more than one; the error lists them.
+        The layer to read from a GeoPackage (or the shapefile inside a zip), the
+        feature class of a File Geodatabase, the sheet of a workbook, the folder of a
+        KML/KMZ or the CAD layer of a DXF. Required for a GeoPackage, geodatabase or
+        workbook holding more than one (the error lists them); a KML or DXF read
+        without ``layer`` gives all its features with a ``layer`` column.
     encoding
-        Text encoding of a shapefile's attributes or of a GeoJSON file, e.g. ``"gbk"``;
-        by default a shapefile's ``.cpg`` is used, else strict UTF-8, else GB18030, and
-        GeoJSON is read as UTF-8 (RFC 7946), else GB18030. GeoPackage and GeoParquet are
+        Text encoding of a shapefile's attributes, a GeoJSON file, a DXF drawing or a CSV
+        table, e.g. ``"gbk"``; by default a shapefile's ``.cpg`` is used, else strict
+        UTF-8, else GB18030; GeoJSON is read as UTF-8 (RFC 7946), else GB18030; a DXF by
+        its ``$DWGCODEPAGE``, else UTF-8, else GB18030; a CSV by its byte-order mark, else
+        UTF-8, GB18030 or Big5. GeoPackage, GeoParquet, KML, File Geodatabase and xlsx are
         UTF-8 by definition and ignore it.
     crs
         The CRS of the coordinates (anything pyproj accepts, e.g. ``"EPSG:4528"``), used
@@ -162,7 +187,22 @@ def read_file(
     """
     path = Path(path)
     fmt = _check_path(path)
-    if fmt == "GeoParquet":
+    implied_crs = False
+    if fmt in ("KML", "KMZ"):
+        frame, layer_name = _formats.read_kml(path, layer, fmt)
+        encoding_used = "utf-8"
+    elif fmt == "DXF":
+        frame, encoding_used, layer_name = _formats.read_dxf(path, layer, encoding)
+    elif fmt == "File Geodatabase":
+        frame, layer_name = _formats.read_gdb(path, layer)
+        encoding_used = "utf-8"
+    elif fmt in ("CSV table", "Excel table"):
+        if fmt == "CSV table":
+            _single_layer(path, layer, fmt)
+        frame, encoding_used, layer_name, implied_crs = _formats.read_table(
+            path, layer, fmt, encoding, None if _crs.parse_datum_name(crs) else crs
+        )
+    elif fmt == "GeoParquet":
         _single_layer(path, layer, fmt)
         frame, encoding_used, layer_name = _read_parquet(path), "utf-8", path.stem
         implied_crs = False
@@ -186,8 +226,16 @@ def read_file(
     frame.attrs["geoplan_encoding"] = encoding_used
     if not _has_geometry(frame):
         return frame
-    label = f"{layer_name}` in `{path}" if fmt == "GeoPackage" else str(path)
-    return _apply_crs(frame, crs, allow_override=allow_override, label=label, implied=implied_crs)
+    multi = fmt in MULTI_LAYER_FORMATS and not (fmt != "GeoPackage" and layer_name == path.stem)
+    label = f"{layer_name}` in `{path}" if multi else str(path)
+    return _apply_crs(
+        frame,
+        crs,
+        allow_override=allow_override,
+        label=label,
+        implied=implied_crs,
+        note=_IMPLIED_NOTES.get(fmt, _IMPLIED_NOTES["GeoJSON"]),
+    )
 
 
 # ------------------------------------------------------------------- checks
@@ -202,8 +250,11 @@ def _check_path(path: Path) -> str:
                 hint = f" (the folder has {', '.join(near)})"
         raise DataReadError(f"file `{path}` does not exist{hint}; check the path and the name")
     if path.is_dir():
+        if path.suffix.lower() == ".gdb":
+            return "File Geodatabase"
         raise DataReadError(
-            f"`{path}` is a folder; pass one file of it (a .gpkg, .geojson, .shp, .zip or .parquet)"
+            f"`{path}` is a folder; pass one file of it (a .gpkg, .geojson, .shp, .zip or "
+            ".parquet), or an Esri File Geodatabase folder named *.gdb"
         )
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -217,6 +268,8 @@ def _check_path(path: Path) -> str:
             f"file `{path}` is empty (0 bytes); it was probably not copied completely — "
             "copy it again from its source"
         )
+    if fmt == "zipped Shapefile" and _formats.gdb_source(path) is not None:
+        return "File Geodatabase"
     return fmt
 
 
@@ -473,8 +526,8 @@ class _ShapefileSource:
         stems = [i.filename[:-4] for i in shps]
         if not shps:
             raise DataReadError(
-                f"zip archive `{path}` holds no .shp file; geoplan reads zipped shapefiles only "
-                "— unzip it and pass the data file itself"
+                f"zip archive `{path}` holds no .shp file and no .gdb folder; geoplan reads "
+                "zipped shapefiles and File Geodatabases — unzip it and pass the data file itself"
             )
         if layer is None and len(shps) > 1:
             raise DataReadError(
@@ -697,7 +750,13 @@ def _requested_crs(crs: Any, label: str) -> pyproj.CRS:
 
 
 def _apply_crs(
-    frame: gpd.GeoDataFrame, crs: Any, *, allow_override: bool, label: str, implied: bool
+    frame: gpd.GeoDataFrame,
+    crs: Any,
+    *,
+    allow_override: bool,
+    label: str,
+    implied: bool,
+    note: str = _IMPLIED_NOTES["GeoJSON"],
 ) -> gpd.GeoDataFrame:
     try:
         declared = None if implied else _crs.normalize_crs(frame.crs)
@@ -731,8 +790,7 @@ def _apply_crs(
             if x.size and not (np.nanmax(np.abs(x)) <= 180 and np.nanmax(np.abs(y)) <= 90):
                 raise CRSError(
                     _crs.missing_crs_message(label, x, y)
-                    + " (a GeoJSON without a `crs` member is WGS84 lon/lat by RFC 7946, "
-                    "which these coordinates are not)"
+                    + f" ({note}, which these coordinates are not)"
                 )
             frame = frame.set_crs("EPSG:4326", allow_override=True)
         else:
