@@ -197,6 +197,67 @@ def resolve_inputs(
         from ..records._log import read_records
 
         records = read_records(records_path) if read else records_path
+        if read:
+            warn_about_records(plan, layers, records)
     elif sample:
         records = load_sample_records()
     return Inputs(plan=plan, layers=layers, records=records, sample=sample)
+
+
+def warn_about_records(plan: Any, layers: Any, records: Any) -> int:
+    """Show the progress log's orphans as ``warning: …`` lines on standard error.
+
+    Records whose task is not in the plan (task 99), whose feature id matches no feature
+    of its layer, or whose layer was not given count for nothing or for the wrong thing:
+    a figure must not change because of them without the planner seeing why. Returns the
+    number of warnings shown.
+    """
+    from collections.abc import Mapping
+
+    from ..records._log import validate_records
+
+    if records is None:
+        return 0
+    report = validate_records(
+        records,
+        plan=plan if hasattr(plan, "tasks") else None,
+        layers=layers if isinstance(layers, Mapping) else None,
+    )
+    shown = 0
+    for issue in report.issues:
+        if issue.level != "error":
+            continue
+        ids = ", ".join(issue.feature_ids[:5])
+        more = len(issue.feature_ids) - 5
+        ids_text = f" [records: {ids}{f', … {more} more' if more > 0 else ''}]" if ids else ""
+        click.secho(
+            f"warning: {report.source}: {issue.message}{ids_text}; fix: {issue.fix}",
+            fg="yellow",
+            err=True,
+        )
+        shown += 1
+    return shown
+
+
+def warn_about_record_paths(
+    layers_path: Path | None, plan_path: Path | None, records_path: Path | None
+) -> int:
+    """:func:`warn_about_records` for commands that pass their files on unread."""
+    import logging
+
+    if records_path is None:
+        return 0
+    from ..layers._read import load_sample, read_layers
+    from ..plan._parse import load_sample_plan, parse_plan
+    from ..records._log import read_records
+
+    records = read_records(records_path)
+    logging.disable(logging.WARNING)  # the command reads these again and says it then
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PlanWarning)
+            plan = parse_plan(plan_path) if plan_path is not None else load_sample_plan()
+        layers = read_layers(layers_path) if layers_path is not None else load_sample()
+    finally:
+        logging.disable(logging.NOTSET)
+    return warn_about_records(plan, layers, records)

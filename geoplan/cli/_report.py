@@ -8,7 +8,13 @@ from typing import Any
 
 import click
 
-from ._common import data_options, output_option, plan_warnings_to_stderr, resolve_inputs
+from ._common import (
+    data_options,
+    output_option,
+    plan_warnings_to_stderr,
+    resolve_inputs,
+    warn_about_record_paths,
+)
 
 
 @click.command()
@@ -45,6 +51,8 @@ def report(
     # files are passed on unread: the report names them in its provenance
     inputs = resolve_inputs(layers_path, plan_path, records_path, defaults=db is None, read=False)
     plan, layers, records = inputs.plan, inputs.layers, inputs.records
+    if db is None:
+        warn_about_record_paths(layers_path, plan_path, records_path)
     history: Any = not no_history
     provenance: list[str] = []
     if db is not None:
