@@ -261,3 +261,31 @@ def warn_about_record_paths(
     finally:
         logging.disable(logging.NOTSET)
     return warn_about_records(plan, layers, records)
+
+
+def _set_force(_ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    from .._common.atomic import set_force
+
+    set_force(value)
+    return value
+
+
+def force_option(func: F) -> F:
+    """``--force``: replace output files that are read-only (never done without it)."""
+    return click.option(
+        "--force",
+        is_flag=True,
+        expose_value=False,
+        callback=_set_force,
+        help="Replace output files even if they are read-only.",
+    )(func)
+
+
+def check_outputs(*paths: tuple[Path | None, str]) -> None:
+    """Refuse unwritable outputs (read-only, a folder, a name over 255 bytes, no folder)
+    before any work is done, so a refused command changes nothing."""
+    from .._common.atomic import check_output
+
+    for path, what in paths:
+        if path is not None:
+            check_output(path, what=what)

@@ -12,7 +12,14 @@ import pandas as pd
 
 from .._common.atomic import write_bytes
 from ..report._format import STATUSES, format_number
-from ._common import data_options, format_option, output_option, resolve_inputs
+from ._common import (
+    check_outputs,
+    data_options,
+    force_option,
+    format_option,
+    output_option,
+    resolve_inputs,
+)
 
 TABLE_COLUMNS = ("task_id", "metric", "scope", "value", "target", "deadline", "expected", "status")
 
@@ -94,6 +101,7 @@ def _table(frame: pd.DataFrame, title: str) -> None:
 )
 @output_option(help="Write here (atomically) instead of the screen.")
 @click.option("--no-bom", is_flag=True, help="CSV without the UTF-8 BOM Excel needs.")
+@force_option
 def metrics(
     layers_path: Path | None,
     plan_path: Path | None,
@@ -110,6 +118,7 @@ def metrics(
     from ..metrics._registry import resolve_as_of
 
     day = resolve_as_of(as_of)
+    check_outputs((output, "scorecard"))
     inputs = resolve_inputs(layers_path, plan_path, records_path)
     if metric_name:
         frame = compute_metric(metric_name, inputs.layers, inputs.records, as_of=day)

@@ -9,7 +9,9 @@ from typing import Any
 import click
 
 from ._common import (
+    check_outputs,
     data_options,
+    force_option,
     output_option,
     plan_warnings_to_stderr,
     resolve_inputs,
@@ -33,6 +35,7 @@ from ._common import (
 @click.option("--pdf", is_flag=True, help="Also print a PDF beside it with headless Chromium.")
 @click.option("--no-maps", is_flag=True, help="Leave out the per-task maps (smaller file).")
 @click.option("--no-history", is_flag=True, help="Leave out progress over time (faster).")
+@force_option
 def report(
     layers_path: Path | None,
     plan_path: Path | None,
@@ -48,6 +51,7 @@ def report(
     """Write the progress report: summary, scorecard, per-task charts and maps, offline."""
     from ..report import write_report
 
+    check_outputs((output, "report"), (output.with_suffix(".pdf") if pdf else None, "PDF"))
     # files are passed on unread: the report names them in its provenance
     inputs = resolve_inputs(layers_path, plan_path, records_path, defaults=db is None, read=False)
     plan, layers, records = inputs.plan, inputs.layers, inputs.records
