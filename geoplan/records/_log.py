@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .._common.text import decode_bytes
+from .._common.text import binary_kind, decode_bytes
 from .._errors import DataReadError, RecordsError
 from ..catalogue import KIND_NAMES, STATUS_LABELS, Column, kind_for_name
 from ..layers._validate import CheckReport, Issue, Level
@@ -339,6 +339,11 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[pd.DataFrame, str]:
         raise DataReadError(
             f"records file `{path}` is empty; it needs a header row "
             f"({', '.join(REQUIRED_COLUMNS)}, …) and one row per record"
+        )
+    if kind := binary_kind(data):
+        raise DataReadError(
+            f"records file `{path}` is {kind}, not CSV text (renamed?); save the log from "
+            "Excel as CSV UTF-8 (逗号分隔) and read it again"
         )
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:1000]:
         raise DataReadError(
