@@ -809,6 +809,19 @@ def check_crs(gdf: Any, *, name: str | None = None, margin_deg: float = 3.0) -> 
     if plausible:
         return crs
     label = f"layer `{name}`" if name else "the layer"
+    strays = _strays_of_plausible_bulk(gdf, crs, margin_deg)
+    if strays is not None:
+        # the bulk of the layer fits its CRS: the few features that do not are named by
+        # the layer check (geoplan.check_layers), not blamed on the whole layer's CRS
+        logger.warning(
+            "%s: %d of %d features lie far outside the area of use of %s; "
+            "`geoplan layers check` names them",
+            label,
+            strays,
+            len(gdf),
+            crs_label(crs),
+        )
+        return crs
     where = (
         f"land at {np.nanmin(lon):.2f}…{np.nanmax(lon):.2f}°E, "
         f"{np.nanmin(lat):.2f}…{np.nanmax(lat):.2f}°N"
@@ -833,6 +846,42 @@ def check_crs(gdf: Any, *, name: str | None = None, margin_deg: float = 3.0) -> 
     else:
         message += "; fix the .prj or the coordinates"
     raise CRSError(message)
+
+
+def _strays_of_plausible_bulk(gdf: Any, crs: pyproj.CRS, margin_deg: float) -> int | None:
+    """How many features fall outside the CRS when the median feature fits it, else None."""
+    arr = np.asarray(gdf.geometry.array if hasattr(gdf, "geometry") else gdf, dtype=object)
+    if len(arr) < 3:
+        return None
+    b = shapely.bounds(arr)
+    ok = np.isfinite(b).all(axis=1)
+    if ok.sum() < 3:
+        return None
+    cx, cy = (b[ok, 0] + b[ok, 2]) / 2, (b[ok, 1] + b[ok, 3]) / 2
+    if not crs.is_geographic:
+        try:
+            lon, lat = _to_lonlat(crs.to_wkt()).transform(cx, cy)
+        except pyproj.exceptions.ProjError:
+            return None
+        cx, cy = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+    area = crs.area_of_use
+    west, south, east, north = (
+        (area.west, area.south, area.east, area.north) if area else (-180, -90, 180, 90)
+    )
+    m = margin_deg
+    with np.errstate(invalid="ignore"):
+        fits = (
+            np.isfinite(cx)
+            & np.isfinite(cy)
+            & (np.abs(cy) <= 90)
+            & (cx >= west - m)
+            & (cx <= east + m)
+            & (cy >= south - m)
+            & (cy <= north + m)
+        )
+    if fits.sum() <= len(fits) / 2:
+        return None
+    return int((~fits).sum() + (~ok).sum())
 
 
 def parse_datum_name(crs: Any) -> str | None:

@@ -640,8 +640,18 @@ class _Checker:
         if not ok.any():
             return
         b = shapely.bounds(geom)
+        lost = ok & ~np.isfinite(b).all(axis=1)
+        if lost.any():  # coordinates the CRS cannot take back to lon/lat
+            self.add(
+                "error",
+                "geometry",
+                f"{int(lost.sum())} features cannot be placed on the earth: their "
+                "coordinates lie outside what the layer's CRS can project",
+                "reproject these features to the layer's CRS, or delete them",
+                _ids(gdf, lost),
+            )
         with np.errstate(invalid="ignore"):
-            ok &= np.isfinite(b).all(axis=1)
+            ok &= ~lost
             west, south, east, north = CHINA_RECTANGLE
             outside = ok & ~(
                 (b[:, 0] >= west) & (b[:, 2] <= east) & (b[:, 1] >= south) & (b[:, 3] <= north)
