@@ -382,6 +382,8 @@ def _one_column_each(frame: pd.DataFrame, renames: dict[str, str], source: str) 
         if name not in headers and list(frame.columns).count(name) > len(headers):
             headers.insert(0, name)
         cells = frame.loc[:, frame.columns == name].astype(str).apply(lambda s: s.str.strip())
+        if name == "status":  # completed and 已完成 agree
+            cells = cells.apply(lambda s: map_vocabulary(s, _STATUS)[0].fillna(s))
         differ = cells.nunique(axis=1) > 1
         if differ.any():
             rows = [str(i + 2) for i in np.flatnonzero(differ.to_numpy())]
