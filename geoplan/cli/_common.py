@@ -247,17 +247,21 @@ def warn_about_record_paths(
 
     if records_path is None:
         return 0
+    from .._errors import GeoplanError
     from ..layers._read import load_sample, read_layers
     from ..plan._parse import load_sample_plan, parse_plan
     from ..records._log import read_records
 
-    records = read_records(records_path)
     logging.disable(logging.WARNING)  # the command reads these again and says it then
     try:
+        # an empty log, or one the command refuses, is the command's to report
+        records = read_records(records_path)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", PlanWarning)
             plan = parse_plan(plan_path) if plan_path is not None else load_sample_plan()
         layers = read_layers(layers_path) if layers_path is not None else load_sample()
+    except GeoplanError:
+        return 0
     finally:
         logging.disable(logging.NOTSET)
     return warn_about_records(plan, layers, records)

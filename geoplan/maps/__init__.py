@@ -368,7 +368,7 @@ def _escape_layer_names(m: folium.Map) -> None:
     for child in m._children.values():
         if isinstance(child, folium.map.Layer) and not getattr(child, "_geoplan_escaped", False):
             child.layer_name = html_escape(str(child.layer_name), quote=False)
-            child._geoplan_escaped = True
+            child._geoplan_escaped = True  # type: ignore[attr-defined]
 
 
 def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
