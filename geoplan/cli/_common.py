@@ -267,10 +267,12 @@ def warn_about_record_paths(
     return warn_about_records(plan, layers, records)
 
 
-def _set_force(_ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+def _set_force(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
     from .._common.atomic import set_force
 
     set_force(value)
+    if value:  # for this command only, also when commands run in one process (tests)
+        ctx.call_on_close(lambda: set_force(False))
     return value
 
 
