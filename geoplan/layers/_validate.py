@@ -32,14 +32,13 @@ status ``completed`` without its date           warning    — (as-of metrics ne
 date given but status not ``completed``         warning    —
 date given but its yes/no flag false            warning    —
 line of zero length                             warning    —
-coordinate that is NaN or infinite              error      — (no figure is measured around it)
-coordinates beyond ±180/±90 in a degree CRS     error      — (metres declared as degrees)
-  (some features; all of them: ``CRSError``)
-feature outside China (:data:`CHINA_RECTANGLE`) error      —
+coordinate that is NaN or infinite              error      — (never repaired or measured)
+some features beyond ±180/±90 in a degree CRS   error      — (all of them: ``CRSError``)
+feature outside China                           error      — (``CHINA_RECTANGLE``)
 feature far from the rest of the layer          warning    — (the metric CRS follows the
                                                            bulk of the layer, not it)
-feature wider than :data:`MAX_FEATURE_SPAN_KM`  warning    —
-negative number (population, capacity…)        error      —
+feature wider than 150 km                       warning    — (``MAX_FEATURE_SPAN_KM``)
+negative number (population, capacity…)         error      —
 id in town_id/village_id/… not in its layer     warning    —
 ==============================================  =========  ==================================
 
