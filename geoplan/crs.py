@@ -398,7 +398,8 @@ def feature_ids(gdf: Any, mask: NDArray[np.bool_]) -> list[str]:
     return [f"row {i}" for i in np.flatnonzero(mask)]
 
 
-def _refuse_nonfinite(gdf: Any, name: str | None) -> None:
+def check_finite(gdf: Any, *, name: str | None = None) -> None:
+    """Raise :class:`~geoplan.SchemaError` naming the features with NaN/infinite coordinates."""
     from ._errors import SchemaError
 
     bad = nonfinite_features(gdf.geometry if hasattr(gdf, "geometry") else gdf)
@@ -417,7 +418,7 @@ def _refuse_nonfinite(gdf: Any, name: str | None) -> None:
 def _bulk_longitude(gdf: Any, name: str | None) -> float:
     """Longitude of the median feature centre of a layer (robust to stray features)."""
     ensure_crs(gdf, name=name)
-    _refuse_nonfinite(gdf, name)
+    check_finite(gdf, name=name)
     crs = pyproj.CRS.from_user_input(gdf.crs)
     arr = np.asarray(gdf.geometry.array if hasattr(gdf, "geometry") else gdf, dtype=object)
     bounds = shapely.bounds(arr)

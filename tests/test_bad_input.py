@@ -446,6 +446,15 @@ def test_38_nan_vertex_is_an_error_and_refused_before_a_metric() -> None:
         metric_crs(gw, name="greenways")
     with pytest.raises(SchemaError, match="G2"):
         geoplan.compute_metric("greenway_completed_km", {"greenways": gw}, as_of="2024-01-01")
+    # the second layer of a metric is checked too, not only the one the CRS comes from
+    land = gpd.GeoDataFrame(
+        {"id": ["R1", "R2"], "name": ["甲", "乙"]},
+        geometry=[square(), shapely.set_coordinates(square(300), np.full((5, 2), np.inf))],
+        crs=4549,
+    )
+    layers = {"greenways": greenways(), "residential_land": land}
+    with pytest.raises(SchemaError, match=r"residential_land.*R2"):
+        geoplan.compute_metric("greenway_service_coverage", layers, as_of="2024-01-01")
 
 
 def test_39_nan_polygon_is_not_silently_repaired() -> None:
