@@ -373,12 +373,78 @@ def _geographic_bounds(gdf: Any, name: str | None) -> tuple[float, float, float,
     return west, south, east, north
 
 
+def nonfinite_features(geoms: Any) -> NDArray[np.bool_]:
+    """Return a mask of the geometries holding a coordinate that is NaN or infinite.
+
+    Such a vertex makes a length or an area NaN (or a polygon invalid, which a repair
+    would silently reshape), so geoplan refuses it instead of measuring around it.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> nonfinite_features([shapely.LineString([(0, 0), (1, 1)]), shapely.Point(0, float("nan"))])
+    array([False,  True])
+    """
+    arr = np.asarray(getattr(geoms, "array", geoms), dtype=object)
+    coords, index = shapely.get_coordinates(arr, return_index=True)
+    bad = ~np.isfinite(coords).all(axis=1)
+    return np.bincount(index[bad], minlength=len(arr)) > 0
+
+
+def feature_ids(gdf: Any, mask: NDArray[np.bool_]) -> list[str]:
+    """The ``id`` values of the features in ``mask`` (row numbers without an ``id``)."""
+    if hasattr(gdf, "columns") and "id" in gdf.columns:
+        return [str(v) for v in np.asarray(gdf["id"])[mask]]
+    return [f"row {i}" for i in np.flatnonzero(mask)]
+
+
+def check_finite(gdf: Any, *, name: str | None = None) -> None:
+    """Raise :class:`~geoplan.SchemaError` naming the features with NaN/infinite coordinates."""
+    from ._errors import SchemaError
+
+    bad = nonfinite_features(gdf.geometry if hasattr(gdf, "geometry") else gdf)
+    if bad.any():
+        ids = feature_ids(gdf, bad)
+        shown = ", ".join(ids[:5]) + (f", … {len(ids) - 5} more" if len(ids) > 5 else "")
+        label = f"layer `{name}`" if name else "the layer"
+        raise SchemaError(
+            f"{label}: {int(bad.sum())} features have coordinates that are not numbers "
+            f"(NaN or infinity): {shown}; no length or area can be measured for them. Fix: "
+            "redraw those features or delete the bad vertices (`geoplan layers check` lists "
+            "them)"
+        )
+
+
+def _bulk_longitude(gdf: Any, name: str | None) -> float:
+    """Longitude of the median feature centre of a layer (robust to stray features)."""
+    ensure_crs(gdf, name=name)
+    check_finite(gdf, name=name)
+    crs = pyproj.CRS.from_user_input(gdf.crs)
+    arr = np.asarray(gdf.geometry.array if hasattr(gdf, "geometry") else gdf, dtype=object)
+    bounds = shapely.bounds(arr)
+    ok = np.isfinite(bounds).all(axis=1)
+    if not ok.any():
+        label = f"layer `{name}`" if name else "the layer"
+        raise CRSError(
+            f"{label} has no non-empty geometries, so no metric CRS can be chosen for it; "
+            "pass bounds (west, south, east, north) instead"
+        )
+    cx = float(np.median((bounds[ok, 0] + bounds[ok, 2]) / 2.0))
+    cy = float(np.median((bounds[ok, 1] + bounds[ok, 3]) / 2.0))
+    if crs.is_geographic:
+        return cx
+    lon, _ = _to_lonlat(crs.to_wkt()).transform(cx, cy)
+    return float(lon)
+
+
 def metric_crs(gdf_or_bounds: Any, *, name: str | None = None) -> pyproj.CRS:
     """Return the CGCS2000 3-degree Gauss-Kruger CRS for measuring a layer in metres.
 
     The zone (no zone prefix, EPSG:4534–4554, central meridians 75°E … 135°E every 3°)
-    is the one whose central meridian is nearest the centre longitude of the data's
-    geographic bounds. For 泉州台商投资区 (about 118.64–118.88°E) this is EPSG:4549,
+    is the one whose central meridian is nearest the longitude of the bulk of the data:
+    the median of the features' bounding-box centres (for a layer), so that one stray
+    feature far away cannot move every figure into another zone; for bounds, their
+    centre. For 泉州台商投资区 (about 118.64–118.88°E) this is EPSG:4549,
     central meridian 120°E.
 
     Parameters
@@ -393,14 +459,20 @@ def metric_crs(gdf_or_bounds: Any, *, name: str | None = None) -> pyproj.CRS:
     CRSError
         If the layer has no CRS or no geometry, or lies outside the longitudes CGCS2000
         Gauss-Kruger zones cover (73.5–136.5°E).
+    SchemaError
+        If a feature has a coordinate that is not a finite number (NaN or infinity): its
+        length or area would silently change the figure.
 
     Examples
     --------
     >>> metric_crs((118.64, 24.85, 118.88, 25.03)).to_epsg()
     4549
     """
-    west, _, east, _ = _geographic_bounds(gdf_or_bounds, name)
-    lon = (west + east) / 2.0
+    if isinstance(gdf_or_bounds, (tuple, list, np.ndarray)):
+        west, _, east, _ = _geographic_bounds(gdf_or_bounds, name)
+        lon = (west + east) / 2.0
+    else:
+        lon = _bulk_longitude(gdf_or_bounds, name)
     if not 73.5 <= lon <= 136.5:
         label = f"layer `{name}`" if name else "the data"
         raise CRSError(
@@ -738,6 +810,19 @@ def check_crs(gdf: Any, *, name: str | None = None, margin_deg: float = 3.0) -> 
     if plausible:
         return crs
     label = f"layer `{name}`" if name else "the layer"
+    strays = _strays_of_plausible_bulk(gdf, crs, margin_deg)
+    if strays is not None:
+        # the bulk of the layer fits its CRS: the few features that do not are named by
+        # the layer check (geoplan.check_layers), not blamed on the whole layer's CRS
+        logger.warning(
+            "%s: %d of %d features lie far outside the area of use of %s; "
+            "`geoplan layers check` names them",
+            label,
+            strays,
+            len(gdf),
+            crs_label(crs),
+        )
+        return crs
     where = (
         f"land at {np.nanmin(lon):.2f}…{np.nanmax(lon):.2f}°E, "
         f"{np.nanmin(lat):.2f}…{np.nanmax(lat):.2f}°N"
@@ -762,6 +847,42 @@ def check_crs(gdf: Any, *, name: str | None = None, margin_deg: float = 3.0) -> 
     else:
         message += "; fix the .prj or the coordinates"
     raise CRSError(message)
+
+
+def _strays_of_plausible_bulk(gdf: Any, crs: pyproj.CRS, margin_deg: float) -> int | None:
+    """How many features fall outside the CRS when the median feature fits it, else None."""
+    arr = np.asarray(gdf.geometry.array if hasattr(gdf, "geometry") else gdf, dtype=object)
+    if len(arr) < 3:
+        return None
+    b = shapely.bounds(arr)
+    ok = np.isfinite(b).all(axis=1)
+    if ok.sum() < 3:
+        return None
+    cx, cy = (b[ok, 0] + b[ok, 2]) / 2, (b[ok, 1] + b[ok, 3]) / 2
+    if not crs.is_geographic:
+        try:
+            lon, lat = _to_lonlat(crs.to_wkt()).transform(cx, cy)
+        except pyproj.exceptions.ProjError:
+            return None
+        cx, cy = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+    area = crs.area_of_use
+    west, south, east, north = (
+        (area.west, area.south, area.east, area.north) if area else (-180, -90, 180, 90)
+    )
+    m = margin_deg
+    with np.errstate(invalid="ignore"):
+        fits = (
+            np.isfinite(cx)
+            & np.isfinite(cy)
+            & (np.abs(cy) <= 90)
+            & (cx >= west - m)
+            & (cx <= east + m)
+            & (cy >= south - m)
+            & (cy <= north + m)
+        )
+    if fits.sum() <= len(fits) / 2:
+        return None
+    return int((~fits).sum() + (~ok).sum())
 
 
 def parse_datum_name(crs: Any) -> str | None:

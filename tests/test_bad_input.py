@@ -12,8 +12,10 @@ import logging
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from shapely.geometry import LineString, Point, Polygon
 
 import geoplan
@@ -383,3 +385,168 @@ def test_35_check_reports_a_layer_without_crs_and_goes_on(tmp_path) -> None:
     assert err.layer == "parks" and "has no CRS" in err.message and "EPSG:4549" in err.message
     info = [i for i in report.issues if i.level == "info" and "草稿" in i.message]
     assert len(info) == 1  # an unknown layer is not read, so its missing CRS does not matter
+
+
+# ------------------------------------------------------------------ issue 18
+
+
+def greenways(stray_dx: float = 0.0) -> gpd.GeoDataFrame:
+    """Three completed 1 km greenways near 东园镇, and one planned one ``stray_dx`` east."""
+    lines = [LineString([(X0, Y0 + 300 * i), (X0 + 1000, Y0 + 300 * i)]) for i in range(3)]
+    lines.append(LineString([(X0 + stray_dx, Y0), (X0 + stray_dx + 500, Y0)]))
+    return gpd.GeoDataFrame(
+        {
+            "id": ["G1", "G2", "G3", "G9"],
+            "name": ["福道"] * 4,
+            "status": ["completed"] * 3 + ["planned"],
+            "completed_date": ["2023-05-01"] * 3 + [None],
+        },
+        geometry=lines,
+        crs=4549,
+    )
+
+
+def test_36_one_stray_feature_does_not_move_the_metric_crs() -> None:
+    from pyproj import Geod
+
+    from geoplan.crs import metric_crs
+
+    far = geoplan.read_layers({"greenways": greenways(800_000.0)})["greenways"]
+    near = geoplan.read_layers({"greenways": greenways()})["greenways"]
+    # the centre of the total bounds is ~122.9°E (zone 123°E, EPSG:4550); the bulk is at 118.8°E
+    assert (far.total_bounds[0] + far.total_bounds[2]) / 2 > 121.5
+    assert metric_crs(far).to_epsg() == metric_crs(near).to_epsg() == 4549
+    km = [
+        geoplan.compute_metric("greenway_completed_km", {"greenways": g}, as_of="2024-01-01")
+        for g in (far, near)
+    ]
+    zone = [float(k.loc[k["scope_type"].eq("zone"), "value"].iloc[0]) for k in km]
+    assert zone[0] == zone[1]
+    geod = Geod(ellps="GRS80")
+    truth = sum(geod.geometry_length(g) for g in near.geometry[:3]) / 1000
+    assert zone[1] == pytest.approx(truth, rel=1e-3)
+
+
+def test_37_stray_feature_is_a_warning_naming_it() -> None:
+    report = geoplan.check_layers({"greenways": greenways(800_000.0)})
+    far = [i for i in report.warnings if "far from the rest" in i.message]
+    assert report.ok and far[0].feature_ids == ["G9"]
+
+
+def test_38_nan_vertex_is_an_error_and_refused_before_a_metric() -> None:
+    from geoplan.crs import metric_crs
+
+    gw = greenways()
+    line = LineString([(X0, Y0), (X0 + 10, Y0 + 10), (X0 + 900, Y0)])
+    gw.loc[1, "geometry"] = shapely.set_coordinates(line, [[X0, Y0], [np.nan, Y0], [X0 + 9, Y0]])
+    report = geoplan.check_layers({"greenways": gw})
+    assert [i.feature_ids for i in report.errors] == [["G2"]]
+    assert "not numbers" in report.errors[0].message
+    with pytest.raises(SchemaError, match=r"greenways.*G2.*layers check"):
+        metric_crs(gw, name="greenways")
+    with pytest.raises(SchemaError, match="G2"):
+        geoplan.compute_metric("greenway_completed_km", {"greenways": gw}, as_of="2024-01-01")
+    # the second layer of a metric is checked too, not only the one the CRS comes from
+    land = gpd.GeoDataFrame(
+        {"id": ["R1", "R2"], "name": ["甲", "乙"]},
+        geometry=[square(), shapely.set_coordinates(square(300), np.full((5, 2), np.inf))],
+        crs=4549,
+    )
+    layers = {"greenways": greenways(), "residential_land": land}
+    with pytest.raises(SchemaError, match=r"residential_land.*R2"):
+        geoplan.compute_metric("greenway_service_coverage", layers, as_of="2024-01-01")
+
+
+def test_39_nan_polygon_is_not_silently_repaired() -> None:
+    bad = Polygon([(X0, Y0), (X0 + 100, Y0), (X0 + 100, float("inf")), (X0, Y0 + 100)])
+    report = geoplan.check_layers({"parks": parks([square(), bad])})
+    assert report.repaired == {"parks": 0}
+    assert [i.feature_ids for i in report.errors] == [["P2"]]
+
+
+def test_40_features_outside_china_and_huge_ones() -> None:
+    towns = gpd.GeoDataFrame(
+        {"id": ["T1", "T2", "T3"], "name": ["洛阳镇", "世界", "大镇"]},
+        geometry=[
+            Polygon([(118.7, 24.9), (118.8, 24.9), (118.8, 25.0)]),
+            Polygon([(-179, -80), (179, -80), (179, 80), (-179, 80)]),
+            Polygon([(110, 24), (118, 24), (118, 26), (110, 26)]),  # ~800 km wide
+        ],
+        crs=4326,
+    )
+    report = geoplan.check_layers({"towns": towns})
+    assert [i.feature_ids for i in report.errors] == [["T2"]]
+    assert "outside China" in report.errors[0].message
+    huge = [i for i in report.warnings if "implausibly large" in i.message]
+    assert huge[0].feature_ids == ["T3"]
+
+
+def test_41_negative_numbers_are_errors() -> None:
+    towns = gpd.GeoDataFrame(
+        {"id": ["T1", "T2"], "name": ["洛阳镇", "东园镇"], "population": [0, -5]},
+        geometry=[square(), square(500)],
+        crs=4549,
+    )
+    report = geoplan.check_layers({"towns": towns})
+    assert [(i.column, i.feature_ids) for i in report.errors] == [("population", ["T2"])]
+
+
+def test_42_cpg_latin1_on_gbk_is_read_as_gbk(tmp_path, caplog) -> None:
+    names = ["洛阳镇", "东园镇", "百崎回族乡"]
+    gdf = gpd.GeoDataFrame(
+        {"id": ["T1", "T2", "T3"], "name": names},
+        geometry=[square(i * 300) for i in range(3)],
+        crs=4549,
+    )
+    gdf.to_file(tmp_path / "towns.shp", encoding="gbk")
+    (tmp_path / "towns.cpg").write_text("ISO-8859-1")
+    with caplog.at_level(logging.WARNING, logger="geoplan"):
+        read = geoplan.read_file(tmp_path / "towns.shp")
+    assert read["name"].tolist() == names and read.attrs["geoplan_encoding"] == "gbk"
+    assert "the .cpg says latin-1" in caplog.text
+    # a real Latin-1 file with its .cpg stays Latin-1, without a warning
+    latin = gdf.assign(name=["Café", "Straße", "Niño"])
+    latin.to_file(tmp_path / "latin.shp", encoding="ISO-8859-1")
+    (tmp_path / "latin.cpg").write_text("ISO-8859-1")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="geoplan"):
+        read = geoplan.read_file(tmp_path / "latin.shp")
+    assert read["name"].tolist() == ["Café", "Straße", "Niño"] and caplog.text == ""
+
+
+def test_43_read_only_output_is_kept_unless_forced(tmp_path) -> None:
+    from geoplan._common.atomic import allow_overwrite, write_text
+    from geoplan._errors import OutputError
+
+    target = tmp_path / "card.csv"
+    target.write_text("keep")
+    target.chmod(0o444)
+    with pytest.raises(OutputError, match=r"read-only \(mode 0444\).*--force"):
+        write_text(target, "new")
+    assert target.read_text() == "keep"
+    with allow_overwrite():
+        write_text(target, "new")
+    assert target.read_text() == "new"
+    with pytest.raises(OutputError, match="over the 255-byte limit"):
+        write_text(tmp_path / ("进" * 90 + ".csv"), "x")
+
+
+def test_44_png_sizes(tmp_path) -> None:
+    from geoplan._errors import MapError
+    from geoplan.maps._browser import check_png_size
+
+    assert check_png_size(1600, 1000) == (1600, 1000)
+    for size in ((0, 0), (-5, 10), (100_000, 100_000), (15_000, 15_000), (1.5, 10), (True, 10)):
+        with pytest.raises(MapError, match="PNG size"):
+            check_png_size(*size)
+
+
+def test_45_records_with_status_twice(tmp_path, caplog) -> None:
+    head = "record_id,task_id,layer,feature_id,date,status,状态\n"
+    same = csv(tmp_path, head + "R1,9,greenways,G1,2023-05-01,completed,已完成\n")
+    with caplog.at_level(logging.WARNING, logger="geoplan"):
+        assert geoplan.read_records(same)["status"].tolist() == ["completed"]
+    assert "the same status twice" in caplog.text
+    differ = csv(tmp_path, head + "R1,9,greenways,G1,2023-05-01,completed,计划\n")
+    with pytest.raises(RecordsError, match=r"'status' and '状态'.*lines 2"):
+        geoplan.read_records(differ)

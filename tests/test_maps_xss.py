@@ -114,3 +114,50 @@ def test_no_payload_executes_and_text_shows_as_typed(browser: Browser, tmp_path:
             ).count()
             == 0
         )
+
+
+#: Layer names a caller might pass as keys of ``layers`` (or as a choropleth title).
+NAME_PAYLOADS = [
+    '<img src=x onerror="window.__pwned=1">',
+    "<svg onload=window.__pwned=2>",
+    "A & B <b>粗</b>",
+]
+
+
+def test_layer_names_show_as_typed_in_control_and_legend(browser: Browser, tmp_path: Path) -> None:
+    layers = {
+        name: gpd.GeoDataFrame(
+            {
+                "id": [f"a{i}"],
+                "name": [f"要素{i}"],
+                # a note that reads like CSS must neither be fetched nor fail the check
+                "note": ["背景 url(http://example.com/x.png) 见附件"],
+            },
+            geometry=[shapely.Point(118.70 + 0.01 * i, 24.92)],
+            crs="EPSG:4326",
+        )
+        for i, name in enumerate(NAME_PAYLOADS)
+    }
+    m = make_map(layers, minimap=False)
+    path = save_map(m, tmp_path / "names.html")  # offline check passes: the note is data
+    with browser.new_page(width=1200, height=700) as page:
+        page.open(path)
+        page.page.locator(".leaflet-control-layers").hover()
+        labels = page.page.locator(".leaflet-control-layers-overlays label").all_text_contents()
+        assert [t.strip() for t in labels] == NAME_PAYLOADS
+        legend = page.page.locator(".geoplan-legend").text_content() or ""
+        assert all(name in legend for name in NAME_PAYLOADS)
+        assert (
+            page.page.locator(
+                ".leaflet-control-layers img, .leaflet-control-layers svg, .geoplan-legend img"
+            ).count()
+            == 0
+        )
+        pt = page.page.evaluate("window.geoplanMap.map.latLngToContainerPoint([24.92, 118.70])")
+        page.page.mouse.click(pt["x"] + 1, pt["y"] + 1)
+        popup = page.page.locator(".leaflet-popup-content").last
+        popup.wait_for(state="visible", timeout=5000)
+        assert "url(http://example.com/x.png)" in (popup.text_content() or "")
+        assert page.page.evaluate("window.__pwned") is None
+        assert page.dialogs == []
+        assert page.blocked == []

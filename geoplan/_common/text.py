@@ -37,10 +37,32 @@ _BOMS = (
 FALLBACK_CODECS: tuple[str, ...] = ("utf-8", "gb18030", "big5")
 
 
+#: Member names that tell an Office file from another zip archive.
+_ZIP_KINDS: tuple[tuple[bytes, str], ...] = (
+    (b"xl/", "an Excel workbook (.xlsx)"),
+    (b"word/", "a Word document (.docx)"),
+    (b"ppt/", "a PowerPoint file (.pptx)"),
+    (b"content.xml", "an OpenDocument file (.ods/.odt)"),
+)
+
+
 def binary_kind(data: bytes) -> str | None:
-    """Return what binary format ``data`` starts with (``"a PDF document"``), or None."""
+    """Return what binary format ``data`` starts with (``"a PDF document"``), or None.
+
+    Examples
+    --------
+    >>> binary_kind(b"PK\x03\x04....[Content_Types].xml....xl/workbook.xml")
+    'an Excel workbook (.xlsx)'
+    >>> binary_kind("任务编号,日期".encode()) is None
+    True
+    """
     for magic, kind in BINARY_MAGIC.items():
         if data.startswith(magic):
+            if magic == b"PK\x03\x04":
+                # member names are stored in clear in the local headers and the directory
+                for member, office in _ZIP_KINDS:
+                    if member in data:
+                        return office
             return kind
     return None
 
@@ -100,6 +122,8 @@ def decode_bytes(
                     f"{name} starts with a {codec} byte-order mark but is not valid {codec} "
                     f"at byte {exc.start}; {expected}"
                 ) from exc
+    if kind := binary_kind(data):
+        raise error(f"{name} is {kind}, not text; {expected}")
     if b"\x00" in data[:4096]:
         text = _utf16_without_bom(data)
         if text is not None:

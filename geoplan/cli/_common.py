@@ -241,4 +241,98 @@ def resolve_inputs(
         records = records_path
     else:
         records = resolve_records(records_path, sample=sample)
+        if records_path is not None:
+            warn_about_records(plan, layers, records)
     return Inputs(plan=plan, layers=layers, records=records, sample=sample, layers_label=label)
+
+
+def warn_about_records(plan: Any, layers: Any, records: Any) -> int:
+    """Show the progress log's orphans as ``warning: …`` lines on standard error.
+
+    Records whose task is not in the plan (task 99), whose feature id matches no feature
+    of its layer, or whose layer was not given count for nothing or for the wrong thing:
+    a figure must not change because of them without the planner seeing why. Returns the
+    number of warnings shown.
+    """
+    from collections.abc import Mapping
+
+    from ..records._log import validate_records
+
+    if records is None:
+        return 0
+    report = validate_records(
+        records,
+        plan=plan if hasattr(plan, "tasks") else None,
+        layers=layers if isinstance(layers, Mapping) else None,
+    )
+    shown = 0
+    for issue in report.issues:
+        if issue.level != "error":
+            continue
+        ids = ", ".join(issue.feature_ids[:5])
+        more = len(issue.feature_ids) - 5
+        ids_text = f" [records: {ids}{f', … {more} more' if more > 0 else ''}]" if ids else ""
+        click.secho(
+            f"warning: {report.source}: {issue.message}{ids_text}; fix: {issue.fix}",
+            fg="yellow",
+            err=True,
+        )
+        shown += 1
+    return shown
+
+
+def warn_about_record_paths(
+    layers_path: Path | None, plan_path: Path | None, records_path: Path | None
+) -> int:
+    """:func:`warn_about_records` for commands that pass their files on unread."""
+    import logging
+
+    if records_path is None:
+        return 0
+    from .._errors import GeoplanError
+    from ..datasets import resolve_layers, resolve_plan
+    from ..records import read_records
+
+    logging.disable(logging.WARNING)  # the command reads these again and says it then
+    try:
+        # an empty log, or one the command refuses, is the command's to report
+        records = read_records(records_path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PlanWarning)
+            plan = resolve_plan(plan_path)
+        layers = resolve_layers(layers_path)
+    except GeoplanError:
+        return 0
+    finally:
+        logging.disable(logging.NOTSET)
+    return warn_about_records(plan, layers, records)
+
+
+def _set_force(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    from .._common.atomic import set_force
+
+    set_force(value)
+    if value:  # for this command only, also when commands run in one process (tests)
+        ctx.call_on_close(lambda: set_force(False))
+    return value
+
+
+def force_option(func: F) -> F:
+    """``--force``: replace output files that are read-only (never done without it)."""
+    return click.option(
+        "--force",
+        is_flag=True,
+        expose_value=False,
+        callback=_set_force,
+        help="Replace output files even if they are read-only.",
+    )(func)
+
+
+def check_outputs(*paths: tuple[Path | None, str]) -> None:
+    """Refuse unwritable outputs (read-only, a folder, a name over 255 bytes, no folder)
+    before any work is done, so a refused command changes nothing."""
+    from .._common.atomic import check_output
+
+    for path, what in paths:
+        if path is not None:
+            check_output(path, what=what)

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..settings import ENV_TIANDITU_KEY
-from ._common import data_options, output_option, resolve_inputs
+from ._common import check_outputs, data_options, force_option, output_option, resolve_inputs
 
 logger = logging.getLogger("geoplan.cli")
 
@@ -63,6 +63,7 @@ _BASEMAP_NAMES = (
     show_default=True,
     help="PNG size in pixels, WIDTHxHEIGHT.",
 )
+@force_option
 def map_cmd(
     layers_path: Path | None,
     crs: str | None,
@@ -88,11 +89,15 @@ def map_cmd(
     from .._common.labels import KIND_LABELS
     from .._errors import MapError
     from ..maps import make_map, map_to_png, save_map
+    from ..maps._browser import check_png_size
 
     try:
-        width, height = (int(v) for v in png_size.lower().split("x"))
+        width, height = (int(v) for v in png_size.lower().replace("×", "x").split("x"))
     except ValueError:
         raise MapError(f"--png-size {png_size!r} is not WIDTHxHEIGHT, e.g. 1600x1000") from None
+    if png_path is not None:
+        width, height = check_png_size(width, height)
+    check_outputs((output, "map"), (png_path, "map image"))
     inputs = resolve_inputs(
         layers_path, plan_path, records_path, crs=crs, columns_path=columns_path
     )

@@ -12,7 +12,14 @@ import pandas as pd
 
 from .._common.atomic import write_bytes
 from .._common.labels import SCORE_STATUSES, format_number
-from ._common import data_options, format_option, output_option, resolve_inputs
+from ._common import (
+    check_outputs,
+    data_options,
+    force_option,
+    format_option,
+    output_option,
+    resolve_inputs,
+)
 
 TABLE_COLUMNS = (
     "task_id",
@@ -256,6 +263,7 @@ def parameter_values(given: tuple[str, ...]) -> dict[str, Any]:
 )
 @output_option(help="Write here (atomically) instead of the screen.")
 @click.option("--no-bom", is_flag=True, help="CSV without the UTF-8 BOM Excel needs.")
+@force_option
 def metrics(
     layers_path: Path | None,
     crs: str | None,
@@ -276,6 +284,7 @@ def metrics(
     from ..metrics._card import plan_start_of
     from ..metrics._registry import resolve_as_of
 
+    check_outputs((output, "scorecard"))
     inputs = resolve_inputs(
         layers_path, plan_path, records_path, crs=crs, columns_path=columns_path
     )

@@ -8,7 +8,15 @@ from typing import Any
 
 import click
 
-from ._common import data_options, output_option, plan_warnings_to_stderr, resolve_inputs
+from ._common import (
+    check_outputs,
+    data_options,
+    force_option,
+    output_option,
+    plan_warnings_to_stderr,
+    resolve_inputs,
+    warn_about_record_paths,
+)
 
 
 @click.command()
@@ -27,6 +35,7 @@ from ._common import data_options, output_option, plan_warnings_to_stderr, resol
 @click.option("--pdf", is_flag=True, help="Also print a PDF beside it with headless Chromium.")
 @click.option("--no-maps", is_flag=True, help="Leave out the per-task maps (smaller file).")
 @click.option("--no-history", is_flag=True, help="Leave out progress over time (faster).")
+@force_option
 def report(
     layers_path: Path | None,
     crs: str | None,
@@ -44,6 +53,7 @@ def report(
     """Write the progress report: summary, scorecard, per-task charts and maps, offline."""
     from ..report import write_report
 
+    check_outputs((output, "report"), (output.with_suffix(".pdf") if pdf else None, "PDF"))
     # files are passed on unread: the report names them in its provenance
     inputs = resolve_inputs(
         layers_path,
@@ -55,6 +65,8 @@ def report(
         columns_path=columns_path,
     )
     plan, layers, records = inputs.plan, inputs.layers, inputs.records
+    if db is None:
+        warn_about_record_paths(layers_path, plan_path, records_path)
     history: Any = not no_history
     provenance: list[str] = []
     if inputs.layers_label is not None and not isinstance(layers, Path):

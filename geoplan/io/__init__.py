@@ -690,12 +690,63 @@ def _decodes(value: str, codec: str) -> bool:
     return True
 
 
+#: Codecs a ``.cpg`` may name that decode any byte, so a wrong one never fails loudly.
+_SINGLE_BYTE_CODECS = frozenset(
+    codecs.lookup(c).name for c in ("latin-1", "cp1252", "iso8859-15", "cp1250", "cp437")
+)
+
+#: Share of the non-ASCII characters that must be CJK for a multi-byte reading to win.
+_CJK_SHARE = 0.9
+
+
+def _cpg_contradicted(raw: pd.DataFrame, cpg: str) -> str | None:
+    """The codec the text is really in, when a single-byte ``.cpg`` garbles it.
+
+    ``raw`` holds the attribute text decoded as latin-1 (every byte kept). A .cpg naming
+    ISO-8859-1 or Windows-1252 decodes GBK or UTF-8 bytes without an error, into mojibake
+    (``´åÃû`` for 村名). When the non-ASCII bytes decode strictly as UTF-8 or GBK into
+    (almost only) Chinese characters, that codec is returned; otherwise ``None``.
+    """
+    if codecs.lookup(cpg).name not in _SINGLE_BYTE_CODECS:
+        return None
+    texts = [c for c in raw.columns if isinstance(c, str)]
+    for col in raw.columns:
+        series = raw[col]
+        if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+            texts += [v for v in series.dropna() if isinstance(v, str)]
+    blob = "\n".join(t for t in texts if not t.isascii()).encode("latin-1", errors="ignore")
+    if not blob:
+        return None
+    for codec in ("utf-8", "gbk"):
+        try:
+            text = blob.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        wide = [ch for ch in text if ord(ch) > 0x7F]
+        cjk = sum("\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" for ch in wide)
+        if wide and cjk >= _CJK_SHARE * len(wide):
+            return codec
+    return None
+
+
 def _read_shapefile(shp: _ShapefileSource, encoding: str | None) -> tuple[pd.DataFrame, str]:
     _check_shapefile(shp)
     name = shp.name(".shp")
     # GDAL would recode by its own guess; latin-1 keeps every byte so we decide instead.
     raw = _read_ogr(shp.ogr_path, None, encoding="ISO-8859-1")
     cpg = _cpg_codec(shp)
+    if encoding is None and cpg and (better := _cpg_contradicted(raw, cpg)):
+        logger.warning(
+            "%s: the .cpg says %s, but read as %s the Chinese text comes out garbled while "
+            "%s decodes it cleanly; reading it as %s (write %s in the .cpg to silence this)",
+            name,
+            cpg,
+            cpg,
+            better,
+            better,
+            better.upper(),
+        )
+        cpg = better
     if encoding is not None:
         candidates = [_check_codec(encoding, name)]
     else:

@@ -252,7 +252,8 @@ def _run(
                     f"add a layer named {kind!r} (in a folder: a file {kind}.gpkg/.geojson/.shp)",
                 )
             )
-    if not found.kinds and not wanted:
+    # a layer refused for its CRS was found: do not also say that none was
+    if not found.kinds and not wanted and not any(i.level == "error" for i in report.issues):
         report.issues.append(
             Issue(
                 "error",

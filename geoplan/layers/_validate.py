@@ -33,6 +33,13 @@ status ``completed`` without its date           warning    — (as-of metrics ne
 date given but status not ``completed``         warning    —
 date given but its yes/no flag false            warning    —
 line of zero length                             warning    —
+coordinate that is NaN or infinite              error      — (never repaired or measured)
+some features beyond ±180/±90 in a degree CRS   error      — (all of them: ``CRSError``)
+feature outside China                           error      — (``CHINA_RECTANGLE``)
+feature far from the rest of the layer          warning    — (the metric CRS follows the
+                                                           bulk of the layer, not it)
+feature wider than 150 km                       warning    — (``MAX_FEATURE_SPAN_KM``)
+negative number (population, capacity…)         error      —
 id in town_id/village_id/… not in its layer     warning    —
 ==============================================  =========  ==================================
 
@@ -65,6 +72,24 @@ from ._values import is_blank, map_vocabulary, normalise_task_ids, parse_dates, 
 
 Level = Literal["error", "warning", "info"]
 _SHOW_IDS = 5
+
+#: Features whose lon/lat bounding box leaves this rectangle (west, south, east, north;
+#: the one the GCJ-02 algorithm uses for China) are errors: a village in Europe or a
+#: polygon covering the world is a drawing or CRS mistake in a Chinese district's data.
+CHINA_RECTANGLE: tuple[float, float, float, float] = (72.004, 0.8293, 137.8347, 55.8271)
+
+#: A feature is "far from the rest of its layer" when its centre lies more than
+#: ``max(OUTLIER_MIN_KM, OUTLIER_FACTOR × the median distance)`` from the layer's median
+#: centre (layers of 3 features or more): a warning naming it.
+OUTLIER_MIN_KM = 50.0
+OUTLIER_FACTOR = 10.0
+
+#: A single feature wider or taller than this (km) is implausible for a district's
+#: towns, villages, greenways or parks: a warning naming it.
+MAX_FEATURE_SPAN_KM = 150.0
+
+_KM_PER_DEG_LAT = 110.574
+_KM_PER_DEG_LON = 111.320
 
 
 @dataclass
@@ -218,6 +243,7 @@ class _Checker:
         self.source = source
         self.issues: list[Issue] = []
         self.repaired = 0
+        self.bad_coords: np.ndarray = np.zeros(0, dtype=bool)
 
     def add(
         self,
@@ -335,6 +361,16 @@ class _Checker:
                 _ids(gdf, bad),
             )
             num = num.where(~bad)
+        negative = num.notna() & (num < 0)
+        if negative.any():
+            vals = sorted(set(s[negative].astype(str)))[:5]
+            self.add(
+                "error",
+                col.name,
+                f"negative values {vals}: {col.label} ({col.name}) cannot be below zero",
+                f"correct {col.label} ({col.name}) to a number of 0 or more",
+                _ids(gdf, negative),
+            )
         if col.type == "int":
             num = num.astype("Int64")
             gdf[col.name] = num.astype("int64") if num.notna().all() else num
@@ -466,6 +502,8 @@ class _Checker:
                     _ids(gdf, mask),
                 )
         live = ~missing & ~empty
+        if len(self.bad_coords) == len(geom):  # reported by coordinates(): not repaired
+            live &= ~self.bad_coords
         gtype = pd.Series(gdf.geometry.geom_type).to_numpy()
         fixed = np.zeros(len(geom), dtype=bool)
         if family == "Polygon" or self.kind.footprints:
@@ -548,6 +586,8 @@ class _Checker:
             return gdf
         geom = np.asarray(gdf.geometry.array, dtype=object)
         broken = ~shapely.is_missing(geom) & ~shapely.is_valid(geom)
+        if len(self.bad_coords) == len(geom):
+            broken &= ~self.bad_coords
         if broken.any():
             geom[broken] = _polygonal(
                 shapely.make_valid(geom[broken], method="structure", keep_collapsed=False)
@@ -561,6 +601,129 @@ class _Checker:
             self.repaired += int(broken.sum())
             gdf = gdf.set_geometry(gpd.GeoSeries(geom, index=gdf.index, crs=gdf.crs))
         return gdf
+
+    def coordinates(self, gdf: gpd.GeoDataFrame) -> np.ndarray:
+        """Coordinates that are not numbers, or not degrees in a degree CRS.
+
+        Returns the mask of the features reported (errors); they are left out of the
+        CRS check (when they are a minority), the repairs and the location checks.
+        """
+        from ..crs import nonfinite_features
+
+        geom = np.asarray(gdf.geometry.array, dtype=object)
+        nonfinite = nonfinite_features(geom)
+        if nonfinite.any():
+            self.add(
+                "error",
+                "geometry",
+                f"{int(nonfinite.sum())} features have coordinates that are not numbers "
+                "(NaN or infinity); their length or area cannot be measured",
+                "redraw these features or delete the bad vertices",
+                _ids(gdf, nonfinite),
+            )
+        bad = nonfinite.copy()
+        if gdf.crs is not None and gdf.crs.is_geographic:
+            bounds = shapely.bounds(geom)
+            with np.errstate(invalid="ignore"):
+                wild = ~nonfinite & (
+                    (np.abs(bounds[:, [0, 2]]) > 180).any(axis=1)
+                    | (np.abs(bounds[:, [1, 3]]) > 90).any(axis=1)
+                )
+            live = ~shapely.is_missing(geom) & ~shapely.is_empty(geom) & ~nonfinite
+            # all of them: the CRS is wrong, and check_crs says which one fits
+            if wild.any() and wild.sum() < live.sum():
+                big = np.nanmax(np.abs(bounds[wild]))
+                self.add(
+                    "error",
+                    "geometry",
+                    f"{int(wild.sum())} features have coordinates up to {big:,.0f}, which "
+                    f"are not degrees although the layer declares {gdf.crs.to_string()}: "
+                    "they look like metres (EPSG:3857 or a Gauss-Kruger CRS)",
+                    "reproject these features to the layer's CRS (or export the layer "
+                    "again in one CRS)",
+                    _ids(gdf, wild),
+                )
+                bad |= wild
+        self.bad_coords = bad
+        return bad
+
+    def location(self, gdf: gpd.GeoDataFrame) -> None:
+        """Features outside China, far from the rest of the layer, or implausibly large.
+
+        ``gdf`` is in EPSG:4326 (after :meth:`reproject`).
+        """
+        geom = np.asarray(gdf.geometry.array, dtype=object)
+        ok = ~shapely.is_missing(geom) & ~shapely.is_empty(geom)
+        if len(self.bad_coords) == len(geom):
+            ok &= ~self.bad_coords
+        if not ok.any():
+            return
+        b = shapely.bounds(geom)
+        lost = ok & ~np.isfinite(b).all(axis=1)
+        if lost.any():  # coordinates the CRS cannot take back to lon/lat
+            self.add(
+                "error",
+                "geometry",
+                f"{int(lost.sum())} features cannot be placed on the earth: their "
+                "coordinates lie outside what the layer's CRS can project",
+                "reproject these features to the layer's CRS, or delete them",
+                _ids(gdf, lost),
+            )
+        with np.errstate(invalid="ignore"):
+            ok &= ~lost
+            west, south, east, north = CHINA_RECTANGLE
+            outside = ok & ~(
+                (b[:, 0] >= west) & (b[:, 2] <= east) & (b[:, 1] >= south) & (b[:, 3] <= north)
+            )
+        if outside.any():
+            cx = (b[outside, 0] + b[outside, 2]) / 2
+            cy = (b[outside, 1] + b[outside, 3]) / 2
+            where = ", ".join(f"{x:.2f}°E {y:.2f}°N" for x, y in zip(cx[:3], cy[:3], strict=True))
+            self.add(
+                "error",
+                "geometry",
+                f"{int(outside.sum())} features lie (partly) outside China (centred at "
+                f"{where}); figures would count them",
+                "correct their coordinates or CRS, or delete them",
+                _ids(gdf, outside),
+            )
+        rest = ok & ~outside
+        if not rest.any():
+            return
+        cx = (b[:, 0] + b[:, 2]) / 2
+        cy = (b[:, 1] + b[:, 3]) / 2
+        lat0 = float(np.median(cy[rest]))
+        coslat = np.cos(np.radians(lat0))
+        span = np.maximum(
+            (b[:, 2] - b[:, 0]) * _KM_PER_DEG_LON * coslat, (b[:, 3] - b[:, 1]) * _KM_PER_DEG_LAT
+        )
+        huge = rest & (span > MAX_FEATURE_SPAN_KM)
+        if huge.any():
+            self.add(
+                "warning",
+                "geometry",
+                f"{int(huge.sum())} features are implausibly large (up to "
+                f"{float(span[huge].max()):,.0f} km across, more than "
+                f"{MAX_FEATURE_SPAN_KM:.0f} km); figures include them",
+                "check these features' vertices and CRS",
+                _ids(gdf, huge),
+            )
+        if rest.sum() < 3:
+            return
+        lon0 = float(np.median(cx[rest]))
+        dist = np.hypot((cx - lon0) * _KM_PER_DEG_LON * coslat, (cy - lat0) * _KM_PER_DEG_LAT)
+        limit = max(OUTLIER_MIN_KM, OUTLIER_FACTOR * float(np.median(dist[rest])))
+        far = rest & (dist > limit)
+        if far.any():
+            self.add(
+                "warning",
+                "geometry",
+                f"{int(far.sum())} features lie far from the rest of the layer (up to "
+                f"{float(dist[far].max()):,.0f} km from its median centre {lon0:.3f}°E "
+                f"{lat0:.3f}°N; limit {limit:,.0f} km); figures include them",
+                "check these features' coordinates or delete them",
+                _ids(gdf, far),
+            )
 
     def _report_fix(self, gdf: gpd.GeoDataFrame, mask: np.ndarray, text: str) -> None:
         if mask.any():
@@ -632,11 +795,20 @@ def _polygonal(geoms: np.ndarray) -> np.ndarray:
     return out
 
 
-def _check_crs(gdf: gpd.GeoDataFrame, kind: str, source: str) -> gpd.GeoDataFrame:
-    """Raise CRSError unless the layer has a CRS its coordinates agree with."""
+def _check_crs(
+    gdf: gpd.GeoDataFrame, kind: str, source: str, skip: np.ndarray | None = None
+) -> gpd.GeoDataFrame:
+    """Raise CRSError unless the layer has a CRS its coordinates agree with.
+
+    ``skip`` masks features already reported for bad coordinates (a minority of them
+    must not make the whole layer's CRS look wrong).
+    """
     from ..crs import check_crs
 
-    check_crs(gdf, name=f"{kind} ({source})")
+    if skip is not None and skip.any() and not skip.all():
+        check_crs(gdf[~skip], name=f"{kind} ({source})")
+    else:
+        check_crs(gdf, name=f"{kind} ({source})")
     return gdf.copy()
 
 
@@ -651,7 +823,8 @@ def validate_layer(
     """
     spec = LAYER_KINDS[kind]
     check = _Checker(spec, source)
-    gdf = _check_crs(gdf, kind, source)
+    skip = check.coordinates(gdf) if gdf.crs is not None else None
+    gdf = _check_crs(gdf, kind, source, skip)
     gdf = check.rename_labels(gdf)
     if check.missing_columns(gdf):
         return gdf.to_crs(STORAGE_CRS), check.issues, 0
@@ -662,6 +835,7 @@ def validate_layer(
         check.column(gdf, col)
     check.ids(gdf)
     gdf = check.reproject(check.geometry(gdf))
+    check.location(gdf)
     check.consistency(gdf)
     names = [c.name for c in spec.columns]
     extra = [c for c in gdf.columns if c not in names and c != gdf.geometry.name]

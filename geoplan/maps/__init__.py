@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping, Sequence
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 
@@ -367,6 +368,7 @@ def make_map(
                 "ImageOverlay objects such as geoplan.raster_overlay(...)"
             )
         overlay.add_to(m)
+    _escape_layer_names(m)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
 
     config: dict[str, Any] = {
@@ -388,6 +390,19 @@ def make_map(
     Finish(config).add_to(m)
     m.geoplan_summary = summary
     return m
+
+
+def _escape_layer_names(m: folium.Map) -> None:
+    """HTML-escape the names the layer control shows.
+
+    Leaflet's layer control writes each name with ``innerHTML``: a layer named
+    ``<img src=x onerror=…>`` (a kind key, a choropleth title, an overlay's name) would
+    run script in the page. Escaped, it shows as typed.
+    """
+    for child in m._children.values():
+        if isinstance(child, folium.map.Layer) and not getattr(child, "_geoplan_escaped", False):
+            child.layer_name = html_escape(str(child.layer_name), quote=False)
+            child._geoplan_escaped = True  # type: ignore[attr-defined]
 
 
 def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:

@@ -35,6 +35,41 @@ CHROMIUM_ARGS: tuple[str, ...] = (
 
 _LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
 
+#: Smallest and largest side of an exported PNG, in pixels, and the largest image
+#: (Chromium cannot capture much beyond 16 384 px a side; 40 Mpx is an A1 poster at 200 dpi).
+PNG_MIN_SIDE = 16
+PNG_MAX_SIDE = 16_000
+PNG_MAX_PIXELS = 40_000_000
+
+
+def check_png_size(width: object, height: object) -> tuple[int, int]:
+    """Return ``(width, height)`` as ints, or raise :class:`~geoplan.MapError` if unusable.
+
+    Examples
+    --------
+    >>> check_png_size(1600, 1000)
+    (1600, 1000)
+    """
+    ok_types = all(isinstance(v, int) and not isinstance(v, bool) for v in (width, height))
+    if not ok_types:
+        raise MapError(
+            f"PNG size {width!r}x{height!r} is not two whole numbers of pixels; "
+            "give e.g. width=1600, height=1000 (--png-size 1600x1000)"
+        )
+    w, h = int(width), int(height)  # type: ignore[call-overload]
+    if not (PNG_MIN_SIDE <= w <= PNG_MAX_SIDE and PNG_MIN_SIDE <= h <= PNG_MAX_SIDE):
+        raise MapError(
+            f"PNG size {w}x{h} is out of range: each side must be {PNG_MIN_SIDE}–"
+            f"{PNG_MAX_SIDE:,} pixels; give e.g. --png-size 1600x1000"
+        )
+    if w * h > PNG_MAX_PIXELS:
+        raise MapError(
+            f"PNG size {w}x{h} is {w * h / 1e6:.0f} million pixels, more than the "
+            f"{PNG_MAX_PIXELS / 1e6:.0f} million headless Chromium can capture reliably; "
+            "give a smaller size, e.g. --png-size 4000x2500"
+        )
+    return w, h
+
 
 def chromium_path() -> str | None:
     """The Chromium executable geoplan would use, or ``None`` when there is none."""
@@ -178,6 +213,7 @@ def map_to_png(
     >>> geoplan.map_to_png("map.html", "map.png", width=1200, height=800)  # doctest: +SKIP
     PosixPath('map.png')
     """
+    width, height = check_png_size(width, height)
     html_path = Path(html_path)
     if not html_path.is_file():
         raise MapError(f"map file {str(html_path)!r} does not exist; write it with save_map first")

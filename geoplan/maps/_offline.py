@@ -80,13 +80,31 @@ def geoplan_css() -> str:
     return resources.files("geoplan.maps").joinpath("_static/geoplan.css").read_text("utf-8")
 
 
+#: geoplan's data blocks (``<script type="application/json">``): the browser never runs
+#: or fetches what they hold, and their text reaches the page through textContent only.
+#: Their payload cannot contain ``</script`` (``script_json`` escapes ``<``).
+_DATA_BLOCK = re.compile(
+    r"""<script\b[^>]*\btype\s*=\s*["']application/json["'][^>]*>.*?</script>""",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
 def remote_references(html: str) -> list[str]:
     """Return the snippets of ``html`` that would make a browser fetch from a host.
 
     Plain links (``<a href="https://...">``, e.g. tile attributions) are not fetched and are
-    not reported.
+    not reported, and neither is text inside the page's JSON data blocks: a note that
+    reads ``url(http://…)`` is shown as text, never loaded.
+
+    Examples
+    --------
+    >>> remote_references('<script type="application/json">{"note":"url(http://x)"}</script>')
+    []
+    >>> len(remote_references('<img src="http://x/a.png">'))
+    1
     """
-    return [html[m.start() : m.start() + 120] for m in _REMOTE.finditer(html)]
+    code = _DATA_BLOCK.sub(lambda m: " " * len(m.group(0)), html)
+    return [html[m.start() : m.start() + 120] for m in _REMOTE.finditer(code)]
 
 
 def check_offline(html: str) -> None:

@@ -326,6 +326,18 @@ def get_metric(name: str) -> Metric:
         ) from None
 
 
+def _check_finite(layers: Mapping[str, Any]) -> None:
+    """Refuse a layer with a NaN/infinite vertex before any metric measures it: its length
+    or area would silently change the figure (issue 18)."""
+    import geopandas as gpd
+
+    from ..crs import check_finite
+
+    for kind, layer in layers.items():
+        if isinstance(layer, gpd.GeoDataFrame):
+            check_finite(layer, name=kind)
+
+
 def compute(
     name: str,
     layers: Mapping[str, Any],
@@ -386,6 +398,7 @@ def compute(
             note = f"未提供输入 {key}（指标 {name} 需要；请传入 {key}=...）"
             return no_data_frame(metric, day, note)
     kinds = set(metric.requires) | set(metric.optional)
+    _check_finite({k: v for k, v in layers.items() if k in kinds})
     current = layers_as_of({k: v for k, v in layers.items() if k in kinds}, records, day)
     recs = records_as_of(records, day)
     kwargs = {k: v for k, v in params.items() if k in metric.params}

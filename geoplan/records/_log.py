@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .._common.text import decode_bytes
+from .._common.text import binary_kind, decode_bytes
 from .._errors import DataReadError, RecordsError
 from ..catalogue import KIND_NAMES, STATUS_LABELS, Column, kind_for_name
 from ..layers._validate import CheckReport, Issue, Level
@@ -362,6 +362,11 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[pd.DataFrame, str]:
             f"records file `{path}` is empty; it needs a header row "
             f"({', '.join(REQUIRED_COLUMNS)}, …) and one row per record"
         )
+    if kind := binary_kind(data):
+        raise DataReadError(
+            f"records file `{path}` is {kind}, not CSV text (renamed?); save the log from "
+            "Excel as CSV UTF-8 (逗号分隔) and read it again"
+        )
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:1000]:
         raise DataReadError(
             f'records file `{path}` is UTF-16 text (Excel\'s "Unicode text"); save it from '
@@ -384,12 +389,47 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[pd.DataFrame, str]:
     return frame, codec
 
 
+def _one_column_each(frame: pd.DataFrame, renames: dict[str, str], source: str) -> pd.DataFrame:
+    """Refuse two headers for one column (``status`` and ``状态``) unless they agree.
+
+    Keeping either would silently drop the other's values; when the two columns hold the
+    same values one is dropped with a warning.
+    """
+    dup = frame.columns[frame.columns.duplicated()].unique()
+    if not len(dup):
+        return frame
+    keep = ~frame.columns.duplicated()
+    for name in dup:
+        headers = [c for c, n in renames.items() if n == name]
+        if name not in headers and list(frame.columns).count(name) > len(headers):
+            headers.insert(0, name)
+        cells = frame.loc[:, frame.columns == name].astype(str).apply(lambda s: s.str.strip())
+        if name == "status":  # completed and 已完成 agree
+            cells = cells.apply(lambda s: map_vocabulary(s, _STATUS)[0].fillna(s))
+        differ = cells.nunique(axis=1) > 1
+        if differ.any():
+            rows = [str(i + 2) for i in np.flatnonzero(differ.to_numpy())]
+            raise RecordsError(
+                f"records file `{source}` has {len(headers) or 2} columns for {name}: "
+                f"{' and '.join(repr(h) for h in headers)}, which differ in "
+                f"{int(differ.sum())} rows (lines {', '.join(rows[:8])}"
+                f"{' …' if len(rows) > 8 else ''}); delete one of the columns and read it again"
+            )
+        logger.warning(
+            "records file `%s` has the same %s twice (%s); one copy is used",
+            source,
+            name,
+            " and ".join(headers),
+        )
+    return frame.loc[:, keep]
+
+
 def _normalise(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     frame = frame.rename(columns=lambda c: str(c).strip())
     lower = {c: c.lower() for c in frame.columns}
     renames = {c: HEADER_ALIASES.get(c, HEADER_ALIASES.get(low, low)) for c, low in lower.items()}
     renames = {c: n for c, n in renames.items() if n in RECORD_COLUMNS}
-    frame = frame.rename(columns=renames)
+    frame = _one_column_each(frame.rename(columns=renames), renames, source)
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise RecordsError(
@@ -425,11 +465,13 @@ def _normalise(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     # NFKC: full-width ９ from a Chinese input method is 9; 9.0 is how a float column saves 9
     task_text = frame["task_id"].astype(str).str.normalize("NFKC").str.strip()
     task = task_text.str.extract(r"^[^0-9]*?([0-9]+)(?:\.0+)?[^0-9]*$")[0]
+    negative = task_text.str.match(r"^[-−]")
+    task = task.where(~negative)
     bad(
         task.isna(),
         "task_id",
         "task ids that are not numbers",
-        "write the plan task number, e.g. 9",
+        "write the plan task number in digits, e.g. 18 (not 十八号, not -1)",
     )
     out["task_id"] = pd.to_numeric(task).fillna(-1).astype("int64")
     layer = frame["layer"].astype(str).map(kind_for_name)
