@@ -92,7 +92,8 @@ def rejoin_wrapped(text: str) -> tuple[str, int]:
     0
     """
     lines = text.split("\n")
-    widths = [_width(line.rstrip()) for line in lines]
+    # table rows (cells separated by TABs) are never wrapped prose
+    widths = [0 if "\t" in line else _width(line.rstrip()) for line in lines]
     long_widths = [w for w in widths if w >= 40]
     if len(long_widths) < 4:
         return text, 0
@@ -113,8 +114,8 @@ def rejoin_wrapped(text: str) -> tuple[str, int]:
             out
             and (i - 1) in full_set
             and line.strip()
+            and "\t" not in line
             and not _OPENS_ITEM.match(line)
-            and out[-1] is not None
         ):
             out[-1] = out[-1].rstrip() + line.strip()
             joined += 1

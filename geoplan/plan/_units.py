@@ -64,7 +64,7 @@ _ROLE_ANY = re.compile(
     r"(责任单位|责任部门|牵头单位|牵头部门|主办单位|主责单位|推进单位|实施单位"
     r"|配合单位|配合部门|协办单位|支撑单位|参与单位|协同单位|协助单位)\s*:"
 )
-_NAME_SEP = re.compile(r"[、,;/\s]+")
+_SPLIT_OR_BRACKET = re.compile(r"[、,;/\s]+|[(〔\[【)〕\]】]")
 # 市政公司水务公司 (a 、 missing in the source): two names that end alike.
 _GLUED = re.compile(r"^(.{2,}?(公司|局))(.{2,}\2)$")
 
@@ -74,15 +74,15 @@ def split_names(norm: str, orig: str, start: int, end: int) -> list[str]:
     spans: list[tuple[int, int]] = []
     depth = 0
     piece = start
-    for i in range(start, end):
-        ch = norm[i]
+    for m in _SPLIT_OR_BRACKET.finditer(norm, start, end):
+        ch = m.group()[0]
         if ch in "(〔[【":
             depth += 1
         elif ch in ")〕]】":
             depth = max(0, depth - 1)
-        elif depth == 0 and _NAME_SEP.match(ch):
-            spans.append((piece, i))
-            piece = i + 1
+        elif depth == 0:
+            spans.append((piece, m.start()))
+            piece = m.end()
     spans.append((piece, end))
     names: list[str] = []
     for a, b in spans:
