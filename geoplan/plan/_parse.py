@@ -78,17 +78,25 @@ _META = re.compile(
     r"公文生成日期|成文日期|发布日期|印发日期|发文日期)\s*:\s*(.+?)\s*$"
 )
 _DOC_NUMBER = re.compile(
-    r"[\u4e00-\u9fff]{1,12}[〔\[【(]\s*(?:19|20)\d\d\s*[〕\]】)]"
+    r"[A-Za-z\u4e00-\u9fff]{1,12}[〔\[【(]\s*(?:19|20)\d\d\s*[〕\]】)]"
     r"\s*\d{1,4}\s*号"
 )
 _CN_DATE = re.compile(r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _ISO_DATE = re.compile(r"((?:19|20)\d\d)[-./](\d{1,2})[-./](\d{1,2})")
 _TITLE_QUOTED = re.compile(r"《([^》]{4,120})》\s*(?:的通知|印发)")
-_TITLE_LINE = re.compile(r"^[^,:;。()《》]{6,60}(?:计划|方案|规划|意见|纲要|办法|要点)$")
+_TITLE_LINE = re.compile(
+    r"^[^,:;。()《》]{6,60}(?:计划|方案|规划|意见|纲要|办法|要点)"
+    r"(?:\s*\(\s*(?:19|20)\d\d[^()]{0,12}\))?$"
+)
 # The plan's own years: （2023-2025年）, 2025年度, 2024年…工作要点, “十四五”.
 _TITLE_WINDOW = re.compile(r"((?:19|20)\d\d)\s*年?\s*[-~至到]\s*((?:19|20)\d\d)\s*年?")
 _TITLE_YEAR = re.compile(r"((?:19|20)\d\d)\s*年(?:度)?")
 _TITLE_FYP = re.compile(r"十([一二三四五六七八九])五")
+# 一、厕所革命 / 行动一：… as a table's group label: the marker is not part of the title
+_LABEL_MARKER = re.compile(
+    rf"^\s*(?:{_CN_NUMERAL}\s*[、.]|\(\s*{_CN_NUMERAL}\s*\)|第{_CN_NUMERAL}(?:部分|章)\s*)"
+)
+_BARE_DATE = re.compile(r"((?:19|20)\d\d)\s*(?:年\s*(?:(\d{1,2})\s*月)?|[.\-/]\s*(\d{1,2}))")
 _WINDOW_LINE = re.compile(r"\s*\(\s*(?:19|20)\d\d\s*年?\s*[-~至到]\s*(?:19|20)\d\d\s*年?\s*\)\s*")
 # A parenthesis naming who is responsible: (责任单位:…), (牵头单位:…;配合单位:…), (XX局牵头,…),
 # (XX局负责). One level of nested parentheses is allowed inside it.
@@ -328,7 +336,7 @@ def parse_plan(text_or_path: str | os.PathLike[str]) -> Plan:
             f"table (序号 | 任务 | 责任单位); found {len(lines)} lines of text, the first "
             f"being {first[:40]!r}"
         )
-    head_end = blocks[0].line_start if blocks else (tables[0].start if tables else len(norm))
+    head_end = min(blocks[0].line_start if blocks else len(norm), body_end)
     meta = _parse_meta(norm, orig, head_end, body_end)
     plan_year = meta.date.year if meta.date else None
     reader = _Reader(norm, orig, name, plan_year)
@@ -549,7 +557,12 @@ class _Reader:
         start = 0
         for a, b in _lines(self.norm[:head_end]):
             line = self.norm[a:b].strip()
-            if _TITLE_LINE.match(line) or _to_date(line, whole=True) or _META.match(line):
+            if (
+                _TITLE_LINE.match(line)
+                or _WINDOW_LINE.fullmatch(line)
+                or _to_date(line, whole=True)
+                or _META.match(line)
+            ):
                 start = b
         return start
 
@@ -600,13 +613,19 @@ class _Reader:
         if block.units is not None:
             units = _units.parse_units(norm, orig, *block.units)
             body_end = block.units_outer if block.units_outer is not None else block.end
+        if heading:  # the heading line, then its paragraph: a sentence never spans both
+            body = self.heading_body(block)
+            targets = self.targets(block.start, min(body, body_end))
+            targets += self.targets(body, body_end)
+        else:
+            targets = self.targets(block.start, body_end)
         return Task(
             id=number,
             title=title,
             section=section,
             text=orig[block.start : block.end].strip(),
             units=units,
-            targets=self.targets(block.start, body_end),
+            targets=targets,
         )
 
     def numbered(self, tasks: list[Task], *, force: bool = False) -> list[Task]:
@@ -621,7 +640,7 @@ class _Reader:
         for table in tables:
             for row in table.rows:
                 a, b = row.task
-                section = row.section.strip()
+                section = _LABEL_MARKER.sub("", row.section).strip()
                 if section and section not in sections:
                     number = re.search(rf"{_CN_NUMERAL}|\d+", _num.normalise(section))
                     n = _cn_or_int(number.group()) if number else len(sections) + 1
@@ -637,7 +656,7 @@ class _Reader:
                 if row.deadline is not None:
                     targets = self.row_deadline(targets, row.deadline, a, b)
                 stop = norm.find("。", a, b)
-                title = orig[a : stop if stop >= 0 else b].strip()
+                title = orig[a : stop if stop >= 0 else b].strip().replace("\n", "")
                 number = row.number if row.number is not None else len(tasks) + 1
                 tasks.append(Task(number, title, section, orig[a:b].strip(), units, targets))
         return self.numbered(tasks), list(sections.values())
@@ -652,11 +671,12 @@ class _Reader:
         text = self.norm[cell[0] : cell[1]]
         found = _num.find_deadlines(text, plan_year=self.plan_year)
         if not found:
-            bare = re.search(r"((?:19|20)\d\d)\s*(?:年|[.\-/]\s*(\d{1,2}))", text)
+            bare = _BARE_DATE.search(text)
             if bare is None:
                 return targets
             year = int(bare.group(1))
-            month = int(bare.group(2)) if bare.group(2) and 1 <= int(bare.group(2)) <= 12 else 12
+            month = int(bare.group(2) or bare.group(3) or 12)
+            month = month if 1 <= month <= 12 else 12
             found = [_num.Deadline(0, year, _num._end_of(year, month), None)]
         date = found[-1]
         if date.year is None:

@@ -93,18 +93,27 @@ def rejoin_wrapped(text: str) -> tuple[str, int]:
     """
     lines = text.split("\n")
     # table rows (cells separated by TABs) are never wrapped prose
-    widths = [0 if "\t" in line else _width(line.rstrip()) for line in lines]
-    long_widths = [w for w in widths if w >= 40]
-    if len(long_widths) < 4:
-        return text, 0
-    page = statistics.median_high(long_widths)
-    full = [
-        i
-        for i, (line, w) in enumerate(zip(lines, widths, strict=True))
-        if w >= page - 4 and line.rstrip() and line.rstrip()[-1] not in _TERMINAL
-    ]
-    at_page = sum(1 for w in long_widths if abs(w - page) <= 4)
-    if at_page < 0.5 * len(long_widths) or len(full) < 3:
+    stripped = ["" if "\t" in line else line.rstrip() for line in lines]
+    # a page wraps by display width (CJK = 2) or, in plain-text tools, by characters
+    full: list[int] = []
+    for measure in (_width, len):
+        sizes = [measure(line) for line in stripped]
+        floor = 40 if measure is _width else 20
+        long_sizes = [w for w in sizes if w >= floor]
+        if len(long_sizes) < 4:
+            continue
+        page = statistics.median_high(long_sizes)
+        slack = 6 if measure is _width else 2
+        at_page = sum(1 for w in long_sizes if abs(w - page) <= slack)
+        candidates = [
+            i
+            for i, (line, w) in enumerate(zip(stripped, sizes, strict=True))
+            if w >= page - slack and line and line[-1] not in _TERMINAL
+        ]
+        if at_page >= 0.5 * len(long_sizes) and len(candidates) >= 3:
+            full = candidates
+            break
+    if not full:
         return text, 0
     full_set = set(full)
     out: list[str] = []
