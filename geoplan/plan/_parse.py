@@ -124,6 +124,7 @@ class _Block:
     units: tuple[int, int] | None = None  # the last units clause (inside its brackets)
     units_outer: int | None = None  # where that clause starts, brackets included
     children: int = 0  # task blocks under this heading
+    style: str = ""  # a task's marker: "paren" (（1）), "named" (任务1：) or "dot" (1. 1、 1）)
     line_start: int = 0
 
 
@@ -168,8 +169,19 @@ def _blocks(norm: str, lines: list[tuple[int, int]]) -> list[_Block]:
                 parent.children += 1
                 if parent is l2 and l1 is not None:
                     l1.children += 1
+            style = ("paren", "named", "dot")[
+                next(i for i, g in enumerate(match_task.groups()[:3]) if g)
+            ]
             blocks.append(
-                _Block("task", number, start + match_task.start(4), end, parent, line_start=start)
+                _Block(
+                    "task",
+                    number,
+                    start + match_task.start(4),
+                    end,
+                    parent,
+                    line_start=start,
+                    style=style,
+                )
             )
         elif blocks and not blocks[-1].closed and not _SIGNATURE_END.search(line):
             blocks[-1].end = end  # a continuation line of the heading or task above
@@ -192,7 +204,44 @@ def _blocks(norm: str, lines: list[tuple[int, int]]) -> list[_Block]:
                 block.units, block.units_outer = (start + units_line.start(1), end), start
                 block.closed = block.kind == "task"
         prev_line = start
-    return blocks
+    return _nest_sub_items(blocks)
+
+
+def _nest_sub_items(blocks: list[_Block]) -> list[_Block]:
+    """Fold the sub-items of a task (（1）… under 1.…) into it.
+
+    When a section holds tasks in two marker styles, the style of its first task is the
+    task level (most sections deciding); an item of the other style that follows a task of
+    that level in the same section is part of its text.
+    """
+    tasks = [b for b in blocks if b.kind == "task"]
+    if len({b.style for b in tasks}) < 2:
+        return blocks
+    by_section: dict[int, list[_Block]] = {}
+    for block in tasks:
+        by_section.setdefault(id(block.parent), []).append(block)
+    votes = [items[0].style for items in by_section.values() if len({b.style for b in items}) > 1]
+    if not votes:
+        return blocks
+    level = max(dict.fromkeys(votes), key=votes.count)
+    kept: list[_Block] = []
+    owner: _Block | None = None
+    for block in blocks:
+        if block.kind != "task":
+            owner = None
+        elif block.style == level:
+            owner = block
+        elif owner is not None and owner.parent is block.parent:
+            owner.end = block.end
+            if owner.units is None and block.units is not None:
+                owner.units, owner.units_outer = block.units, block.units_outer
+            if block.parent is not None:
+                block.parent.children -= 1
+                if block.parent.parent is not None and block.parent.kind == "l2":
+                    block.parent.parent.children -= 1
+            continue
+        kept.append(block)
+    return kept
 
 
 def _line_end(norm: str, block: _Block) -> int:
