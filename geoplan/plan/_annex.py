@@ -59,7 +59,7 @@ class Row:
     units: list[tuple[Span, bool]] = field(default_factory=list)  # (cell, is_lead)
     deadline: Span | None = None
     goal: Span | None = None
-    section: str = ""
+    section: Span | None = None  # the group label the row stands under (任务类型, 行动一：…)
     inherited_units: bool = False
 
 
@@ -184,7 +184,7 @@ def _read_tab_table(
 ) -> tuple[Table, int]:
     rows: list[Row] = []
     skipped: list[str] = []
-    section = ""
+    section: Span | None = None
     i = first
     quiet = 0  # non-table lines in a row: two end the table
     task_col = cols["task"][0]
@@ -198,7 +198,9 @@ def _read_tab_table(
             if quiet >= 2 or not line.strip():
                 break
             if _MAJOR_LABEL.match(line) or len(line.strip()) <= 40:
-                section = line.strip()
+                section = _strip(norm, a, b)
+            else:
+                skipped.append(line.strip())
             i += 1
             continue
         quiet = 0
@@ -210,15 +212,15 @@ def _read_tab_table(
             continue
         task = cells[task_col] if task_col < len(cells) else (b, b)
         if len(filled) == 1 or task[0] == task[1]:
-            label = next(iter(filled), "")
-            if label:
+            label = next((c for c in cells if c[1] > c[0]), None)
+            if label is not None:
                 section = label
             i += 1
             end = b
             continue
         for g in cols["group"]:
             if g < len(cells) and cells[g][1] > cells[g][0]:
-                section = norm[cells[g][0] : cells[g][1]]
+                section = cells[g]
         number = None
         if cols["num"] and cols["num"][0] < len(cells):
             number = _number(texts[cols["num"][0]])
@@ -245,8 +247,8 @@ def _read_line_table(
     """Read a table flattened to one cell per line (see the module docstring)."""
     rows: list[Row] = []
     skipped: list[str] = []
-    section = ""
-    label = ""
+    section: Span | None = None
+    label: Span | None = None
     phase = "labels"  # "task": the next line is the task cell; "cells": after it
     seen_cell = False
     start = lines[first - 1][0] if first else 0
@@ -290,9 +292,9 @@ def _read_line_table(
             phase = "labels"
         if re.match(r"^\s*附\s*件", text) or (re.search(r"[。；;]$", text) and len(text) > 40):
             break  # the next annex, or prose after the table
-        label = text
+        label = (a, b)
         if _MAJOR_LABEL.match(text):
-            section = text
+            section = (a, b)
     _inherit_units(rows)
     return Table(start, end, "lines", rows, skipped), i
 

@@ -94,7 +94,7 @@ _TITLE_YEAR = re.compile(r"((?:19|20)\d\d)\s*年(?:度)?")
 _TITLE_FYP = re.compile(r"十([一二三四五六七八九])五")
 # 一、厕所革命 / 行动一：… as a table's group label: the marker is not part of the title
 _LABEL_MARKER = re.compile(
-    rf"^\s*(?:{_CN_NUMERAL}\s*[、.]|\(\s*{_CN_NUMERAL}\s*\)|第{_CN_NUMERAL}(?:部分|章)\s*)"
+    rf"\s*(?:{_CN_NUMERAL}\s*[、.]|\(\s*{_CN_NUMERAL}\s*\)|第{_CN_NUMERAL}(?:部分|章)\s*)"
 )
 _BARE_DATE = re.compile(r"((?:19|20)\d\d)\s*(?:年\s*(?:(\d{1,2})\s*月)?|[.\-/]\s*(\d{1,2}))")
 _WINDOW_LINE = re.compile(r"\s*\(\s*(?:19|20)\d\d\s*年?\s*[-~至到]\s*(?:19|20)\d\d\s*年?\s*\)\s*")
@@ -124,7 +124,9 @@ class _Block:
     units: tuple[int, int] | None = None  # the last units clause (inside its brackets)
     units_outer: int | None = None  # where that clause starts, brackets included
     children: int = 0  # task blocks under this heading
-    style: str = ""  # a task's marker: "paren" (（1）), "named" (任务1：) or "dot" (1. 1、 1）)
+    style: str = (
+        ""  # a task's marker: "paren" (（1）), "named" (任务1：), "dot" (1. 1、), "half" (1）)
+    )
     line_start: int = 0
 
 
@@ -172,6 +174,8 @@ def _blocks(norm: str, lines: list[tuple[int, int]]) -> list[_Block]:
             style = ("paren", "named", "dot")[
                 next(i for i, g in enumerate(match_task.groups()[:3]) if g)
             ]
+            if style == "dot" and line[match_task.end(3) :].lstrip().startswith(")"):
+                style = "half"  # 1）: a level of its own, usually under 1.
             blocks.append(
                 _Block(
                     "task",
@@ -689,7 +693,12 @@ class _Reader:
         for table in tables:
             for row in table.rows:
                 a, b = row.task
-                section = _LABEL_MARKER.sub("", row.section).strip()
+                label = row.section
+                if label is not None:
+                    marker = _LABEL_MARKER.match(norm, label[0], label[1])
+                    section = orig[marker.end() if marker else label[0] : label[1]].strip()
+                else:
+                    section = ""
                 if section and section not in sections:
                     number = re.search(rf"{_CN_NUMERAL}|\d+", _num.normalise(section))
                     n = _cn_or_int(number.group()) if number else len(sections) + 1
