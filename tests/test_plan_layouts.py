@@ -536,7 +536,10 @@ def test_nothing_plan_like_is_an_error() -> None:
 
 
 def test_plan_date_from_the_signature_at_the_end() -> None:
-    text = "一、重点任务\n1.修路。用2年时间新建道路3公里。（责任单位：交通局）\n区交通委\n2023年1月5日印发\n"
+    text = (
+        "一、重点任务\n1.修路。用2年时间新建道路3公里。（责任单位：交通局）\n"
+        "区交通委\n2023年1月5日印发\n"
+    )
     plan = _parse(text)
     assert plan.meta.date == D(2023, 1, 5)
     assert _targets(plan, 1) == [(2025, D(2025, 12, 31), "relative", [(3.0, "公里", None)])]
