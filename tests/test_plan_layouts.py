@@ -543,3 +543,58 @@ def test_plan_date_from_the_signature_at_the_end() -> None:
     plan = _parse(text)
     assert plan.meta.date == D(2023, 1, 5)
     assert _targets(plan, 1) == [(2025, D(2025, 12, 31), "relative", [(3.0, "公里", None)])]
+
+
+MUNICIPAL = """子市人民政府办公厅关于印发子市村庄规划编制工作方案的通知
+子府办〔2012〕21号
+各区、县级市人民政府，市政府各部门：
+经市人民政府同意，现将《子市村庄规划编制工作方案》印发给你们，请认真贯彻执行。
+子市人民政府办公厅
+2012年10月8日
+子市村庄规划编制工作方案
+为贯彻落实《子市城乡规划条例》（子府〔2010〕5号），制定本方案。
+一、工作目标
+2012年起5年内，全市完成村庄规划编制工作。2013年底前完成试点村规划编制10个左右。
+二、工作任务
+（一）开展村庄规划编制
+1.编制村庄规划。2012年10月底前完成工作部署，每个镇至少选择1到2个村开展试点。（市规划局牵头，各区、县级市人民政府配合）
+2.落实“一村一名”规划师制度。年内实现全覆盖。（各区、县级市人民政府负责）
+（二）加强规划管理
+3.强化规划实施监督。2014年起3年内完成规划实施评估。（责任单位：市规划局；牵头单位：市城管委）
+三、管控流程
+1.编制阶段。由镇政府组织编制。
+2.审批阶段。由区、县级市人民政府审批。
+四、职责分工
+（一）市规划局。负责统筹推进村庄规划编制工作。
+（二）各区、县级市人民政府。负责组织实施本辖区村庄规划编制。
+"""
+
+
+def test_municipal_plan_with_procedure_and_duty_sections() -> None:
+    plan = _parse(MUNICIPAL)
+    meta = plan.meta
+    assert (meta.doc_number, meta.issuer, meta.date) == (
+        "子府办〔2012〕21号",
+        "子市人民政府办公厅",
+        D(2012, 10, 8),
+    )
+    assert [(t.id, t.title) for t in plan.tasks] == [
+        (1, "编制村庄规划"),
+        (2, "落实“一村一名”规划师制度"),
+        (3, "强化规划实施监督"),
+    ]
+    assert plan.task(1).units == ["市规划局", "各区、县级市人民政府"]
+    assert plan.task(2).units == ["各区、县级市人民政府"]
+    assert plan.task(3).units == ["市城管委", "市规划局"]  # 牵头 first, wherever it is written
+    assert plan.task(1).targets[0].quantities == [
+        Quantity(1.0, "个", ">=", ["per_town", "每个镇", "range:1-2"])
+    ]
+    assert _targets(plan, 1)[0][:3] == (2012, D(2012, 10, 31), "text")
+    assert _targets(plan, 2) == [(2012, D(2012, 12, 31), "relative", [(100.0, "%", ">=")])]
+    assert _targets(plan, 3) == [(2016, D(2016, 12, 31), "relative", [])]
+    assert [(g.year, g.year_source) for g in plan.goals] == [(2016, "relative"), (2013, "text")]
+    assert plan.goals[1].quantities == [Quantity(10.0, "个", "~", [])]
+    assert plan.unit_duties == {
+        "市规划局": "负责统筹推进村庄规划编制工作。",
+        "各区、县级市人民政府": "负责组织实施本辖区村庄规划编制。",
+    }

@@ -58,7 +58,7 @@ class Row:
     task: Span
     units: list[tuple[Span, bool]] = field(default_factory=list)  # (cell, is_lead)
     deadline: Span | None = None
-    goal: Span | None = None
+    extra: list[Span] = field(default_factory=list)  # goal or detail cells: more targets
     section: Span | None = None  # the group label the row stands under (任务类型, 行动一：…)
     inherited_units: bool = False
 
@@ -232,9 +232,9 @@ def _read_tab_table(
         for c in cols["date"]:
             if c < len(cells) and cells[c][1] > cells[c][0]:
                 row.deadline = cells[c]
-        for c in cols["goal"]:
+        for c in cols["goal"] + cols["task"][1:]:
             if c < len(cells) and cells[c][1] > cells[c][0]:
-                row.goal = cells[c]
+                row.extra.append(cells[c])
         rows.append(row)
         end = b
         i += 1

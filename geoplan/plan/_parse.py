@@ -107,7 +107,7 @@ _UNITS_CLAUSE = re.compile(
 _SENTENCE = re.compile(r"[^。;!?]+[。;!?]?")
 _SIGNATURE_END = re.compile(r"印发\s*$|^\s*\(此件|^\s*扫一扫")
 # Sections whose numbered items are steps or duties, never tasks.
-_PROCEDURE = re.compile(r"流程|程序|步骤|环节")
+_PROCEDURE = re.compile(r"流程|程序|步骤|环节|进度安排|时间安排|阶段安排|实施阶段")
 _DUTIES = re.compile(r"职责|分工")
 
 
@@ -659,6 +659,9 @@ class _Reader:
         line_end = _line_end(norm, block)
         if heading:
             title = _heading_title(norm, orig, block)[0]
+            if block.units_outer is not None and block.units_outer < line_end:
+                # （一）推进老旧小区改造（区住建局牵头）: the clause is not part of the title
+                title = orig[block.start : block.units_outer].strip() or title
         else:
             title = orig[block.start : _title_end(norm, block.start, line_end)].strip()
         units: list[str] = []
@@ -700,8 +703,8 @@ class _Reader:
                 else:
                     section = ""
                 if section and section not in sections:
-                    number = re.search(rf"{_CN_NUMERAL}|\d+", _num.normalise(section))
-                    n = _cn_or_int(number.group()) if number else len(sections) + 1
+                    digits = re.search(rf"{_CN_NUMERAL}|\d+", _num.normalise(section))
+                    n = _cn_or_int(digits.group()) if digits else len(sections) + 1
                     sections[section] = (a, Section("", n, section, "action"))
                 lead = [u for (x, y), is_lead in row.units if is_lead for u in self.units(x, y)]
                 other = [
@@ -709,8 +712,8 @@ class _Reader:
                 ]
                 units = list(dict.fromkeys(lead + other))
                 targets = self.targets(a, b)
-                if row.goal is not None:
-                    targets += self.targets(*row.goal)
+                for extra in row.extra:
+                    targets += self.targets(*extra)
                 if row.deadline is not None:
                     targets = self.row_deadline(targets, row.deadline, a, b)
                 stop = norm.find("。", a, b)
@@ -763,11 +766,11 @@ class _Reader:
     def duties(self, block: _Block) -> dict[str, str]:
         """The units and their duties of a 职责分工 section: 'XX局：负责…' or 'XX局负责…'."""
         found: dict[str, str] = {}
-        start = block.start if block.kind == "task" else self.heading_body(block)
+        start = block.start
         for a, b in _lines(self.norm[start : block.end]):
             a, b = start + a, start + b
             line = self.norm[a:b]
-            m = re.match(r"\s*([^:,;。()]{2,40}?)\s*(?::|(?=牵头|负责))\s*(.+)$", line)
+            m = re.match(r"\s*([^:,;。()]{2,40}?)\s*(?::|。|(?=牵头|负责))\s*(.+)$", line)
             if m and _annex.UNIT_SUFFIX.search(m.group(1).strip()):
                 unit = self.orig[a + m.start(1) : a + m.end(1)].strip()
                 found[unit] = self.orig[a + m.start(2) : a + m.end(2)].strip()

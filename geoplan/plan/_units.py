@@ -18,7 +18,11 @@ _DUTY_SUFFIX = re.compile(
     r"(?:按(?:照)?职责(?:分工)?(?:负责|配合|落实)?|分工负责|配合实施|配合|参与|负责|等)\s*$"
 )
 # An administrative tier written after 各区、: it belongs to the group (各区、县级市).
-_TIER = re.compile(r"^(?:县级市|县市|县|市|区|镇|乡|街道|街镇|乡镇|开发区|管委会)$")
+_TIER = re.compile(
+    r"^(?:县级市|县市|县|市|区|镇|乡|街道|街镇|乡镇|开发区)(?:人民政府|政府|党委|管委会|办事处)?$"
+)
+# The first tier of labels: 牵头 before 责任 before the rest (配合, 协办 …).
+_FIRST = ("牵头", "主办", "主责")
 
 
 def parse_units(norm: str, orig: str, start: int, end: int) -> list[str]:
@@ -35,6 +39,7 @@ def parse_units(norm: str, orig: str, start: int, end: int) -> list[str]:
     """
     text = norm[start:end]
     roles = list(_ROLE_ANY.finditer(text))
+    first_tier: list[str] = []
     lead: list[str] = []
     others: list[str] = []
     segments: list[tuple[int, int, str | None]] = []
@@ -44,10 +49,13 @@ def parse_units(norm: str, orig: str, start: int, end: int) -> list[str]:
     for i, role in enumerate(roles):
         seg_end = roles[i + 1].start() if i + 1 < len(roles) else len(text)
         segments.append((start + role.end(), start + seg_end, role.group(1)))
-    for a, b, role in segments:
-        if role is not None:
+    for a, b, label in segments:
+        if label is not None:
             names = split_names(norm, orig, a, b)
-            (others if role.startswith(_OTHER_ROLES) else lead).extend(names)
+            if label.startswith(_FIRST):
+                first_tier.extend(names)
+            else:
+                (others if label.startswith(_OTHER_ROLES) else lead).extend(names)
             continue
         for part in re.finditer(r"[^;]+", norm[a:b]):
             x, y = a + part.start(), a + part.end()
@@ -57,7 +65,7 @@ def parse_units(norm: str, orig: str, start: int, end: int) -> list[str]:
                 others += split_names(norm, orig, x + led.start(2), x + led.end(2))
             else:
                 others += split_names(norm, orig, x, y)
-    return list(dict.fromkeys(lead + others))
+    return list(dict.fromkeys(first_tier + lead + others))
 
 
 _ROLE_ANY = re.compile(
