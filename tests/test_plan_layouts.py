@@ -598,3 +598,19 @@ def test_municipal_plan_with_procedure_and_duty_sections() -> None:
         "市规划局": "负责统筹推进村庄规划编制工作。",
         "各区、县级市人民政府": "负责组织实施本辖区村庄规划编制。",
     }
+
+
+def test_paragraphs_that_each_name_their_units_are_tasks() -> None:
+    text = (
+        "丑区行动方案\n一、重点任务\n（一）城市更新\n"
+        "推进老旧小区改造。到2025年改造20个。（责任单位：区住建局）\n"
+        "推进加装电梯。每年加装50台。（责任单位：区住建局、各街道）\n"
+        "（二）生态建设\n新建绿道10公里。（责任单位：区绿化局）\n"
+    )
+    plan = _parse(text, r"mix numbered items and task headings; they are numbered 1-3")
+    assert [(t.id, t.title, t.section, t.units) for t in plan.tasks] == [
+        (1, "推进老旧小区改造", "城市更新", ["区住建局"]),
+        (2, "推进加装电梯", "城市更新", ["区住建局", "各街道"]),
+        (3, "生态建设", "重点任务", ["区绿化局"]),
+    ]
+    assert plan.task(2).targets[0].quantities == [Quantity(50.0, "台", None, ["per_year", "每年"])]

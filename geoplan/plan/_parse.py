@@ -29,7 +29,7 @@ import logging
 import os
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .._errors import PlanParseError, PlanWarning
@@ -124,6 +124,7 @@ class _Block:
     units: tuple[int, int] | None = None  # the last units clause (inside its brackets)
     units_outer: int | None = None  # where that clause starts, brackets included
     children: int = 0  # task blocks under this heading
+    clauses: list[tuple[int, int]] = field(default_factory=list)  # every units clause
     style: str = (
         ""  # a task's marker: "paren" (（1）), "named" (任务1：), "dot" (1. 1、), "half" (1）)
     )
@@ -195,17 +196,18 @@ def _blocks(norm: str, lines: list[tuple[int, int]]) -> list[_Block]:
             block = blocks[-1]
             # a units clause may run over a line break: look from the previous line on
             lo = max(block.start, prev_line if block.end == end else start)
-            found = None
+            found = False
             for match in _UNITS_CLAUSE.finditer(norm, lo, end):
-                found = match
+                if block.units_outer is None or match.start() > block.units_outer:
+                    block.units, block.units_outer = match.span(1), match.start()
+                    block.clauses.append((match.start(), match.end()))
+                    found = True
             units_line = _UNITS_LINE.match(line)
-            if found is not None and (
-                block.units_outer is None or found.start() > block.units_outer
-            ):
-                block.units, block.units_outer = found.span(1), found.start()
-                block.closed = block.kind == "task"
-            elif units_line and block.start <= start:
+            if not found and units_line and block.start <= start:
                 block.units, block.units_outer = (start + units_line.start(1), end), start
+                block.clauses.append((start, end))
+                found = True
+            if found:
                 block.closed = block.kind == "task"
         prev_line = start
     return _nest_sub_items(blocks)
@@ -530,7 +532,9 @@ class _Reader:
             if block.kind == "task":
                 body.append((block, "numbered"))
             elif block.children == 0 and not (block.kind == "l1" and id(block) in has_l2):
-                if block.units is not None:
+                if len(block.clauses) > 1:  # paragraphs that each name their units
+                    body += [(p, "numbered") for p in self.paragraphs(block)]
+                elif block.units is not None:
                     body.append((block, "heading"))
                 else:
                     leaves.append(block)
@@ -642,6 +646,24 @@ class _Reader:
                 tasks.append(self.task(block, block.number, section, heading=True))
         mixed = len({how for _, how in body}) > 1
         return self.numbered(tasks, force=mixed), list(sections.values())
+
+    def paragraphs(self, heading: _Block) -> list[_Block]:
+        """Split a heading's text into one task per units clause (一是…（责任单位：…）二是…)."""
+        found = []
+        start = self.heading_body(heading)
+        for number, (outer, outer_end) in enumerate(heading.clauses, start=1):
+            while start < outer and self.norm[start] in " \n":
+                start += 1
+            inner = _UNITS_CLAUSE.match(self.norm, outer, outer_end)
+            units = inner.span(1) if inner else (outer, outer_end)
+            if _UNITS_LINE.match(self.norm, outer, outer_end):
+                units = (outer + _UNITS_LINE.match(self.norm, outer, outer_end).start(1), outer_end)
+            paragraph = _Block("task", number, start, outer_end, heading, line_start=start)
+            paragraph.units, paragraph.units_outer = units, outer
+            found.append(paragraph)
+            start = outer_end
+        heading.children = len(found)
+        return found
 
     def safeguards(self, blocks: list[_Block], has_l2: set[int]) -> list[tuple[int, Section]]:
         found = []
