@@ -614,3 +614,18 @@ def test_paragraphs_that_each_name_their_units_are_tasks() -> None:
         (3, "生态建设", "重点任务", ["区绿化局"]),
     ]
     assert plan.task(2).targets[0].quantities == [Quantity(50.0, "台", None, ["per_year", "每年"])]
+
+
+def test_metadata_fields_of_a_saved_web_page() -> None:
+    text = (
+        "寅区老旧小区改造工作方案\n索 引 号：11310101-2024-001\n发文字号：寅府办〔2024〕3号\n"
+        "发布机构：寅区人民政府办公室\n成文日期：2024-05-06\n"
+        "一、重点任务\n1.改造小区。到2025年改造12个。（责任单位：区住建局）\n"
+    )
+    meta = _parse(text).meta
+    assert (meta.doc_number, meta.issuer, meta.date, meta.index_number) == (
+        "寅府办〔2024〕3号",
+        "寅区人民政府办公室",
+        D(2024, 5, 6),
+        "11310101-2024-001",
+    )

@@ -656,8 +656,9 @@ class _Reader:
                 start += 1
             inner = _UNITS_CLAUSE.match(self.norm, outer, outer_end)
             units = inner.span(1) if inner else (outer, outer_end)
-            if _UNITS_LINE.match(self.norm, outer, outer_end):
-                units = (outer + _UNITS_LINE.match(self.norm, outer, outer_end).start(1), outer_end)
+            bare = _UNITS_LINE.match(self.norm[outer:outer_end])
+            if bare is not None:  # 责任单位：… on a line of its own, no brackets
+                units = (outer + bare.start(1), outer_end)
             paragraph = _Block("task", number, start, outer_end, heading, line_start=start)
             paragraph.units, paragraph.units_outer = units, outer
             found.append(paragraph)
@@ -863,10 +864,10 @@ def _quantities(norm: str, orig: str, start: int, end: int) -> list[Quantity]:
 def _parse_meta(norm: str, orig: str, head_end: int, body_end: int) -> PlanMeta:
     fields: dict[str, str] = {}
     for start, end in _lines(norm[:head_end]):
-        m = _META.match(norm, start, end)
+        m = _META.match(norm[start:end])  # (^ anchors at the string, not at a pos)
         if m:
             key = re.sub(r"\s", "", m.group(1))
-            fields.setdefault(key, orig[m.start(2) : m.end(2)])
+            fields.setdefault(key, orig[start + m.start(2) : start + m.end(2)])
     head = norm[:head_end]
     doc_number = fields.get("备注/文号") or fields.get("文号") or fields.get("发文字号")
     if doc_number is None:  # a line of its own in the header, not a number the text cites
