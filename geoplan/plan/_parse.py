@@ -514,6 +514,7 @@ class _Reader:
         found_goal_section = False
         body: list[tuple[_Block, str]] = []  # (block, "numbered" | "heading" | "leaf")
         leaves: list[_Block] = []
+        not_tasks: dict[str, int] = {}  # numbered items of safeguard, step or context sections
         for block in blocks:
             kind = _kind(norm, block)
             if kind == "goals":
@@ -528,6 +529,9 @@ class _Reader:
                 duties.update(self.duties(block))
                 continue
             if kind != "action":
+                if block.kind == "task" and block.parent is not None:
+                    where = _heading_title(norm, self.orig, block.parent)[0]
+                    not_tasks[where] = not_tasks.get(where, 0) + 1
                 continue
             if block.kind == "task":
                 body.append((block, "numbered"))
@@ -559,15 +563,23 @@ class _Reader:
                 f"{len(kept)} section heading(s) without numbered tasks or a units clause "
                 f"were kept as tasks: {titles}"
             )
+        if not_tasks:
+            where = ", ".join(f"{n} under {title!r}" for title, n in not_tasks.items())
+            self.warn(
+                f"numbered items of sections that hold measures or steps, not tasks, were "
+                f"not read as tasks: {where}"
+            )
         if not goals and not found_goal_section:
             goals = self.targets(self.preamble_start(head_end), head_end)
         units_in_body = sum(1 for b, _ in body if b.units is not None)
         use_annex = bool(annex_rows) and (not body or units_in_body * 2 < len(body))
         if use_annex:
             if body:
+                titles = ", ".join(repr(_title_of(norm, b)[:16]) for b, _ in body[:3])
                 self.warn(
-                    f"{len(body)} numbered items or headings of the body were not read as "
-                    f"tasks: the task table of {len(annex_rows)} rows names the plan's tasks"
+                    f"{len(body)} numbered items or headings of the body ({titles}"
+                    f"{', …' if len(body) > 3 else ''}) were not read as tasks: the task "
+                    f"table of {len(annex_rows)} rows names the plan's tasks"
                 )
             tasks, sections = self.annex_tasks(tables)
         else:
