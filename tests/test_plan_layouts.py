@@ -444,6 +444,8 @@ def test_quantity_phrases(clause: str, expected: list[Quantity]) -> None:
         ("（责任单位：市政公司水务公司）", ["市政公司", "水务公司"]),
         ("（责任单位：各县（市、区）人民政府）", ["各县（市、区）人民政府"]),
         ("（责任单位：各有关区、县级市）", ["各有关区、县级市"]),
+        ("（责任单位：区财政局、区住建局（牵头）、各街道）", ["区住建局", "区财政局", "各街道"]),
+        ("（牵头：区住建局；配合：区财政局）", ["区住建局", "区财政局"]),
     ],
 )
 def test_units_clauses(clause: str, units: list[str]) -> None:
@@ -461,7 +463,7 @@ def test_units_line_without_brackets() -> None:
 
 def test_invisible_characters_and_full_width_digits() -> None:
     first = "一、重点任务\n1.修路。到2025年，新建道路1\u200b0公里。（责任单位：交通局）\n"
-    second = "\ufeff⼀、重点任务\n2.修桥。到２０２６年，新建桥梁２座。（责任单位：交通局）\n"
+    second = "\ufeff⼀、重点任务\n⑵修桥。到２０２６年，新建桥梁２座。（责任单位：交通局）\n"
     plan = _parse(first + second)  # two files concatenated: the second one's BOM inside
     assert [(t.id, t.title) for t in plan.tasks] == [(1, "修路"), (2, "修桥")]
     assert plan.task(1).targets[0].quantities == [Quantity(10.0, "公里", None, [])]

@@ -38,6 +38,10 @@ def _fold_table() -> dict[int, str]:
         folded = unicodedata.normalize("NFKC", chr(code))
         if len(folded) == 1 and folded != chr(code):
             table[code] = folded
+    # ⑴…⒇ and ⒈…⒛ (one character each in some Word files) -> (1) and 1.
+    for n in range(1, 21):
+        table[0x2473 + n] = f"({n})"
+        table[0x2487 + n] = f"{n}."
     return table
 
 

@@ -70,8 +70,11 @@ def parse_units(norm: str, orig: str, start: int, end: int) -> list[str]:
 
 _ROLE_ANY = re.compile(
     r"(责任单位|责任部门|牵头单位|牵头部门|主办单位|主责单位|推进单位|实施单位"
-    r"|配合单位|配合部门|协办单位|支撑单位|参与单位|协同单位|协助单位)\s*:"
+    r"|配合单位|配合部门|协办单位|支撑单位|参与单位|协同单位|协助单位"
+    r"|牵头|配合|责任|主办|协办)\s*:"
 )
+# 区住建局（牵头）: the lead marked after its name
+_MARKED_LEAD = re.compile(r"\s*\(\s*牵头(?:单位|部门)?\s*\)\s*$")
 _SPLIT_OR_BRACKET = re.compile(r"[、,;/\s]+|[(〔\[【)〕\]】]")
 # 市政公司水务公司 (a 、 missing in the source): two names that end alike.
 _GLUED = re.compile(r"^(.{2,}?(公司|局))(.{2,}\2)$")
@@ -93,7 +96,11 @@ def split_names(norm: str, orig: str, start: int, end: int) -> list[str]:
             piece = m.end()
     spans.append((piece, end))
     names: list[str] = []
+    marked: list[str] = []
     for a, b in spans:
+        lead_mark = _MARKED_LEAD.search(norm, a, b)
+        if lead_mark:
+            b = lead_mark.start()
         while a < b and norm[a] in " 由和及与,":
             a += 1
         suffix = _DUTY_SUFFIX.search(norm, a, b)
@@ -101,6 +108,9 @@ def split_names(norm: str, orig: str, start: int, end: int) -> list[str]:
             b = suffix.start()
         name = orig[a:b].strip().strip("。.:")
         if not name:
+            continue
+        if lead_mark:
+            marked.append(name)
             continue
         # 规划建设与交通运输局等区直有关单位: a named unit and an unnamed group
         etc = re.match(r"^(.{2,}?)等((?:区直|市直|县直|各|其他|相关|有关).*)$", name)
@@ -116,4 +126,4 @@ def split_names(norm: str, orig: str, start: int, end: int) -> list[str]:
                     names[-1] = f"{names[-1]}、{one}"  # 各区、县级市: one tier, kept whole
                 else:
                     names.append(one)
-    return names
+    return marked + names
