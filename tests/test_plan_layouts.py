@@ -632,3 +632,23 @@ def test_metadata_fields_of_a_saved_web_page() -> None:
         D(2024, 5, 6),
         "11310101-2024-001",
     )
+
+
+def test_table_with_a_two_row_header_and_a_column_per_year() -> None:
+    text = (
+        "卯区海绵城市建设实施方案\n一、重点任务\n详见附件。\n附件：任务分解表\n"
+        "序号\t重点任务\t责任单位\t责任单位\t2024年\t2025年\t完成时限\n"
+        "\t\t牵头单位\t配合单位\t\t\t\n"
+        "1\t建设海绵小区。\t区住建局\t区水务局、各街道\t5个\t8个\t2025年底前\n"
+        "2\t改造雨污管网。\t区水务局\t区财政局\t12公里\t\t2024年6月底前\n"
+    )
+    plan = _parse(text)
+    assert [(t.title, t.units) for t in plan.tasks] == [
+        ("建设海绵小区", ["区住建局", "区水务局", "各街道"]),
+        ("改造雨污管网", ["区水务局", "区财政局"]),
+    ]
+    assert _targets(plan, 1) == [
+        (2024, D(2024, 12, 31), "text", [(5.0, "个", None)]),
+        (2025, D(2025, 12, 31), "text", [(8.0, "个", None)]),
+    ]
+    assert _targets(plan, 2) == [(2024, D(2024, 12, 31), "text", [(12.0, "公里", None)])]

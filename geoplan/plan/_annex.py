@@ -28,6 +28,8 @@ _UNIT_HEAD = re.compile(r"单位|部门|主体|责任人")
 _OTHER_ROLE = re.compile(r"配合|协办|参与|支撑|协同|协助")
 _DATE_HEAD = re.compile(r"时限|时间|期限|节点|进度|年份|年度")
 _GOAL_HEAD = re.compile(r"目标|指标|成效|预期")
+# a column per year of the plan: 2024年 | 2025年目标 | 2026年度任务
+_YEAR_HEAD = re.compile(r"^((?:19|20)\d\d)\s*年?\s*度?(?:目标|任务|计划)?值?$")
 _HEADER_WORD = re.compile(r"^(?:序号|编号|序|No\.?|[\u4e00-\u9fff/（）()]{2,12})$")
 
 UNIT_SUFFIX = re.compile(
@@ -60,6 +62,7 @@ class Row:
     deadline: Span | None = None
     extra: list[Span] = field(default_factory=list)  # goal or detail cells: more targets
     section: Span | None = None  # the group label the row stands under (任务类型, 行动一：…)
+    by_year: list[tuple[Span, int]] = field(default_factory=list)  # cells of year columns
     inherited_units: bool = False
 
 
@@ -96,12 +99,15 @@ def is_date_cell(text: str) -> bool:
 def _columns(cells: list[str]) -> dict[str, list[int]] | None:
     """Map a header row's cells to column roles; None when it is not a task-table header."""
     cols: dict[str, list[int]] = {"num": [], "task": [], "lead": [], "other": [], "date": []}
-    cols |= {"group": [], "goal": []}
+    cols |= {"group": [], "goal": [], "year": [], "year_value": []}
     for i, raw in enumerate(cells):
         cell = re.sub(r"\s", "", raw)
         if not cell:
             continue
-        if _NUM_HEAD.match(cell):
+        if year := _YEAR_HEAD.match(cell):
+            cols["year"].append(i)
+            cols["year_value"].append(int(year.group(1)))
+        elif _NUM_HEAD.match(cell):
             cols["num"].append(i)
         elif _UNIT_HEAD.search(cell):
             cols["other" if _OTHER_ROLE.search(cell) else "lead"].append(i)
@@ -210,6 +216,16 @@ def _read_tab_table(
         if _columns(texts) is not None and not any(_number(t) for t in texts):
             i += 1  # a repeated header (a table that runs over pages)
             continue
+        if filled and all(_UNIT_HEAD.search(t) or _DATE_HEAD.search(t) for t in filled):
+            # a second header row under a merged one: 责任单位 -> 牵头单位 | 配合单位
+            for c, t in enumerate(texts):
+                if t and _UNIT_HEAD.search(t):
+                    for role in ("lead", "other"):
+                        if c in cols[role]:
+                            cols[role].remove(c)
+                    cols["other" if _OTHER_ROLE.search(t) else "lead"].append(c)
+            i += 1
+            continue
         task = cells[task_col] if task_col < len(cells) else (b, b)
         if len(filled) == 1 or task[0] == task[1]:
             label = next((c for c in cells if c[1] > c[0]), None)
@@ -235,6 +251,9 @@ def _read_tab_table(
         for c in cols["goal"] + cols["task"][1:]:
             if c < len(cells) and cells[c][1] > cells[c][0]:
                 row.extra.append(cells[c])
+        for c, year in zip(cols["year"], cols["year_value"], strict=True):
+            if c < len(cells) and cells[c][1] > cells[c][0]:
+                row.by_year.append((cells[c], year))
         rows.append(row)
         end = b
         i += 1

@@ -749,6 +749,15 @@ class _Reader:
                 targets = self.targets(a, b)
                 for extra in row.extra:
                     targets += self.targets(*extra)
+                for cell, year in row.by_year:  # a column per year: 2025年 | 2026年
+                    targets += [
+                        dataclasses.replace(
+                            t, year=year, deadline=dt.date(year, 12, 31), year_source="text"
+                        )
+                        if t.year is None
+                        else t
+                        for t in self.targets(*cell)
+                    ]
                 if row.deadline is not None:
                     targets = self.row_deadline(targets, row.deadline, a, b)
                 stop = norm.find("。", a, b)
