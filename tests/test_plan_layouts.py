@@ -652,3 +652,16 @@ def test_table_with_a_two_row_header_and_a_column_per_year() -> None:
         (2025, D(2025, 12, 31), "text", [(8.0, "个", None)]),
     ]
     assert _targets(plan, 2) == [(2024, D(2024, 12, 31), "text", [(12.0, "公里", None)])]
+
+
+@pytest.mark.parametrize(
+    ("head", "number"),
+    [
+        ("关于印发辰区绿道建设方案的通知（辰府办〔2019〕7号）\n", "辰府办〔2019〕7号"),
+        ("辰区绿道建设方案\n根据市政府关于绿道建设的通知（辰府〔2018〕2号），制定本方案。\n", None),
+        ("辰府办〔2019〕7号\n关于印发辰区绿道建设方案的通知\n", "辰府办〔2019〕7号"),
+    ],
+)
+def test_own_document_number_not_a_cited_one(head: str, number: str | None) -> None:
+    plan = _parse(head + "一、重点任务\n1.建绿道。到2025年建成5公里。（责任单位：区林业局）\n")
+    assert plan.meta.doc_number == number

@@ -81,6 +81,10 @@ _DOC_NUMBER = re.compile(
     r"[A-Za-z\u4e00-\u9fff]{1,12}[〔\[【(]\s*(?:19|20)\d\d\s*[〕\]】)]"
     r"\s*\d{1,4}\s*号"
 )
+_NOTICE_NUMBER = re.compile(
+    r"(?:通知|意见|方案|计划|决定)\s*\(\s*([A-Za-z\u4e00-\u9fff]{1,12}[〔\[【]\s*(?:19|20)\d\d"
+    r"\s*[〕\]】]\s*\d{1,4}\s*号)\s*\)"
+)
 _CN_DATE = re.compile(r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _ISO_DATE = re.compile(r"((?:19|20)\d\d)[-./](\d{1,2})[-./](\d{1,2})")
 _TITLE_QUOTED = re.compile(r"《([^》]{4,120})》\s*(?:的通知|印发)")
@@ -896,6 +900,13 @@ def _parse_meta(norm: str, orig: str, head_end: int, body_end: int) -> PlanMeta:
             found = _DOC_NUMBER.match(norm, a + len(norm[a:b]) - len(norm[a:b].lstrip()), b)
             if found and len(norm[found.end() : b].strip()) <= 12:
                 doc_number = orig[found.start() : found.end()]
+                break
+    if doc_number is None:  # 关于印发…的通知（穗府办〔2012〕21号）: the notice's own number
+        for a, b in _lines(head)[:4]:
+            line = norm[a:b]
+            own = _NOTICE_NUMBER.search(line)
+            if own and re.search(r"^\s*关于|印发|转发", line):
+                doc_number = orig[a + own.start(1) : a + own.end(1)]
                 break
     issuer = fields.get("发布机构") or fields.get("发文机关") or _signature(norm, orig, head_end)
     date_text = fields.get("公文生成日期") or fields.get("成文日期") or fields.get("发布日期")
