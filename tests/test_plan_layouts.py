@@ -665,3 +665,20 @@ def test_table_with_a_two_row_header_and_a_column_per_year() -> None:
 def test_own_document_number_not_a_cited_one(head: str, number: str | None) -> None:
     plan = _parse(head + "一、重点任务\n1.建绿道。到2025年建成5公里。（责任单位：区林业局）\n")
     assert plan.meta.doc_number == number
+
+
+def test_a_table_inside_the_body_and_the_sections_after_it() -> None:
+    text = (
+        "巳区公园建设方案\n一、重点任务\n各项任务见下表。\n"
+        "序号\t任务\t责任单位\t完成时限\n"
+        "1\t新建口袋公园6个。\t区绿化局\t2025年底前\n"
+        "2\t改造社区公园3个。\t区绿化局、各街道\t2026年底前\n"
+        "二、保障措施\n（一）加强组织领导。成立专班。\n"
+    )
+    plan = _parse(text)
+    assert [(t.id, t.title, t.units) for t in plan.tasks] == [
+        (1, "新建口袋公园6个", ["区绿化局"]),
+        (2, "改造社区公园3个", ["区绿化局", "各街道"]),
+    ]
+    assert _targets(plan, 2) == [(2026, D(2026, 12, 31), "text", [(3.0, "个", None)])]
+    assert [(s.kind, s.title) for s in plan.sections] == [("safeguard", "加强组织领导")]

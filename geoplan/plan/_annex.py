@@ -155,6 +155,7 @@ def find_tables(norm: str, lines: list[Span]) -> list[Table]:
             cols = _columns(cells)
             if cols is not None and cols["num"] and len(cells) >= 3:
                 table, i = _read_line_table(norm, lines, header_end, cols)
+                table.start = a
                 if table.rows:
                     tables.append(table)
                     continue

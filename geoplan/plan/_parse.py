@@ -196,7 +196,7 @@ def _blocks(norm: str, lines: list[tuple[int, int]]) -> list[_Block]:
             blocks[-1].end = end  # a continuation line of the heading or task above
         elif blocks and blocks[-1].kind != "task" and not _SIGNATURE_END.search(line):
             blocks[-1].end = end  # a heading's text runs on after a units line
-        if blocks:
+        if blocks and blocks[-1].end == end:  # the line is part of the block above
             block = blocks[-1]
             # a units clause may run over a line break: look from the previous line on
             lo = max(block.start, prev_line if block.end == end else start)
@@ -383,7 +383,11 @@ def parse_plan(text_or_path: str | os.PathLike[str]) -> Plan:
     lines = _lines(norm)
     tables = _annex.find_tables(norm, lines)
     body_end = _body_end(norm, lines, tables)
-    body_lines = [(a, b) for a, b in lines if b <= body_end]
+    # the body: before the annex, and outside any table that stands inside the body
+    inside = [(t.start, t.end) for t in tables if t.start < body_end]
+    body_lines = [
+        (a, b) for a, b in lines if b <= body_end and not any(x <= a < y for x, y in inside)
+    ]
     blocks = _blocks(norm, body_lines)
     task_blocks = [b for b in blocks if b.kind == "task"]
     annex_rows = [row for table in tables for row in table.rows]
@@ -467,7 +471,7 @@ def _truncated(norm: str, task_blocks: list[_Block], tasks: list[Task]) -> bool:
 
 
 def _body_end(norm: str, lines: list[tuple[int, int]], tables: list[_annex.Table]) -> int:
-    """Where the body ends: the first annex line (附件 / 附件1：…) followed by a task table."""
+    """Where the body ends: the first annex line (附件 / 附件1：…) before a task table."""
     if not tables:
         return len(norm)
     first_table = tables[0].start
@@ -476,7 +480,7 @@ def _body_end(norm: str, lines: list[tuple[int, int]], tables: list[_annex.Table
             break
         if _ANNEX.match(norm[a:b]):
             return a
-    return first_table
+    return len(norm)  # a table inside the body: the body goes on after it
 
 
 @functools.cache
