@@ -682,3 +682,15 @@ def test_a_table_inside_the_body_and_the_sections_after_it() -> None:
     ]
     assert _targets(plan, 2) == [(2026, D(2026, 12, 31), "text", [(3.0, "个", None)])]
     assert [(s.kind, s.title) for s in plan.sections] == [("safeguard", "加强组织领导")]
+
+
+def test_a_one_year_title_is_the_plan_year_when_the_text_has_no_date() -> None:
+    text = (
+        "午区2024年度老旧小区改造计划\n一、重点任务\n"
+        "1.改造小区。年内完成改造10个。（责任单位：区住建局）\n"
+        "2.加装电梯。加装电梯30台。（责任单位：区住建局）\n"
+    )
+    plan = _parse(text)
+    assert plan.meta.date is None
+    assert _targets(plan, 1) == [(2024, D(2024, 12, 31), "relative", [(10.0, "个", None)])]
+    assert _targets(plan, 2) == [(2024, D(2024, 12, 31), "title", [(30.0, "台", None)])]

@@ -94,7 +94,7 @@ _TITLE_LINE = re.compile(
 )
 # The plan's own years: （2023-2025年）, 2025年度, 2024年…工作要点, “十四五”.
 _TITLE_WINDOW = re.compile(r"((?:19|20)\d\d)\s*年?\s*[-~至到]\s*((?:19|20)\d\d)\s*年?")
-_TITLE_YEAR = re.compile(r"((?:19|20)\d\d)\s*年(?:度)?")
+_TITLE_YEAR = re.compile(r"((?:19|20)\d\d)\s*年(?:度)?(?!\s*(?:修订|修正|版|第))")
 _TITLE_FYP = re.compile(r"十([一二三四五六七八九])五")
 # 一、厕所革命 / 行动一：… as a table's group label: the marker is not part of the title
 _LABEL_MARKER = re.compile(
@@ -401,12 +401,13 @@ def parse_plan(text_or_path: str | os.PathLike[str]) -> Plan:
         )
     head_end = min(blocks[0].line_start if blocks else len(norm), body_end)
     meta = _parse_meta(norm, orig, head_end, body_end)
-    plan_year = meta.date.year if meta.date else None
+    window, one_year = _plan_window(norm, meta, head_end)
+    # 年内 and 用3年时间 count from the plan's date, or from the year of a 2024年度 title
+    plan_year = meta.date.year if meta.date else (window if one_year else None)
     reader = _Reader(norm, orig, name, plan_year)
     plan = reader.read(blocks, tables, head_end)
-    window, source = _plan_window(norm, meta, head_end, plan.goals)
     if window is not None:
-        plan = _date_by_window(plan, window, source)
+        plan = _date_by_window(plan, window, "title")
     _warn_incomplete(plan.tasks, name, truncated=_truncated(norm, task_blocks, plan.tasks))
     logger.info(
         "parsed %s: %d tasks in %d sections, %d targets",
@@ -418,30 +419,25 @@ def parse_plan(text_or_path: str | os.PathLike[str]) -> Plan:
     return dataclasses.replace(plan, meta=meta)
 
 
-def _plan_window(
-    norm: str, meta: PlanMeta, head_end: int, goals: list[Target]
-) -> tuple[int | None, str]:
-    """The year a plan's title fixes: （2023-2025年） -> 2025, 2025年度 -> 2025, 十四五 -> 2025."""
+def _plan_window(norm: str, meta: PlanMeta, head_end: int) -> tuple[int | None, bool]:
+    """The year a plan's title fixes, and whether the title names that one year only.
+
+    （2023-2025年） -> (2025, False); 2025年度 -> (2025, True); “十四五” -> (2025, False).
+    """
     texts = [_num.normalise(meta.title)] if meta.title else []
     # a window written on the line under the title: "（2026—2028年）"
-    texts += [
-        norm[a:b]
-        for a, b in _lines(norm[:head_end])
-        if re.fullmatch(
-            r"\s*\(\s*(?:19|20)\d\d\s*年?\s*[-~至到]\s*(?:19|20)\d\d\s*年?\s*\)\s*", norm[a:b]
-        )
-    ]
+    texts += [norm[a:b] for a, b in _lines(norm[:head_end]) if _WINDOW_LINE.fullmatch(norm[a:b])]
     for text in texts:
         text = re.sub(r"《[^》]*》", "", text)
         if m := _TITLE_WINDOW.search(text):
             first, last = int(m.group(1)), int(m.group(2))
             if first <= last <= first + 15:
-                return last, "title"
+                return last, False
         if m := _TITLE_YEAR.search(text):
-            return int(m.group(1)), "title"
+            return int(m.group(1)), True
         if m := _TITLE_FYP.search(text):
-            return 1955 + 5 * (10 + int(_num.cn_to_number(m.group(1)))), "title"
-    return None, ""
+            return 1955 + 5 * (10 + int(_num.cn_to_number(m.group(1)))), False
+    return None, False
 
 
 def _date_by_window(plan: Plan, year: int, source: str) -> Plan:
