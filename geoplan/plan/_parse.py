@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .._errors import PlanParseError, PlanWarning
-from . import _annex, _text, _units
+from . import _annex, _meta, _text, _units
 from . import _numbers as _num
 from ._model import Plan, PlanMeta, Quantity, Section, Target, Task
 from ._read import read_source
@@ -73,35 +73,11 @@ _UNITS_LINE = re.compile(
     rf"^{_STRAY}((?:责任|牵头|配合|主办|协办|支撑|推进|参与|实施|主责)(?:单位|部门)\s*:.*)$"
 )
 _ANNEX = re.compile(r"^\s*附\s*件\s*(?:\d+|[一二三四五六七八九十]+)?\s*(?::.*)?$")
-_META = re.compile(
-    r"^\s*-?\s*(索\s*引\s*号|备注\s*/\s*文号|文\s*号|发文字号|发布机构|发文机关|"
-    r"公文生成日期|成文日期|发布日期|印发日期|发文日期)\s*:\s*(.+?)\s*$"
-)
-_DOC_NUMBER = re.compile(
-    r"[A-Za-z\u4e00-\u9fff]{1,12}[〔\[【(]\s*(?:19|20)\d\d\s*[〕\]】)]"
-    r"\s*\d{1,4}\s*号"
-)
-_NOTICE_NUMBER = re.compile(
-    r"(?:通知|意见|方案|计划|决定)\s*\(\s*([A-Za-z\u4e00-\u9fff]{1,12}[〔\[【]\s*(?:19|20)\d\d"
-    r"\s*[〕\]】]\s*\d{1,4}\s*号)\s*\)"
-)
-_CN_DATE = re.compile(r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_ISO_DATE = re.compile(r"((?:19|20)\d\d)[-./](\d{1,2})[-./](\d{1,2})")
-_TITLE_QUOTED = re.compile(r"《([^》]{4,120})》\s*(?:的通知|印发)")
-_TITLE_LINE = re.compile(
-    r"^[^,:;。()《》]{6,60}(?:计划|方案|规划|意见|纲要|办法|要点)"
-    r"(?:\s*\(\s*(?:19|20)\d\d[^()]{0,12}\))?$"
-)
-# The plan's own years: （2023-2025年）, 2025年度, 2024年…工作要点, “十四五”.
-_TITLE_WINDOW = re.compile(r"((?:19|20)\d\d)\s*年?\s*[-~至到]\s*((?:19|20)\d\d)\s*年?")
-_TITLE_YEAR = re.compile(r"((?:19|20)\d\d)\s*年(?:度)?(?!\s*(?:修订|修正|版|第))")
-_TITLE_FYP = re.compile(r"十([一二三四五六七八九])五")
 # 一、厕所革命 / 行动一：… as a table's group label: the marker is not part of the title
 _LABEL_MARKER = re.compile(
     rf"\s*(?:{_CN_NUMERAL}\s*[、.]|\(\s*{_CN_NUMERAL}\s*\)|第{_CN_NUMERAL}(?:部分|章)\s*)"
 )
 _BARE_DATE = re.compile(r"((?:19|20)\d\d)\s*(?:年\s*(?:(\d{1,2})\s*月)?|[.\-/]\s*(\d{1,2}))")
-_WINDOW_LINE = re.compile(r"\s*\(\s*(?:19|20)\d\d\s*年?\s*[-~至到]\s*(?:19|20)\d\d\s*年?\s*\)\s*")
 # A parenthesis naming who is responsible: (责任单位:…), (牵头单位:…;配合单位:…), (XX局牵头,…),
 # (XX局负责). One level of nested parentheses is allowed inside it.
 _UNITS_CLAUSE = re.compile(
@@ -400,8 +376,8 @@ def parse_plan(text_or_path: str | os.PathLike[str]) -> Plan:
             f"being {first[:40]!r}"
         )
     head_end = min(blocks[0].line_start if blocks else len(norm), body_end)
-    meta = _parse_meta(norm, orig, head_end, body_end)
-    window, one_year = _plan_window(norm, meta, head_end)
+    meta = _meta.parse_meta(norm, orig, head_end, body_end)
+    window, one_year = _meta.plan_window(norm, meta, head_end)
     # 年内 and 用3年时间 count from the plan's date, or from the year of a 2024年度 title
     plan_year = meta.date.year if meta.date else (window if one_year else None)
     reader = _Reader(norm, orig, name, plan_year)
@@ -417,27 +393,6 @@ def parse_plan(text_or_path: str | os.PathLike[str]) -> Plan:
         sum(len(t.targets) for t in plan.tasks),
     )
     return dataclasses.replace(plan, meta=meta)
-
-
-def _plan_window(norm: str, meta: PlanMeta, head_end: int) -> tuple[int | None, bool]:
-    """The year a plan's title fixes, and whether the title names that one year only.
-
-    （2023-2025年） -> (2025, False); 2025年度 -> (2025, True); “十四五” -> (2025, False).
-    """
-    texts = [_num.normalise(meta.title)] if meta.title else []
-    # a window written on the line under the title: "（2026—2028年）"
-    texts += [norm[a:b] for a, b in _lines(norm[:head_end]) if _WINDOW_LINE.fullmatch(norm[a:b])]
-    for text in texts:
-        text = re.sub(r"《[^》]*》", "", text)
-        if m := _TITLE_WINDOW.search(text):
-            first, last = int(m.group(1)), int(m.group(2))
-            if first <= last <= first + 15:
-                return last, False
-        if m := _TITLE_YEAR.search(text):
-            return int(m.group(1)), True
-        if m := _TITLE_FYP.search(text):
-            return 1955 + 5 * (10 + int(_num.cn_to_number(m.group(1)))), False
-    return None, False
 
 
 def _date_by_window(plan: Plan, year: int, source: str) -> Plan:
@@ -631,10 +586,10 @@ class _Reader:
         for a, b in _lines(self.norm[:head_end]):
             line = self.norm[a:b].strip()
             if (
-                _TITLE_LINE.match(line)
-                or _WINDOW_LINE.fullmatch(line)
-                or _to_date(line, whole=True)
-                or _META.match(line)
+                _meta.TITLE_LINE.match(line)
+                or _meta.WINDOW_LINE.fullmatch(line)
+                or _meta.to_date(line, whole=True)
+                or _meta.META_FIELD.match(line)
             ):
                 start = b
         return start
@@ -884,82 +839,6 @@ def _quantities(norm: str, orig: str, start: int, end: int) -> list[Quantity]:
         Quantity(q.value, q.unit, q.comparator, q.qualifiers)  # type: ignore[arg-type]
         for q in _num.find_quantities(norm, orig, start, end)
     ]
-
-
-def _parse_meta(norm: str, orig: str, head_end: int, body_end: int) -> PlanMeta:
-    fields: dict[str, str] = {}
-    for start, end in _lines(norm[:head_end]):
-        m = _META.match(norm[start:end])  # (^ anchors at the string, not at a pos)
-        if m:
-            key = re.sub(r"\s", "", m.group(1))
-            fields.setdefault(key, orig[start + m.start(2) : start + m.end(2)])
-    head = norm[:head_end]
-    doc_number = fields.get("备注/文号") or fields.get("文号") or fields.get("发文字号")
-    if doc_number is None:  # a line of its own in the header, not a number the text cites
-        for a, b in _lines(head):
-            found = _DOC_NUMBER.match(norm, a + len(norm[a:b]) - len(norm[a:b].lstrip()), b)
-            if found and len(norm[found.end() : b].strip()) <= 12:
-                doc_number = orig[found.start() : found.end()]
-                break
-    if doc_number is None:  # 关于印发…的通知（穗府办〔2012〕21号）: the notice's own number
-        for a, b in _lines(head)[:4]:
-            line = norm[a:b]
-            own = _NOTICE_NUMBER.search(line)
-            if own and re.search(r"^\s*关于|印发|转发", line):
-                doc_number = orig[a + own.start(1) : a + own.end(1)]
-                break
-    issuer = fields.get("发布机构") or fields.get("发文机关") or _signature(norm, orig, head_end)
-    date_text = fields.get("公文生成日期") or fields.get("成文日期") or fields.get("发布日期")
-    date = _to_date(_num.normalise(date_text)) if date_text else None
-    if date is None:
-        date = next((d for a, b in _lines(head) if (d := _to_date(head[a:b], whole=True))), None)
-    if date is None:  # a date under the signature at the end: 2023年1月5日印发
-        tail = _lines(norm[:body_end])[-12:]
-        for a, b in reversed(tail):
-            line = re.sub(r"\s*(?:印发|发布|制定)?\s*$", "", norm[a:b])
-            if (date := _to_date(line, whole=True)) is not None:
-                break
-    return PlanMeta(
-        title=_title(norm, orig, head_end),
-        doc_number=doc_number,
-        issuer=issuer,
-        date=date,
-        index_number=fields.get("索引号"),
-    )
-
-
-def _to_date(text: str, *, whole: bool = False) -> dt.date | None:
-    for pattern in (_CN_DATE, _ISO_DATE):
-        m = pattern.fullmatch(text.strip()) if whole else pattern.search(text)
-        if m:
-            try:
-                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            except ValueError:
-                return None
-    return None
-
-
-def _signature(norm: str, orig: str, head_end: int) -> str | None:
-    """The issuing body: the line above a date line, or the text before 关于 in the title."""
-    lines = _lines(norm[:head_end])
-    for (a, b), (c, d) in itertools.pairwise(lines):
-        if _to_date(norm[c:d], whole=True) and not re.search(r"[,:;。《]", norm[a:b]):
-            return orig[a:b].strip()
-    joined = norm[:head_end]
-    m = re.search(r"([^\n,:;。]{2,40}?)\n?关于印发", joined)
-    return orig[m.start(1) : m.end(1)].replace("\n", "").strip() if m else None
-
-
-def _title(norm: str, orig: str, head_end: int) -> str | None:
-    m = _TITLE_QUOTED.search(norm, 0, head_end)
-    if m:
-        return orig[m.start(1) : m.end(1)].replace("\n", "").strip()
-    titles = [(a, b) for a, b in _lines(norm[:head_end]) if _TITLE_LINE.match(norm[a:b].strip())]
-    if titles:
-        a, b = titles[-1]
-        return orig[a:b].strip()
-    first = _lines(norm[:head_end])
-    return orig[first[0][0] : first[0][1]].strip() if first else None
 
 
 def _check_numbers(tasks: list[Task], name: str, *, force: bool = False) -> list[Task]:
