@@ -502,14 +502,12 @@ class _Reader:
                 else:
                     leaves.append(block)
         # an unnumbered （四） between numbered tasks or task headings is kept, with a warning
+        with_headings = {id(b.parent) for b, how in body if how == "heading"}
         kept = [
             leaf
             for leaf in leaves
             if leaf.parent is not None
-            and (
-                leaf.parent.children > 0
-                or any(b.parent is leaf.parent and how == "heading" for b, how in body)
-            )
+            and (leaf.parent.children > 0 or id(leaf.parent) in with_headings)
         ]
         annex_rows = [row for table in tables for row in table.rows]
         if not body and not annex_rows:
