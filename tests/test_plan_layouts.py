@@ -694,3 +694,24 @@ def test_a_one_year_title_is_the_plan_year_when_the_text_has_no_date() -> None:
     assert plan.meta.date is None
     assert _targets(plan, 1) == [(2024, D(2024, 12, 31), "relative", [(10.0, "个", None)])]
     assert _targets(plan, 2) == [(2024, D(2024, 12, 31), "title", [(30.0, "台", None)])]
+
+
+def test_measures_are_tasks_and_safeguards_with_their_own_units_too() -> None:
+    text = (
+        "未区节水行动方案\n一、主要措施\n"
+        "1.推进节水改造。到2025年改造管网20公里。（责任单位：区水务局）\n"
+        "二、保障措施\n（一）加强组织领导。成立领导小组。\n"
+        "（二）强化资金保障。每年安排资金不少于500万元。（责任单位：区财政局）\n"
+    )
+    plan = _parse(text)
+    assert [(t.id, t.title, t.section, t.units) for t in plan.tasks] == [
+        (1, "推进节水改造", "主要措施", ["区水务局"]),
+        (2, "强化资金保障", "保障措施", ["区财政局"]),
+    ]
+    assert _targets(plan, 2) == [(None, None, None, [(5e6, "元", ">=")])]
+    assert [(s.id, s.title) for s in plan.sections] == [
+        ("action-1", "主要措施"),
+        ("safeguard-1", "保障措施"),
+        ("safeguard-2", "加强组织领导"),
+        ("safeguard-3", "强化资金保障"),
+    ]

@@ -259,9 +259,11 @@ def _l1_kind(norm: str, block: _Block | None) -> str:
         return "duties"
     if _PROCEDURE.search(title) and not re.search(r"任务|行动", title):
         return "procedure"
-    # 保障措施, 组织保障, 组织实施 -- but 住房保障行动 is an action
+    # 保障措施, 组织保障, 组织实施 -- but 住房保障行动 is an action, and 主要措施 / 工作措施
+    # are the tasks of many plans
     if re.search(
-        r"措施|保障$|保障机制|组织实施|工作要求|组织领导|监督考核|考核评估|附则", title
+        r"保障措施|保障$|保障机制|实施保障|组织实施|工作要求|组织领导|监督考核|考核评估|附则",
+        title,
     ) and not re.search(r"行动|任务|工程", title):
         return "safeguard"
     if re.search(r"^(?:总体要求|指导思想|基本原则|工作原则|编制依据|背景|现状)", title.strip()):
@@ -487,6 +489,14 @@ class _Reader:
             if kind == "duties":
                 duties.update(self.duties(block))
                 continue
+            if kind == "safeguard" and block.units is not None and block.parent is not None:
+                # a measure that names its own units carries responsibility: a task
+                if block.kind == "task":
+                    body.append((block, "numbered"))
+                    continue
+                if block.kind == "l2" and block.children == 0:
+                    body.append((block, "heading"))
+                    continue
             if kind != "action":
                 if block.kind == "task" and block.parent is not None:
                     where = _heading_title(norm, self.orig, block.parent)[0]
@@ -547,7 +557,7 @@ class _Reader:
                 )
             tasks, sections = self.body_tasks(body)
         sections += self.safeguards(blocks, has_l2)
-        sections.sort(key=lambda item: item[0])
+        sections = sorted(dict(sections).items())  # one entry per heading
         counts = {"action": itertools.count(1), "safeguard": itertools.count(1)}
         numbered = [
             dataclasses.replace(sec, id=f"{sec.kind}-{next(counts[sec.kind])}")
@@ -604,11 +614,9 @@ class _Reader:
             if holder is not None:
                 title = _heading_title(norm, orig, holder)[0]
                 section = title
+                kind = "safeguard" if _kind(norm, holder) == "safeguard" else "action"
                 if id(holder) not in sections:
-                    sections[id(holder)] = (
-                        holder.start,
-                        Section("", holder.number, title, "action"),
-                    )
+                    sections[id(holder)] = (holder.start, Section("", holder.number, title, kind))
             if how == "numbered":
                 tasks.append(self.task(block, block.number, section, heading=False))
             else:
@@ -650,8 +658,8 @@ class _Reader:
         norm, orig = self.norm, self.orig
         line_end = _line_end(norm, block)
         if heading:
-            title = _heading_title(norm, orig, block)[0]
-            if block.units_outer is not None and block.units_outer < line_end:
+            title, body_start = _heading_title(norm, orig, block)
+            if block.units_outer is not None and block.units_outer < min(body_start, line_end):
                 # （一）推进老旧小区改造（区住建局牵头）: the clause is not part of the title
                 title = orig[block.start : block.units_outer].strip() or title
         else:
