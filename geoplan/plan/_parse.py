@@ -614,9 +614,12 @@ class _Reader:
             if holder is not None:
                 title = _heading_title(norm, orig, holder)[0]
                 section = title
-                kind = "safeguard" if _kind(norm, holder) == "safeguard" else "action"
                 if id(holder) not in sections:
-                    sections[id(holder)] = (holder.start, Section("", holder.number, title, kind))
+                    safeguard = _kind(norm, holder) == "safeguard"
+                    sections[id(holder)] = (
+                        holder.start,
+                        Section("", holder.number, title, "safeguard" if safeguard else "action"),
+                    )
             if how == "numbered":
                 tasks.append(self.task(block, block.number, section, heading=False))
             else:
