@@ -418,6 +418,8 @@ def test_date_phrases(clause: str, plan_date: str, expected: tuple) -> None:
         ("完成应急避难场所建设144.45万平方米", [Quantity(1444500.0, "平方米", None, [])]),
         ("新增停车位1,200个", [Quantity(1200.0, "个", None, [])]),
         ("提高5个百分点", [Quantity(5.0, "个百分点", None, [])]),
+        ("单体面积2万平方米以上的公共建筑安装光伏", []),  # which buildings: a limit
+        ("用3个月完成整改，改造率达到80%以上的目标", [Quantity(80.0, "%", ">=", [])]),
     ],
 )
 def test_quantity_phrases(clause: str, expected: list[Quantity]) -> None:

@@ -84,6 +84,7 @@ _CN_UNITS = frozenset(
 # A unit followed by one of these characters is the start of another word: 899项目 (an
 # address and a noun), 3人员, 5处理, 10条件.
 _NOT_AFTER = {
+    "个": "月",  # 3个月: a duration
     "项": "目",
     "人": "员民口才",
     "名": "单称额",
@@ -120,6 +121,7 @@ _QUANTITY = re.compile(
     rf"\s*(?P<mult>{_MULT})?\s*(?P<unit>{_UNIT})"
 )
 _GE_AFTER = re.compile(r"\s*(?:及以上|或以上|以上)")
+_LIMIT_AFTER = re.compile(r"\s*(?:及以上|或以上|以上|及以下|或以下|以下|以内)的")
 _ABOUT_AFTER = re.compile(r"\s*(?:左右|上下)")
 _ABOUT_BEFORE = re.compile(r"(?:约|大约|近|接近|约为)\s*$")
 _LE_AFTER = re.compile(r"\s*(?:及以下|或以下|以下|以内)")
@@ -210,6 +212,8 @@ def find_quantities(norm: str, orig: str, start: int, end: int) -> list[RawQuant
                 continue  # 四个到位: a slogan
             if clause[m.end() : m.end() + 1] in _NOT_AFTER.get(unit, "") and m.end() < len(clause):
                 continue
+            if unit != "%" and _LIMIT_AFTER.match(clause, m.end()):
+                continue  # 5000平方米以上的公共建筑: which buildings, not a promise
         factor = MULTIPLIERS[mult] if mult else 1.0
         value = cn_to_number(num) * factor
         sub_start = _subclause_start(clause, m.start())

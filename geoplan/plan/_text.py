@@ -71,7 +71,7 @@ _TERMINAL = '。；;！!？?：:）)」』”"》】'
 # A line that opens a heading, a task or a table cell: never glued to the line above.
 _OPENS_ITEM = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[（(]\s*[一二三四五六七八九十\d]+\s*[)）]"
-    r"|\d+\s*[.、．)）](?!\d)|附件|第[一二三四五六七八九十]+[章部节条]|——|[-·•●■◆]\s*)"
+    r"|\d+\s*[.、．)）](?!\d)|\d+\s*$|附件|第[一二三四五六七八九十]+[章部节条]|——|[-·•●■◆]\s*)"
 )
 
 

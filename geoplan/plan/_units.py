@@ -75,7 +75,8 @@ _ROLE_ANY = re.compile(
 )
 # 区住建局（牵头）: the lead marked after its name
 _MARKED_LEAD = re.compile(r"\s*\(\s*牵头(?:单位|部门)?\s*\)\s*$")
-_SPLIT_OR_BRACKET = re.compile(r"[、,;/\s]+|[(〔\[【)〕\]】]")
+# split on 、 ， ； / only: a space inside a name (区发展 改革委, from a web page) is no break
+_SPLIT_OR_BRACKET = re.compile(r"[、,;/]+|[(〔\[【)〕\]】]")
 # 市政公司水务公司 (a 、 missing in the source): two names that end alike.
 _GLUED = re.compile(r"^(.{2,}?(公司|局))(.{2,}\2)$")
 
