@@ -691,8 +691,11 @@ def test_a_one_year_title_is_the_plan_year_when_the_text_has_no_date() -> None:
         "午区2024年度老旧小区改造计划\n一、重点任务\n"
         "1.改造小区。年内完成改造10个。（责任单位：区住建局）\n"
         "2.加装电梯。加装电梯30台。（责任单位：区住建局）\n"
+        "3.危房改造。全面完成危房改造。（责任单位：区住建局）\n"
     )
     plan = _parse(text)
+    # a qualitative promise (全面完成 read as 100 %) writes no number: the title gives no date
+    assert _targets(plan, 3) == [(None, None, None, [(100.0, "%", ">=")])]
     assert plan.meta.date is None
     assert _targets(plan, 1) == [(2024, D(2024, 12, 31), "relative", [(10.0, "个", None)])]
     assert _targets(plan, 2) == [(2024, D(2024, 12, 31), "title", [(30.0, "台", None)])]

@@ -398,12 +398,19 @@ def parse_plan(text_or_path: str | os.PathLike[str]) -> Plan:
 
 
 def _date_by_window(plan: Plan, year: int, source: str) -> Plan:
-    """Date the undated quantified targets by the plan's title year."""
+    """Date the undated targets that carry a written number by the plan's title year.
+
+    A clause whose only quantity is a qualitative word (全面完成 read as 100 %) promises no
+    number: it keeps no date.
+    """
+
+    def written(target: Target) -> bool:
+        return any(not any(w in _num.QUALITATIVE for w in q.qualifiers) for q in target.quantities)
 
     def dated(targets: list[Target]) -> list[Target]:
         return [
             dataclasses.replace(t, year=year, deadline=dt.date(year, 12, 31), year_source=source)
-            if t.year is None and t.deadline is None and t.quantities
+            if t.year is None and t.deadline is None and written(t)
             else t
             for t in targets
         ]
