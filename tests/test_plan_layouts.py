@@ -720,3 +720,16 @@ def test_measures_are_tasks_and_safeguards_with_their_own_units_too() -> None:
         ("safeguard-2", "加强组织领导"),
         ("safeguard-3", "强化资金保障"),
     ]
+
+
+def test_units_on_an_action_line_apply_to_its_tasks() -> None:
+    text = (
+        "申区行动方案\n一、重点任务\n行动1：绿道建设行动（牵头单位：区绿化局，配合单位：各街道）\n"
+        "1.新建绿道。到2025年新建绿道8公里。\n"
+        "2.改造绿道。到2026年改造绿道5公里。（责任单位：区城管局）\n"
+    )
+    plan = _parse(text)
+    assert [(t.title, t.section, t.units) for t in plan.tasks] == [
+        ("新建绿道", "绿道建设行动", ["区绿化局", "各街道"]),
+        ("改造绿道", "绿道建设行动", ["区城管局"]),
+    ]

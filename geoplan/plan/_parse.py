@@ -244,6 +244,14 @@ def _heading_title(norm: str, orig: str, block: _Block) -> tuple[str, int]:
     return orig[block.start : end].strip(), end + 1 if stop >= 0 else line_end
 
 
+def _section_title(norm: str, orig: str, block: _Block) -> str:
+    """A heading's title without a units clause written on its line."""
+    title, body = _heading_title(norm, orig, block)
+    if block.units_outer is not None and block.start <= block.units_outer < body:
+        return orig[block.start : block.units_outer].strip() or title
+    return title
+
+
 def _title_of(norm: str, block: _Block) -> str:
     line = norm[block.start : _line_end(norm, block)]
     return line.split("。", 1)[0]
@@ -619,7 +627,7 @@ class _Reader:
             holder = block.parent
             section = ""
             if holder is not None:
-                title = _heading_title(norm, orig, holder)[0]
+                title = _section_title(norm, orig, holder)
                 section = title
                 if id(holder) not in sections:
                     safeguard = _kind(norm, holder) == "safeguard"
@@ -627,10 +635,15 @@ class _Reader:
                         holder.start,
                         Section("", holder.number, title, "safeguard" if safeguard else "action"),
                     )
-            if how == "numbered":
-                tasks.append(self.task(block, block.number, section, heading=False))
-            else:
-                tasks.append(self.task(block, block.number, section, heading=True))
+            task = self.task(block, block.number, section, heading=how != "numbered")
+            if not task.units and holder is not None and how == "numbered":
+                # 行动1：…（牵头单位：市住建局） on the section's own line: its tasks' units
+                own = holder.units_outer is not None and holder.units_outer < _line_end(
+                    norm, holder
+                )
+                if own and holder.units is not None:
+                    task = dataclasses.replace(task, units=self.units(*holder.units))
+            tasks.append(task)
         mixed = len({how for _, how in body}) > 1
         return self.numbered(tasks, force=mixed), list(sections.values())
 
@@ -660,18 +673,15 @@ class _Reader:
                 continue
             if block.kind == "l1" and id(block) in has_l2:
                 continue
-            title = _heading_title(self.norm, self.orig, block)[0]
+            title = _section_title(self.norm, self.orig, block)
             found.append((block.start, Section("", block.number, title, "safeguard")))
         return found
 
     def task(self, block: _Block, number: int, section: str, *, heading: bool) -> Task:
         norm, orig = self.norm, self.orig
         line_end = _line_end(norm, block)
-        if heading:
-            title, body_start = _heading_title(norm, orig, block)
-            if block.units_outer is not None and block.units_outer < min(body_start, line_end):
-                # （一）推进老旧小区改造（区住建局牵头）: the clause is not part of the title
-                title = orig[block.start : block.units_outer].strip() or title
+        if heading:  # （一）推进老旧小区改造（区住建局牵头）: the clause is not the title
+            title = _section_title(norm, orig, block)
         else:
             title = orig[block.start : _title_end(norm, block.start, line_end)].strip()
         units: list[str] = []
