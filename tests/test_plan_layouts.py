@@ -491,7 +491,9 @@ def test_hard_wrapped_text_is_rejoined() -> None:
         "城市建成区海绵城市达标面积比例达到45%以上。（责任单位：区水务局、区城市管理局、"
         "各街道办事处）"
     )
-    text = "壬区城市建设行动方案\n一、重点任务\n" + _wrap(tasks, 23) + "\n"
+    wrapped = _wrap(tasks, 23).split("\n")
+    wrapped.insert(3, "- 2 -")  # a page break: the PDF's page number on a line of its own
+    text = "壬区城市建设行动方案\n一、重点任务\n" + "\n".join(wrapped) + "\n"
     # the copy breaks figures and unit names: 1\n20个, 区自然资源\n和规划局
     assert "改造120个" not in text and "区自然资源和规划局" not in text
     plan = _parse(text, r"\d+ lines broken mid-sentence .* were rejoined")
@@ -508,6 +510,7 @@ def test_hard_wrapped_text_is_rejoined() -> None:
         (3000.0, "户"),
     ]
     assert plan.task(2).units == ["区水务局", "区城市管理局", "各街道办事处"]
+    assert "- 2 -" not in plan.task(1).text
     assert [q.value for q in plan.task(2).targets[0].quantities] == [35.0, 3.0, 15.0, 45.0]
 
 

@@ -75,6 +75,12 @@ _OPENS_ITEM = re.compile(
 )
 
 
+# A PDF's page number on a line of its own: "- 3 -", "— 12 —", "第3页", "第 3 页 共 12 页".
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?)\s*$"
+)
+
+
 def _width(line: str) -> int:
     """Display width: CJK and full-width characters count 2, others 1."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
@@ -83,19 +89,25 @@ def _width(line: str) -> int:
 def rejoin_wrapped(text: str) -> tuple[str, int]:
     """Join lines that a PDF copy broke at the page width; return the text and the count.
 
-    A document counts as hard-wrapped when most of its long lines have the same display
-    width (a page's line width, within two characters) and do not end a sentence. Then a
-    line of that width whose last character is not terminal punctuation is joined to the
-    next line, unless the next line opens a heading, a numbered item or an annex. Text
-    that is not hard-wrapped is returned unchanged with a count of 0.
+    A document counts as hard-wrapped when most of its long lines have the same width (a
+    page's line width, in display columns or in characters, within a few) and do not end a
+    sentence. Then a line of that width whose last character is not terminal punctuation
+    is joined to the next line, unless the next line opens a heading, a numbered item or an
+    annex. Page-number lines of a PDF ("- 3 -", "第3页") are dropped first, so a paragraph
+    runs on across a page break. Text that is not hard-wrapped is returned unchanged with
+    a count of 0.
 
     Examples
     --------
-    >>> wrapped = "1.修路。到2025年，全区新建绿道1\\n0公里以上，完成道路改造2\\n0公里。\\n2.修桥。"
-    >>> rejoin_wrapped(wrapped)[1]
-    0
+    >>> line = "到2025年，全区新建绿道10公里以上，完成老旧小区改造"
+    >>> text, joined = rejoin_wrapped("\\n".join([line[:20], line[20:]] * 4))
+    >>> joined, text.split("\\n") == [line] * 4
+    (4, True)
     """
     lines = text.split("\n")
+    if any(_PAGE_NUMBER.match(line) for line in lines):
+        lines = [line for line in lines if not _PAGE_NUMBER.match(line)]
+        text = "\n".join(lines)
     # table rows (cells separated by TABs) are never wrapped prose
     stripped = ["" if "\t" in line else line.rstrip() for line in lines]
     # a page wraps by display width (CJK = 2) or, in plain-text tools, by characters
