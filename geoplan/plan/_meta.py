@@ -22,7 +22,7 @@ def _lines(norm: str) -> list[tuple[int, int]]:
 
 META_FIELD = re.compile(
     r"^\s*-?\s*(索\s*引\s*号|备注\s*/\s*文号|文\s*号|发文字号|发布机构|发文机关|"
-    r"公文生成日期|成文日期|发布日期|印发日期|发文日期)\s*:\s*(.+?)\s*$"
+    r"公文生成日期|成文日期|发布日期|印发日期|发文日期|发布时间)\s*:\s*(.+?)\s*$"
 )
 _DOC_NUMBER = re.compile(
     r"[A-Za-z\u4e00-\u9fff]{1,12}[〔\[【(]\s*(?:19|20)\d\d\s*[〕\]】)]"
@@ -70,7 +70,7 @@ def parse_meta(norm: str, orig: str, head_end: int, body_end: int) -> PlanMeta:
                 doc_number = orig[a + own.start(1) : a + own.end(1)]
                 break
     issuer = fields.get("发布机构") or fields.get("发文机关") or _signature(norm, orig, head_end)
-    date_keys = ("公文生成日期", "成文日期", "印发日期", "发文日期", "发布日期")
+    date_keys = ("公文生成日期", "成文日期", "印发日期", "发文日期", "发布日期", "发布时间")
     date_text = next((fields[k] for k in date_keys if k in fields), None)
     date = to_date(_num.normalise(date_text)) if date_text else None
     if date is None:
