@@ -736,3 +736,17 @@ def test_units_on_an_action_line_apply_to_its_tasks() -> None:
         ("新建绿道", "绿道建设行动", ["区绿化局", "各街道"]),
         ("改造绿道", "绿道建设行动", ["区城管局"]),
     ]
+
+
+def test_flattened_table_with_merged_deadline_cells() -> None:
+    text = (
+        "酉区行动方案（2024-2026年）\n附件\n任务清单\n序号\n任务\n责任单位\n完成时限\n"
+        "1\n新建公园3个。\n区绿化局\n2024年底前\n2\n改造公园2个。\n"
+        "3\n新建绿道5公里。\n区城管局\n2025年6月底前\n"
+    )
+    plan = _parse(text)
+    assert [(t.units, _targets(plan, t.id)[0][:3]) for t in plan.tasks] == [
+        (["区绿化局"], (2024, D(2024, 12, 31), "text")),
+        (["区绿化局"], (2024, D(2024, 12, 31), "text")),  # both cells merged over row 2
+        (["区城管局"], (2025, D(2025, 6, 30), "text")),
+    ]

@@ -320,11 +320,16 @@ def _read_line_table(
 
 
 def _inherit_units(rows: list[Row]) -> None:
-    """A row with no unit cell of its own takes the cell above it (a merged cell)."""
+    """A row with no unit (or deadline) cell of its own takes the cell above (a merged cell)."""
     previous: list[tuple[Span, bool]] = []
+    deadline: Span | None = None
     for row in rows:
         if row.units:
             previous = row.units
         elif previous:
             row.units = list(previous)
             row.inherited_units = True
+        if row.deadline is not None:
+            deadline = row.deadline
+        else:
+            row.deadline = deadline
