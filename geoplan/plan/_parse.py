@@ -15,8 +15,12 @@ become undated targets (``year`` None); they are never given a guessed year.
 
 The parser reads the common styles of Chinese government plans, not only the bundled one:
 full-width or half-width punctuation, 责任单位 / 牵头单位；配合单位 / "XX局牵头" unit
-clauses, tasks numbered ``1.``, ``1、``, ``（1）`` or ``(1)``, sections ``一、`` or
-``（一）``, and traditional characters (責任單位, 萬, 億, 個).
+clauses, tasks numbered ``1.``, ``1、``, ``（1）``, ``1）`` or ``——任务1：``, sections
+``一、``, ``（一）`` or ``行动1：``, task headings followed by their own （责任单位：…）,
+task tables in an annex (:mod:`._annex`), and traditional characters (責任單位, 萬, 億).
+Text is cleaned first (:mod:`._text`): invisible characters, full-width digits, lines
+hard-wrapped by a PDF copy. Units are read by :mod:`._units`, metadata by :mod:`._meta`.
+Everything is one pass over the lines, so the time grows with the document's size.
 """
 
 from __future__ import annotations
@@ -30,16 +34,12 @@ import os
 import re
 import warnings
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from .._errors import PlanParseError, PlanWarning
 from . import _annex, _meta, _text, _units
 from . import _numbers as _num
 from ._model import Plan, PlanMeta, Quantity, Section, Target, Task
 from ._read import read_source
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "Plan",
