@@ -309,7 +309,8 @@ def test_restarting_numbers_subsections_steps_and_duties() -> None:
         (4, "住房公积金", "重点任务"),  # an unnumbered subsection is kept, not dropped
         (5, "推进城中村改造", "城中村改造"),
     ]
-    assert _targets(plan, 2) == [(None, None, None, [(500.0, "户", "~")])]
+    # undated: the one year of the goal (到2025年) is the plan's window
+    assert _targets(plan, 2) == [(2025, D(2025, 12, 31), "window", [(500.0, "户", "~")])]
     assert _targets(plan, 4) == [(2025, D(2025, 12, 31), "text", [(100000.0, "人", ">=")])]
     # the 1）2） steps under task 5 are its text, not tasks
     assert plan.task(5).text.endswith("1）摸底调查。2）编制方案。")

@@ -11,7 +11,9 @@ to the next date phrase in the same clause; a clause after a ； that opens with
 phrase of its own keeps the date of the clause before it, up to the 。. Its quantities are
 parsed with Chinese multipliers folded into the value (1万套 -> 10000 套, 400亿元 -> 4e10
 元). Quantities that stand outside any dated clause (全区住宅小区物业管理覆盖率达到90%以上)
-become undated targets (``year`` None); they are never given a guessed year.
+become undated targets (``year`` None), unless the plan fixes one year for itself: the
+year of its title (（2023-2025年）, 2025年度; ``year_source="title"``) or the only year of
+its overall goal (``year_source="window"``).
 
 The parser reads the common styles of Chinese government plans, not only the bundled one:
 full-width or half-width punctuation, 责任单位 / 牵头单位；配合单位 / "XX局牵头" unit
@@ -339,7 +341,8 @@ def parse_plan(text_or_path: str | os.PathLike[str]) -> Plan:
     last day of the month when a month is given); 用3-5年时间 means the upper bound counted
     from the plan's year (2021 + 5 -> 2026-12-31), with the lower bound in
     ``Target.year_from``. A quantified clause without a date of its own takes the year of
-    the plan's title (（2023-2025年）, 2025年度) with ``year_source="title"``. 全覆盖,
+    the plan's title (（2023-2025年）, 2025年度) with ``year_source="title"``, or else the
+    only year of the overall goal (到2025年，…) with ``year_source="window"``. 全覆盖,
     全面完成 and 全面建成 are 100 % ``">="``; 约 / 左右 give the comparator ``"~"``; a
     clause that only promises 基本完成 is a target without quantities.
 
@@ -394,6 +397,9 @@ def parse_plan(text_or_path: str | os.PathLike[str]) -> Plan:
     plan = reader.read(blocks, tables, head_end)
     if window is not None:
         plan = _date_by_window(plan, window, "title")
+    elif len(goal_years := {g.year for g in plan.goals if g.year is not None}) == 1:
+        # the overall goal fixes one year for the whole plan (到2025年，…): the plan's window
+        plan = _date_by_window(plan, goal_years.pop(), "window")
     _warn_incomplete(plan.tasks, name, truncated=_truncated(norm, task_blocks, plan.tasks))
     logger.info(
         "parsed %s: %d tasks in %d sections, %d targets",
