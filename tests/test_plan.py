@@ -83,13 +83,17 @@ def test_units_lead_first_as_written(plan: Plan) -> None:
         "城市管理分局",
         "规划建设与交通运输局",
         "区城建公司",
-        "市政公司水务公司",
+        # "市政公司水务公司" in the source (a 、 missing): two companies
+        "市政公司",
+        "水务公司",
         "各乡镇人民政府",
     ]
+    # 等 joins a named bureau and an unnamed group: two units
     assert plan.task(1).units == [
         "各乡镇党委和人民政府",
         "区环境与国土资源局",
-        "规划建设与交通运输局等区直有关单位",
+        "规划建设与交通运输局",
+        "区直有关单位",
     ]
     assert plan.task(17).units[0] == "各乡镇人民政府"
     assert all(t.units for t in plan.tasks)

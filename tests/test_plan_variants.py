@@ -102,7 +102,9 @@ def test_county_style_fullwidth_and_numbered_with_dunhao() -> None:
     assert target.quantities == [Quantity(12.0, "个", ">=", []), Quantity(3000.0, "户", ">=", [])]
 
     undated, dated = t2.targets
-    assert (undated.year, undated.text) == (None, "每年新建口袋公园十个")
+    # no date of its own: the one year of the overall goal (到2024年) is the plan's window
+    assert (undated.year, undated.year_source) == (2024, "window")
+    assert undated.text == "每年新建口袋公园十个"
     assert undated.quantities == [Quantity(10.0, "个", None, ["per_year", "每年"])]
     assert (dated.year, dated.quantities) == (2025, [Quantity(90.0, "%", ">=", [])])
 

@@ -29,16 +29,17 @@ class Quantity:
 
     ``value`` has Chinese multipliers folded in (1万套 -> 10000.0) and ``unit`` is the unit
     as written without the multiplier (套, 平方米, 元, 公里, %, 栋, 个). ``comparator`` is
-    ``">="`` for 以上 / 不少于 / 达到, ``"<="`` for 以下 / 不超过 / 控制在, None when the
-    text gives none. ``qualifiers`` lists codes (``per_year`` for 每年, ``per_town`` for
-    各乡镇, ``per_village``, ``cumulative``) followed by the words as written, the
+    ``">="`` for 以上 / 不少于 / 达到, ``"<="`` for 以下 / 不超过 / 控制在, ``"~"`` for
+    约 / 左右 (an approximate figure), None when the text gives none. ``qualifiers``
+    lists codes (``per_year`` for 每年, ``per_town`` for 各乡镇, ``per_village``,
+    ``per_entity`` for 每个居住区, ``cumulative``) followed by the words as written, the
     qualitative word (全覆盖), ``基本`` when the promise is hedged, and ``range:3-5`` for
     a range (whose lower bound is the value).
     """
 
     value: float
     unit: str
-    comparator: Literal[">=", "<=", "=="] | None
+    comparator: Literal[">=", "<=", "==", "~"] | None
     qualifiers: list[str] = field(default_factory=list)
 
 
@@ -48,7 +49,12 @@ class Target:
 
     ``year`` and ``deadline`` are None for undated quantities. ``year_from`` is an
     addition to the contract: the lower bound of a range deadline (用3-5年时间 in a 2021
-    plan -> ``year`` 2026, ``year_from`` 2024), None otherwise.
+    plan -> ``year`` 2026, ``year_from`` 2024), None otherwise. ``year_source`` says where
+    the year comes from: ``"text"`` (a date in the clause or in the task's deadline
+    column), ``"relative"`` (用3年时间, 3年内, 年内: counted from the plan's date),
+    ``"title"`` (the year or window of the plan's title, for a quantified clause with no
+    date of its own), ``"window"`` (the one year of the plan's goals, likewise); None for
+    undated targets.
     """
 
     year: int | None
@@ -56,6 +62,9 @@ class Target:
     text: str
     quantities: list[Quantity] = field(default_factory=list)
     year_from: int | None = None
+    # provenance, not identity: two targets with the same date, text and quantities are equal
+    # (the store keeps no year_source yet, and a plan read back from it must compare equal)
+    year_source: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -99,6 +108,9 @@ class PlanMeta:
 class Plan:
     """A parsed action plan: metadata, goals, sections and tasks.
 
+    ``unit_duties`` maps a unit to its duties as written, for plans that assign work per
+    unit in a 职责分工 section rather than per task (empty otherwise).
+
     Examples
     --------
     >>> import geoplan
@@ -111,6 +123,7 @@ class Plan:
     goals: list[Target]
     sections: list[Section]
     tasks: list[Task]
+    unit_duties: dict[str, str] = field(default_factory=dict)
 
     def task(self, id: int) -> Task:
         """Return the task numbered ``id``; raise :class:`~geoplan.SchemaError` if none."""
@@ -128,6 +141,7 @@ class Plan:
             "goals": [_jsonable(dataclasses.asdict(g)) for g in self.goals],
             "sections": [dataclasses.asdict(s) for s in self.sections],
             "tasks": [_jsonable(dataclasses.asdict(t)) for t in self.tasks],
+            **({"unit_duties": dict(self.unit_duties)} if self.unit_duties else {}),
         }
 
     def to_json(self, path: str | os.PathLike[str] | None = None, *, indent: int = 2) -> str:

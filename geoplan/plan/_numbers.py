@@ -9,6 +9,7 @@ parser reports clauses, titles and unit names exactly as the document writes the
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 import re
@@ -44,13 +45,13 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
 _CN_DIGITS |= {"五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_POWERS = {"十": 10, "百": 100, "千": 1000}
 _CN_NUM = "[零〇一二两三四五六七八九十百千]+"
-_ARABIC = r"\d+(?:\.\d+)?"
+_ARABIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 
 
 def cn_to_number(text: str) -> float:
     """Return the value of an Arabic or Chinese numeral: ``"十五"`` -> 15, ``"两"`` -> 2."""
     if re.fullmatch(_ARABIC, text):
-        return float(text)
+        return float(text.replace(",", ""))
     if all(ch in _CN_DIGITS for ch in text):  # positional, e.g. 二〇二五
         return float("".join(str(_CN_DIGITS[ch]) for ch in text))
     total, digit = 0, 0
@@ -68,15 +69,47 @@ MULTIPLIERS = {"万亿": 1e12, "千万": 1e7, "百万": 1e6, "万": 1e4, "亿": 
 
 #: Units a quantity may carry, longest first so that 平方公里 wins over 公里.
 _UNIT_WORDS = """
-平方公里 平方千米 平方米 立方米 公里 千米 公顷 千瓦 km km2 m2 m3 ㎡ 米 亩 %
-个 栋 幢 套 户 座 处 所 家 条 项 元 人 名 吨 辆 台 间 张 宗 村 镇
+平方公里 平方千米 平方米 平米 立方米 公里 千米 公顷 千瓦时 千瓦 兆瓦 吉瓦 kWh kW MW GW
+km km2 m2 m3 ㎡ 米 延米 亩 % ‰ 个百分点 百分点
+个 栋 幢 套 户 座 处 所 家 条 项 元 人次 人 名 吨 辆 台 间 张 宗 村 镇 场次 场 次 棵 株
+批 件 册 部 艘 盏 床
 """
 UNITS = sorted(_UNIT_WORDS.split(), key=len, reverse=True)
 
 # A Chinese numeral counts only before one of these units, and never a lone 一: "一户一宅",
 # "一处宅基地", "千人以上" describe things, they do not promise a number of them.
 _CN_UNITS = frozenset(
-    ["个", "栋", "幢", "套", "座", "所", "家", "条", "项", "公里", "处", "村", "镇"]
+    ["个", "栋", "幢", "套", "座", "所", "家", "条", "项", "公里", "处", "村", "镇", "场", "场次"]
+)
+# A unit followed by one of these characters is the start of another word: 899项目 (an
+# address and a noun), 3人员, 5处理, 10条件.
+_NOT_AFTER = {
+    "个": "月",  # 3个月: a duration
+    "项": "目",
+    "人": "员民口才",
+    "名": "单称额",
+    "处": "理置罚",
+    "家": "庭长",
+    "所": "有属以在",
+    "户": "籍型",
+    "条": "件例款",
+    "台": "账阶",
+    "次": "序要",
+    "场": "所地景馆",
+    "件": "事",
+    "部": "门署分",
+    "座": "谈",
+    "间": "隔距",
+    "张": "贴",
+    "元": "素",
+    "村": "庄民",
+    "米": "粮",
+    "批": "准复示次",
+}
+# "四个到位", "三个一批", "两个体系" written without quotation marks: slogans, not counts.
+_SLOGAN_AFTER = re.compile(
+    r"(?:到位|一批|优先|结合|坚持|统一|同步|转变|不变|清零|确保|聚焦|一律|严禁|不准|禁止"
+    r"|必须|体系|意识|自信|维护|全面|率先|服务|融合|联动)(?=[,，、;。:\s\"”)]|$)"
 )
 
 _MULT = "|".join(MULTIPLIERS)
@@ -88,6 +121,9 @@ _QUANTITY = re.compile(
     rf"\s*(?P<mult>{_MULT})?\s*(?P<unit>{_UNIT})"
 )
 _GE_AFTER = re.compile(r"\s*(?:及以上|或以上|以上)")
+_LIMIT_AFTER = re.compile(r"\s*(?:及以上|或以上|以上|及以下|或以下|以下|以内)的")
+_ABOUT_AFTER = re.compile(r"\s*(?:左右|上下)")
+_ABOUT_BEFORE = re.compile(r"(?:约|大约|近|接近|约为)\s*$")
 _LE_AFTER = re.compile(r"\s*(?:及以下|或以下|以下|以内)")
 _BEFORE = re.compile(
     r"不少于|不低于|至少|超过|达到|达(?!标)|提高到|提高至|提升到|提升至|增加到|增至|大于"
@@ -104,6 +140,11 @@ QUALIFIERS: tuple[tuple[str, str], ...] = (
     ("各村|每个村|每村", "per_village"),
     ("累计", "cumulative"),
 )
+# 每个居住区4处: a count per entity of any kind (每年 and the town/village codes aside).
+_PER_ENTITY = re.compile(
+    r"每(?![年月季周天日])(?:一)?(?:个|座|所|处|家|条)?[^\d,，:;。、\s]{1,8}?"
+    r"(?=均|都|至少|不少于|应|要|建设|配建|设置|配置|建成|新建|$)"
+)
 _QUALIFIER = re.compile("|".join(f"(?P<{code}>{words})" for words, code in QUALIFIERS))
 
 #: Qualitative commitments that mean 100 %. 基本完成 / 基本实现 alone are not in the list:
@@ -115,7 +156,7 @@ _QUALITATIVE = re.compile("|".join(QUALITATIVE))
 
 # Spans whose numbers are names, not promises: “两个体系”, “四有”, 《…》 titles.
 _QUOTED = re.compile(r"“[^”]*”|《[^》]*》|「[^」]*」|\"[^\"\n]*\"")
-_SUBCLAUSE_BREAK = re.compile(r"[,:;。]")
+_SUBCLAUSE_BREAK = re.compile(r"[,，:;。]")
 
 
 class RawQuantity(NamedTuple):
@@ -145,10 +186,15 @@ def find_quantities(norm: str, orig: str, start: int, end: int) -> list[RawQuant
         The clause's offsets.
     """
     clause = norm[start:end]
+    if "，" in orig[start:end]:  # a full-width comma separates clauses, never thousands
+        written = orig[start:end]
+        clause = "".join("，" if o == "，" else c for c, o in zip(clause, written, strict=True))
     quoted = [(m.start(), m.end()) for m in _QUOTED.finditer(clause)]
+    quoted_starts = [a for a, _ in quoted]
 
     def is_quoted(pos: int) -> bool:
-        return any(a <= pos < b for a, b in quoted)
+        i = bisect.bisect_right(quoted_starts, pos) - 1
+        return i >= 0 and pos < quoted[i][1]
 
     found: list[RawQuantity] = []
     prev_end = 0
@@ -162,6 +208,12 @@ def find_quantities(norm: str, orig: str, start: int, end: int) -> list[RawQuant
             chinese = not num[0].isdigit()
             if chinese and (unit not in _CN_UNITS or num == "一"):
                 continue
+            if chinese and unit == "个" and _SLOGAN_AFTER.match(clause, m.end()):
+                continue  # 四个到位: a slogan
+            if clause[m.end() : m.end() + 1] in _NOT_AFTER.get(unit, "") and m.end() < len(clause):
+                continue
+            if unit != "%" and _LIMIT_AFTER.match(clause, m.end()):
+                continue  # 5000平方米以上的公共建筑: which buildings, not a promise
         factor = MULTIPLIERS[mult] if mult else 1.0
         value = cn_to_number(num) * factor
         sub_start = _subclause_start(clause, m.start())
@@ -193,6 +245,8 @@ def _subclause_start(clause: str, pos: int) -> int:
 
 
 def _comparator(clause: str, after: int, window: str) -> str | None:
+    if _ABOUT_AFTER.match(clause, after) or _ABOUT_BEFORE.search(window):
+        return "~"
     if _GE_AFTER.match(clause, after):
         return ">="
     if _LE_AFTER.match(clause, after):
@@ -213,67 +267,148 @@ def _qualifiers(
         if code not in codes:
             codes.append(code)
             words.append(orig[offset + m.start() : offset + m.end()])
+    if not {"per_town", "per_village"} & set(codes):
+        per = _PER_ENTITY.search(clause[sub_start:pos])
+        if per:
+            codes.append("per_entity")
+            a = offset + sub_start + per.start()
+            words.append(orig[a : a + len(per.group())])
     return codes, words
 
 
 class Deadline(NamedTuple):
-    """A date phrase found in a sentence."""
+    """A date phrase found in a sentence.
+
+    ``source`` says where the year comes from: ``"text"`` (a year written in the phrase),
+    ``"relative"`` (counted from the plan's year or a start year: 用3年时间, 3年内, 年内).
+    """
 
     start: int
     year: int | None
     deadline: dt.date | None
     year_from: int | None
+    source: str = "text"
 
 
 def _year(tag: str) -> str:
-    return rf"(?P<y{tag}>(?:19|20)\d\d)\s*年(?:\s*(?P<m{tag}>1[0-2]|[1-9])\s*月)?"
+    return (
+        rf"(?P<y{tag}>(?:19|20)\d\d)\s*年(?:\s*(?P<m{tag}>1[0-2]|0?[1-9])\s*月"
+        rf"(?:\s*(?P<d{tag}>[12]\d|3[01]|0?[1-9])\s*日)?"
+        rf"|\s*第?(?P<q{tag}>[一二三四1-4])\s*季度)?"
+    )
 
 
+_N = rf"\d+|{_CN_NUM}"
 _DATE = re.compile(
+    # 2012年起5年内: the start year counts as the first year of the window
+    rf"(?P<ys>(?:19|20)\d\d)\s*年(?:起|开始)\s*[,，]?\s*(?:用\s*)?(?P<n>{_N})\s*年(?:内|时间)"
     # 到2025年, 到2025年底, 截至2022年6月底
-    rf"(?:到|截至|截止到|截止|(?<!年)至)\s*{_year('')}"
-    r"(?P<suf>年底前|年末前|年底|年末|底前|末前|底|末|以前|前|上半年)?"
+    rf"|(?:到|截至|截止到|截止|(?<!年)至)\s*{_year('')}"
+    r"(?P<suf>年底前|年末前|年底|年末|底前|末前|底|末|以前|前|上半年|下半年)?"
+    # 2023-2025年, 2023年至2025年 (not 2000年至2010年间, a build period)
+    rf"|(?P<ya>(?:19|20)\d\d)\s*年?\s*[-~至到]\s*(?P<yb>(?:19|20)\d\d)\s*年(?!间|以前|以来)"
+    r"(?:底前|底|末)?"
     # 2023年底前, 2021年年底前, 2025年前
-    rf"|{_year('2')}(?P<suf2>年底前|年末前|底前|末前|以前|前|上半年)(?![\d年])"
-    # 用3-5年时间, 用三年时间
-    rf"|用\s*(?P<lo>\d+|{_CN_NUM})\s*(?:(?:-|~|至|到)\s*(?P<hi>\d+|{_CN_NUM})\s*)?"
+    rf"|{_year('2')}(?P<suf2>年底前|年末前|底前|末前|以前|前|上半年|下半年|年底|年末|底)"
+    r"(?![\d年间])"
+    # 用3-5年时间, 用三年时间, 3年内
+    rf"|用\s*(?P<lo>{_N})\s*(?:(?:-|~|至|到)\s*(?P<hi>{_N})\s*)?"
     r"年(?:左右)?(?:的)?时间"
+    rf"|(?<![\d年起])(?P<within>{_N})\s*年(?:之)?内"
+    # 十四五期间 / “十四五”末 -> the last year of that five-year plan
+    r"|[\"“]?十(?P<fyp>[一二三四五六七八九])五[\"”]?\s*(?:期间|末|时期|期末|规划期)"
+    # 年内, 今年, 本年度: the plan's own year
+    r"|(?<![\d年])(?P<this>年内|今年|本年度|年底前)(?:底前|底|内)?"
+    r"|(?<![\d年])(?P<next>明年)(?:底前|底)?"
 )
-# A bare year that opens a sentence: "2030年,建成区域基本实现…".
-_OPENING_YEAR = re.compile(r"\s*(?P<y>(?:19|20)\d\d)\s*年\s*[,:]")
+# A bare year that opens a sentence or a clause: "2030年,建成区域基本实现…", "2024年完成…".
+_OPENING_YEAR = re.compile(
+    r"(?:^|(?<=[,;:。]))\s*(?:在\s*)?(?P<y>(?:19|20)\d\d)\s*年\s*"
+    r"(?=[,:]|(?:完成|建成|实现|开工|启动|新建|基本|全面|力争|确保|全区|全市|全县|累计)"
+    r"|(?:内|底前|前)|$)"
+)
+# Spans whose dates are names: 《…（2023-2025年）》 cites another plan.
+_TITLED = re.compile(r"《[^》]*》")
+
+
+def _end_of(year: int, month: int = 12, day: int | None = None) -> dt.date:
+    last = calendar.monthrange(year, month)[1]
+    return dt.date(year, month, min(day, last) if day else last)
 
 
 def find_deadlines(sentence: str, *, plan_year: int | None) -> list[Deadline]:
     """Return the date phrases that open dated clauses in one sentence.
 
     ``到2025年`` and ``2023年底前`` mean the last day of that year (or of the month when
-    one is given; ``上半年`` means 30 June). ``用3-5年时间`` counts from the plan's year:
-    the deadline is the upper bound (``plan_year + 5``) and ``year_from`` keeps the lower
-    one (``plan_year + 3``); without a plan year such a phrase has no date.
+    one is given; ``上半年`` means 30 June, ``第三季度`` 30 September). ``用3-5年时间``
+    counts from the plan's year: the deadline is the upper bound (``plan_year + 5``) and
+    ``year_from`` keeps the lower one (``plan_year + 3``). ``2012年起5年内`` ends in 2016
+    (the start year is the first year), ``3年内`` two years after the plan's year,
+    ``十四五期间`` and ``“十四五”末`` in 2025, ``年内`` / ``今年`` in the plan's year.
+    Relative phrases have no date when the plan's year is not known.
+
+    Examples
+    --------
+    >>> [(d.year, d.source) for d in find_deadlines("2012年起5年内完成", plan_year=None)]
+    [(2016, 'relative')]
+    >>> [d.deadline.isoformat() for d in find_deadlines("到“十四五”末，建成", plan_year=None)]
+    ['2025-12-31']
     """
+    masked = _TITLED.sub(lambda m: "\u3000" * len(m.group()), sentence)
     found: list[Deadline] = []
-    opening = _OPENING_YEAR.match(sentence)
-    if opening:
-        year = int(opening.group("y"))
-        found.append(Deadline(opening.start("y"), year, dt.date(year, 12, 31), None))
-    for m in _DATE.finditer(sentence):
-        if opening and m.start() < opening.end():
+    for m in _OPENING_YEAR.finditer(masked):
+        year = int(m.group("y"))
+        found.append(Deadline(m.start("y"), year, dt.date(year, 12, 31), None))
+    taken = [(m.start("y"), m.end()) for m in _OPENING_YEAR.finditer(masked)]
+    for m in _DATE.finditer(masked):
+        if any(a <= m.start() < b or m.start() <= a < m.end() for a, b in taken):
             continue
-        if m.group("y") or m.group("y2"):
-            year = int(m.group("y") or m.group("y2"))
-            month = int(m.group("m") or m.group("m2") or 12)
-            suffix = m.group("suf") or m.group("suf2") or ""
-            if suffix == "上半年":
-                month = 6
-            day = calendar.monthrange(year, month)[1]
-            found.append(Deadline(m.start(), year, dt.date(year, month, day), None))
-        else:
-            lo = int(cn_to_number(m.group("lo")))
-            hi = int(cn_to_number(m.group("hi"))) if m.group("hi") else lo
-            if plan_year is None:
-                found.append(Deadline(m.start(), None, None, None))
-            else:
-                year = plan_year + hi
-                year_from = plan_year + lo if hi != lo else None
-                found.append(Deadline(m.start(), year, dt.date(year, 12, 31), year_from))
+        deadline = _deadline(m, plan_year)
+        if deadline is not None:
+            found.append(deadline)
+    found.sort(key=lambda d: d.start)
     return found
+
+
+def _deadline(m: re.Match[str], plan_year: int | None) -> Deadline | None:
+    start = m.start()
+    if m.group("ys"):
+        year = int(m.group("ys")) + int(cn_to_number(m.group("n"))) - 1
+        return Deadline(start, year, dt.date(year, 12, 31), None, "relative")
+    if m.group("ya"):
+        first, year = int(m.group("ya")), int(m.group("yb"))
+        if not first <= year <= first + 30:
+            return None
+        return Deadline(start, year, dt.date(year, 12, 31), None)
+    if m.group("y") or m.group("y2"):
+        tag = "" if m.group("y") else "2"
+        year = int(m.group(f"y{tag}"))
+        month = int(m.group(f"m{tag}") or 12)
+        day = int(m.group(f"d{tag}")) if m.group(f"d{tag}") else None
+        if m.group(f"q{tag}"):
+            month = 3 * int(cn_to_number(m.group(f"q{tag}")))
+        suffix = m.group("suf") or m.group("suf2") or ""
+        if suffix == "上半年":
+            month, day = 6, None
+        return Deadline(start, year, _end_of(year, month, day), None)
+    if m.group("fyp"):
+        year = 1955 + 5 * int(10 + cn_to_number(m.group("fyp")))
+        return Deadline(start, year, dt.date(year, 12, 31), None)
+    if m.group("this") or m.group("next"):
+        if plan_year is None:
+            return Deadline(start, None, None, None, "relative")
+        year = plan_year + (1 if m.group("next") else 0)
+        return Deadline(start, year, dt.date(year, 12, 31), None, "relative")
+    if m.group("within"):
+        n = int(cn_to_number(m.group("within")))
+        if plan_year is None or not 0 < n <= 30:
+            return Deadline(start, None, None, None, "relative")
+        year = plan_year + n - 1
+        return Deadline(start, year, dt.date(year, 12, 31), None, "relative")
+    lo = int(cn_to_number(m.group("lo")))
+    hi = int(cn_to_number(m.group("hi"))) if m.group("hi") else lo
+    if plan_year is None:
+        return Deadline(start, None, None, None, "relative")
+    year = plan_year + hi
+    year_from = plan_year + lo if hi != lo else None
+    return Deadline(start, year, dt.date(year, 12, 31), year_from, "relative")
