@@ -33,7 +33,9 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 LAYERS_HELP = "GeoPackage or folder of layers (default: the bundled sample of 泉州台商投资区)."
-PLAN_HELP = "Action-plan text file (default: the bundled 泉台管〔2021〕57号)."
+PLAN_HELP = (
+    "Action-plan document: .docx, .pdf, .html or .txt (default: the bundled 泉台管〔2021〕57号)."
+)
 RECORDS_HELP = (
     "Progress log, CSV or GeoPackage (default: the sample's log with the sample layers; "
     "none with --layers)."
@@ -67,7 +69,7 @@ def layers_option(*, help: str = LAYERS_HELP) -> Callable[[F], F]:
 
 
 def plan_option(*, help: str = PLAN_HELP) -> Callable[[F], F]:
-    """``--plan FILE`` (an existing text file) into ``plan_path``."""
+    """``--plan FILE`` (an existing plan document) into ``plan_path``."""
     return _existing_path("--plan", "plan_path", help=help, dir_okay=False)
 
 

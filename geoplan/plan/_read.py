@@ -1,16 +1,35 @@
-"""Reading plan files (encodings, binary detection) and writing registers, for geoplan.plan.
+"""Reading plan documents as they arrive, and writing registers, for geoplan.plan.
 
-A plan arrives as whatever a bureau saved: UTF-8 with or without BOM, GB18030/GBK from
-older Windows tools, Big5 for traditional-character plans, UTF-16 from Word's "Unicode
-text". Anything else (an image, a PDF, a .docx) is refused with a message that says what
-was expected. Registers are written atomically: a temporary file beside the target, then
-``os.replace``.
+A plan arrives as whatever a bureau saved or downloaded: a Word ``.docx``; a PDF with a
+text layer; a web page saved from a government site (``.html``/``.htm``); plain text in
+UTF-8 with or without BOM, GB18030/GBK, Big5 or UTF-16; or an old Word ``.doc`` / WPS
+``.wps`` file, which LibreOffice converts to ``.docx`` when ``soffice`` is installed. The
+format is told by the file's first bytes, not only by its suffix (a ``.doc`` that is really
+a ``.docx`` or a web page is read as what it is).
+
+Every reader returns the document as text the parser reads: one paragraph per line, and
+every table one line per row with its cells separated by a TAB character. A cell that
+spans several rows (a unit cell merged down the rows of its tasks) is repeated in each
+row it spans; a cell that spans several columns gives its text to the first column and
+leaves the others empty, so that the columns stay aligned with the header; a row that is
+one cell across the table (a caption inside the table) is a line of its own. Line breaks
+inside a cell become spaces.
+
+The readers of ``.docx``, ``.pdf`` and ``.html`` need the ``documents`` extra (python-docx,
+pdfplumber, lxml); each imports them only when a file of its kind arrives. Registers are
+written atomically: a temporary file beside the target, then ``os.replace``.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .._common.atomic import write_text
@@ -18,6 +37,14 @@ from .._common.text import binary_kind, decode_bytes
 from .._errors import DataReadError, OutputError, PlanParseError
 
 logger = logging.getLogger("geoplan.plan")
+
+#: Seconds LibreOffice may take to convert one .doc/.wps file before geoplan gives up.
+SOFFICE_TIMEOUT = 180
+
+#: Suffixes LibreOffice converts to .docx for reading (old Word, WPS, RTF, OpenDocument).
+CONVERTIBLE_SUFFIXES = (".doc", ".wps", ".wpt", ".dot", ".rtf", ".odt")
+
+_HTML_SUFFIXES = (".html", ".htm", ".shtml", ".xhtml")
 
 
 def write_atomic(path: Path, text: str, *, encoding: str) -> None:
@@ -28,11 +55,20 @@ def write_atomic(path: Path, text: str, *, encoding: str) -> None:
     write_text(path, text, encoding=encoding, what="register")
 
 
-_TEXT_SUFFIXES = {".txt", ".text", ".md", ".csv", ".doc", ".docx", ".pdf", ".htm", ".html"}
+_TEXT_SUFFIXES = {
+    ".txt",
+    ".text",
+    ".md",
+    ".csv",
+    ".docx",
+    ".pdf",
+    *_HTML_SUFFIXES,
+    *CONVERTIBLE_SUFFIXES,
+}
 
 
 def read_source(text_or_path: str | os.PathLike[str]) -> tuple[str, str]:
-    """Return ``(text, name)``: the decoded document and how messages should name it."""
+    """Return ``(text, name)``: the document as text and how messages should name it."""
     if isinstance(text_or_path, os.PathLike):
         return _read_file(Path(text_or_path))
     if not isinstance(text_or_path, str):
@@ -56,27 +92,220 @@ def _read_file(path: Path) -> tuple[str, str]:
     name = f"plan file {path}"
     if not path.exists():
         raise DataReadError(
-            f"{name} does not exist; pass the path of the plan's text file (or the text itself)"
+            f"{name} does not exist; pass the path of the plan's document (.docx, .pdf, "
+            ".html or .txt) or the text itself"
         )
     if path.is_dir():
-        raise DataReadError(f"{name} is a folder; pass the plan's text file inside it")
+        raise DataReadError(f"{name} is a folder; pass the plan's document inside it")
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise DataReadError(
             f"{name} cannot be read ({exc.strerror}); check its permissions"
         ) from exc
-    return _decode(data, name), name
+    return read_document(data, name, suffix=path.suffix.lower(), path=path), name
 
 
-def _decode(data: bytes, name: str) -> str:
-    """Decode a plan file with the shared cascade; binary formats are named, not decoded."""
-    expected = "expected the plain text of an action plan (UTF-8, GB18030/GBK, Big5 or UTF-16)"
+def read_document(data: bytes, name: str, *, suffix: str = "", path: Path | None = None) -> str:
+    """Return the text of a plan document given as bytes, choosing the reader by its content.
+
+    Parameters
+    ----------
+    data
+        The file's bytes.
+    name
+        How messages name the document (``"plan file 计划.docx"``).
+    suffix
+        The file's suffix, lower case; it decides only where the bytes do not (an HTML page
+        saved as ``.htm`` without a doctype, an old-Word file that is a .wps).
+    path
+        The file itself, for LibreOffice to convert; ``data`` is written to a temporary
+        file when it is not given.
+    """
     if not data.strip():
-        raise PlanParseError(f"{name} is empty; {expected}")
+        raise PlanParseError(f"{name} is empty; {_EXPECTED}")
+    head = data[:1024]
+    if b"%PDF-" in head:
+        from ._pdf import pdf_text
+
+        return pdf_text(data, name)
+    if data.startswith(b"PK\x03\x04"):
+        return _zip_document(data, name, suffix, path)
+    if data.startswith(b"\xd0\xcf\x11\xe0") or data.startswith(b"{\\rtf"):
+        if suffix in (".xls", ".et", ".ppt", ".dps"):
+            raise PlanParseError(
+                f"{name} is a spreadsheet or slides, not a plan document; {_EXPECTED}"
+            )
+        return _converted(data, name, suffix or ".doc", path)
+    if suffix in _HTML_SUFFIXES or _looks_like_html(head):
+        from ._html import html_text
+
+        return html_text(data, name)
     kind = binary_kind(data)
     if kind is not None:
-        raise PlanParseError(
-            f"{name} is {kind}, not text; {expected}: save or copy the plan as a .txt file"
+        fix = (
+            ": if it is a scan, run OCR on it or ask for the Word original"
+            if "image" in kind
+            else ""
         )
+        raise PlanParseError(f"{name} is {kind}, not text; {_EXPECTED}{fix}")
+    expected = "expected the plain text of an action plan (UTF-8, GB18030/GBK, Big5 or UTF-16)"
     return decode_bytes(data, name, expected=expected, error=PlanParseError, noun="plan")[0]
+
+
+_EXPECTED = (
+    "expected the plain text of an action plan (.txt), or the plan as a Word .docx, a PDF "
+    "with a text layer or a web page saved as .html"
+)
+
+_HTML_START = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head)\b", re.I | re.S
+)
+
+
+def _looks_like_html(head: bytes) -> bool:
+    if _HTML_START.match(head):
+        return True
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # a page saved as UTF-16 by old IE
+        try:
+            text = head.decode("utf-16")
+        except UnicodeDecodeError:
+            return False
+        return _HTML_START.match(text.lstrip("\ufeff").encode("utf-8")) is not None
+    return False
+
+
+def _zip_document(data: bytes, name: str, suffix: str, path: Path | None) -> str:
+    """A zip file: a .docx is read; an OpenDocument text is converted; anything else refused."""
+    import io
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            mimetype = archive.read("mimetype") if "mimetype" in names else b""
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise PlanParseError(
+            f"{name} is a damaged zip file ({exc}); if it is a Word document, open it in "
+            "Word or WPS and save it again as .docx"
+        ) from exc
+    if "word/document.xml" in names:
+        from ._docx import docx_text
+
+        return docx_text(data, name)
+    if mimetype.startswith(b"application/vnd.oasis.opendocument.text"):
+        return _converted(data, name, ".odt", path)
+    if "xl/workbook.xml" in names:
+        what = "an Excel workbook"
+    elif "ppt/presentation.xml" in names:
+        what = "a PowerPoint presentation"
+    else:
+        what = "a zip archive"
+    raise PlanParseError(f"{name} is {what}, not a plan document; {_EXPECTED}")
+
+
+def soffice_command() -> str | None:
+    """Return LibreOffice's command-line program (``soffice``) if it is on PATH, else None."""
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def _converted(data: bytes, name: str, suffix: str, path: Path | None) -> str:
+    """Convert an old Word/WPS/RTF/ODT document to .docx with LibreOffice and read that."""
+    soffice = soffice_command()
+    if soffice is None:
+        raise PlanParseError(
+            f"{name} is an old Word/WPS document ({suffix}), which geoplan reads only through "
+            "LibreOffice, and `soffice` is not on PATH; open it in Word or WPS and save it as "
+            ".docx (File > Save As > Word Document), or install LibreOffice"
+        )
+    from ._docx import docx_text
+
+    with tempfile.TemporaryDirectory(prefix="geoplan-soffice-") as tmp:
+        folder = Path(tmp)
+        # A plain ASCII name: LibreOffice and some shells mangle Chinese file names.
+        source = folder / f"plan{suffix}"
+        source.write_bytes(data)
+        out = folder / "out"
+        command = [
+            soffice,
+            # A private profile: a second LibreOffice (the user's own, or a parallel
+            # conversion) would otherwise hold the profile's lock and the call does nothing.
+            f"-env:UserInstallation={(folder / 'profile').as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "docx:MS Word 2007 XML",
+            "--outdir",
+            str(out),
+            str(source),
+        ]
+        logger.info("converting %s to .docx with %s", name, soffice)
+        try:
+            done = subprocess.run(
+                command, capture_output=True, timeout=SOFFICE_TIMEOUT, check=False
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise PlanParseError(
+                f"LibreOffice did not convert {name} within {SOFFICE_TIMEOUT} s; open it in "
+                "Word or WPS and save it as .docx"
+            ) from exc
+        except OSError as exc:
+            raise PlanParseError(
+                f"LibreOffice ({soffice}) could not be started to convert {name} ({exc}); "
+                "open the file in Word or WPS and save it as .docx"
+            ) from exc
+        result = out / "plan.docx"
+        if not result.is_file():
+            said = (done.stderr or done.stdout).decode("utf-8", "replace").strip()[-300:]
+            raise PlanParseError(
+                f"LibreOffice could not convert {name} to .docx (exit {done.returncode}"
+                f"{': ' + said if said else ''}); the file may be damaged or password-"
+                "protected: open it in Word or WPS and save it as .docx"
+            )
+        return docx_text(result.read_bytes(), name)
+
+
+_SPACE = re.compile(r"\s+")
+# Full-width and CJK characters between which a space is an artefact of layout, not text.
+_CJK = "\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef\u2018-\u201d\u2014\u2026"
+_CJK_GAP = re.compile(f"(?<=[{_CJK}]) +(?=[{_CJK}])")
+
+
+def clean_cell(text: str) -> str:
+    """One table cell as one line: whitespace collapsed, no spaces between Chinese characters.
+
+    Examples
+    --------
+    >>> clean_cell("区住建局、\\n区资源规划局 ")
+    '区住建局、区资源规划局'
+    >>> clean_cell("PM2.5\\n浓度")
+    'PM2.5 浓度'
+    """
+    return _CJK_GAP.sub("", _SPACE.sub(" ", text.replace("\u00a0", " ")).strip())
+
+
+def table_lines(rows: Iterable[Sequence[str | None]]) -> list[str]:
+    """Render table rows as TAB-separated lines (the contract with the parser).
+
+    Each row holds one entry per column of the table's grid: the cell's text, or None for
+    a column covered by a cell that spans from the left. Readers resolve rows spanned by
+    a merged cell before calling this (the text is repeated in each row).
+
+    Examples
+    --------
+    >>> table_lines([["序号", "任务", "责任单位"], ["1", "新建福道", "区住建局"],
+    ...              ["附件：重点任务分解表", None, None], ["", "", ""]])
+    ['序号\\t任务\\t责任单位', '1\\t新建福道\\t区住建局', '附件：重点任务分解表']
+    """
+    lines = []
+    for row in rows:
+        cells = [None if c is None else clean_cell(c) for c in row]
+        present = [c for c in cells if c is not None]
+        if not any(present):
+            continue
+        if len(present) == 1:  # one cell across the whole row: a caption or a heading
+            lines.append(present[0])
+            continue
+        while cells and not cells[-1]:  # trailing empty columns say nothing
+            cells.pop()
+        lines.append("\t".join(c or "" for c in cells))
+    return lines
