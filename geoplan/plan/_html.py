@@ -100,7 +100,7 @@ def html_text(data: bytes, name: str) -> str:
     body = root.find("body")
     lines: list[str] = []
     _render(body if body is not None else root, lines, [""])
-    out = [line for line in (_tidy(x) for x in lines) if line]
+    out = [line for line in lines if line]
     if not out:
         raise PlanParseError(
             f"{name} holds no text once its menus, header and footer are removed; the page "
@@ -132,7 +132,7 @@ def _strip_furniture(root: Any) -> None:
             "search",
         )
         # A wrapper named like furniture (id="top" round the whole page) stays.
-        if furniture and len(_squash(element.text_content())) < page / 2:
+        if furniture and len(_squash(element.text_content())) < max(page / 2, 300):
             _drop(element)
     for element in list(root.iter("ul", "ol", "div", "table", "dl", "p", "section")):
         if _is_dropped(element):
@@ -198,8 +198,9 @@ def _render(element: Any, lines: list[str], current: list[str]) -> None:
 
 
 def _flush(lines: list[str], current: list[str]) -> None:
-    if current[0].strip():
-        lines.append(current[0])
+    line = _tidy(current[0])
+    if line:
+        lines.append(line)
     current[0] = ""
 
 
@@ -253,7 +254,7 @@ def _render_cell(cell: Any, out: list[str]) -> None:
     for child in cell:
         _render(child, for_text, current)
     _flush(for_text, current)
-    out.extend(x for x in (_tidy(t) for t in for_text) if x)
+    out.extend(for_text)
 
 
 def _owner_table(tr: Any) -> Any:

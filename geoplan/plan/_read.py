@@ -255,7 +255,11 @@ def _converted(data: bytes, name: str, suffix: str, path: Path | None) -> str:
             ) from exc
         result = out / "plan.docx"
         if not result.is_file():
-            said = (done.stderr or done.stdout).decode("utf-8", "replace").strip()[-300:]
+            said = "; ".join(
+                line.strip()
+                for line in (done.stderr + done.stdout).decode("utf-8", "replace").splitlines()
+                if line.strip() and "javaldx" not in line  # noise of every headless start
+            )[-300:]
             raise PlanParseError(
                 f"LibreOffice could not convert {name} to .docx (exit {done.returncode}"
                 f"{': ' + said if said else ''}); the file may be damaged or password-"
@@ -277,10 +281,23 @@ def clean_cell(text: str) -> str:
     --------
     >>> clean_cell("区住建局、\\n区资源规划局 ")
     '区住建局、区资源规划局'
-    >>> clean_cell("PM2.5\\n浓度")
-    'PM2.5 浓度'
+    >>> clean_cell("新建福道\\n10公里"), clean_cell("PM2.5\\nindex")
+    ('新建福道10公里', 'PM2.5 index')
     """
-    return _CJK_GAP.sub("", _SPACE.sub(" ", text.replace("\u00a0", " ")).strip())
+    text = _BREAK.sub(_join_break, text.replace("\u00a0", " ").strip())
+    return _CJK_GAP.sub("", _SPACE.sub(" ", text))
+
+
+_BREAK = re.compile(r"[ \t\u3000]*[\r\n]+[ \t\u3000]*")
+_CJK_CHAR = re.compile(f"[{_CJK}]")
+
+
+def _join_break(match: re.Match[str]) -> str:
+    """A line break inside a cell: nothing beside a Chinese character, else a space."""
+    text = match.string
+    before = text[match.start() - 1] if match.start() else ""
+    after = text[match.end()] if match.end() < len(text) else ""
+    return "" if _CJK_CHAR.match(before) or _CJK_CHAR.match(after) else " "
 
 
 def table_lines(rows: Iterable[Sequence[str | None]]) -> list[str]:
