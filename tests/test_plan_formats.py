@@ -191,6 +191,34 @@ def test_docx_automatic_numbering_is_rendered(tmp_path: Path, txt_plan: Plan) ->
     _assert_same_plan(_quiet_parse(path), txt_plan)
 
 
+def test_docx_tracked_insertions_and_content_controls_are_read(tmp_path: Path) -> None:
+    """Runs inside <w:ins> (修订) and paragraphs inside a content control are text too;
+    deleted runs are not, and a tab in a paragraph is a space (a TAB means a table cell)."""
+    from docx.oxml import parse_xml
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    document = docx.Document()
+    body = document.element.body
+    sect = body[-1]
+    sect.addprevious(
+        parse_xml(
+            f"<w:p {w}><w:r><w:t>到2025年新建福道</w:t></w:r>"
+            '<w:del w:id="1" w:author="a"><w:r><w:delText>8</w:delText></w:r></w:del>'
+            '<w:ins w:id="2" w:author="a"><w:r><w:t>10</w:t></w:r></w:ins>'
+            "<w:r><w:t>公里</w:t><w:tab/><w:t>以上。</w:t></w:r></w:p>"
+        )
+    )
+    sect.addprevious(
+        parse_xml(
+            f"<w:sdt {w}><w:sdtContent><w:p><w:r><w:t>（责任单位：区住建局）</w:t></w:r></w:p>"
+            "</w:sdtContent></w:sdt>"
+        )
+    )
+    document.save(tmp_path / "revised.docx")
+    text = read_document((tmp_path / "revised.docx").read_bytes(), "revised.docx")
+    assert text == "到2025年新建福道10公里 以上。\n（责任单位：区住建局）\n"
+
+
 # ------------------------------------------------------------------------------- .pdf
 
 
@@ -320,6 +348,23 @@ def test_html_without_text(tmp_path: Path) -> None:
         parse_plan(path)
 
 
+def test_mht_web_archive_reads_its_html_part(tmp_path: Path, txt_plan: Plan) -> None:
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+
+    archive = MIMEMultipart("related")
+    archive["Subject"] = "示范区城乡建设行动计划"
+    page = _page("gb2312").replace('<meta charset="gb2312">', "")  # charset in the MIME header
+    archive.attach(MIMEText(page, "html", "gb18030"))
+    path = tmp_path / "saved.mht"
+    path.write_bytes(archive.as_bytes())
+    assert read_document(path.read_bytes(), "saved.mht").splitlines() == [
+        *MINI.splitlines(),
+        *TABLE_LINES,
+    ]
+    _assert_same_plan(_quiet_parse(path), txt_plan)
+
+
 # --------------------------------------------------------------------- .doc and .wps
 
 
@@ -360,6 +405,11 @@ def test_other_zip_files_are_named(tmp_path: Path) -> None:
         archive.writestr("xl/workbook.xml", "<workbook/>")
     with pytest.raises(PlanParseError, match=r"is an Excel workbook, not a plan document"):
         parse_plan(book)
+    ofd = tmp_path / "通知.ofd"
+    with zipfile.ZipFile(ofd, "w") as archive:
+        archive.writestr("OFD.xml", "<ofd:OFD/>")
+    with pytest.raises(PlanParseError, match=r"通知\.ofd is an OFD document.*export it as PDF"):
+        parse_plan(ofd)
     with pytest.raises(DataReadError, match=r"does not exist"):
         parse_plan(tmp_path / "missing.docx")
 

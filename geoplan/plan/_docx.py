@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .._errors import PlanParseError, missing_dependency
@@ -28,9 +29,9 @@ def docx_text(data: bytes, name: str) -> str:
         import docx
         from docx.opc.exceptions import PackageNotFoundError
         from docx.table import Table
+        from lxml import etree
     except ImportError:
         raise missing_dependency("python-docx", "documents", "read Word (.docx) plans") from None
-    from lxml import etree
 
     try:
         document = docx.Document(io.BytesIO(data))
@@ -41,12 +42,60 @@ def docx_text(data: bytes, name: str) -> str:
         ) from exc
     numbers = _Numbering(document)
     lines: list[str] = []
-    for block in document.iter_inner_content():
+    for block in _blocks(document.element.body, document):
         if isinstance(block, Table):
             lines.extend(_table(block, numbers))
         else:
-            lines.append(numbers.label(block) + block.text)
+            lines.append(numbers.label(block) + paragraph_text(block._p))
     return "\n".join(lines) + "\n"
+
+
+def _blocks(parent: Any, document: Any) -> Iterator[Paragraph | Table]:
+    """Paragraphs and tables in body order, including those inside content controls."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    for child in parent.iterchildren():
+        if child.tag == f"{_W}p":
+            yield Paragraph(child, document._body)
+        elif child.tag == f"{_W}tbl":
+            yield Table(child, document._body)
+        elif child.tag in (f"{_W}sdt", f"{_W}customXml"):
+            content = child.find(f"{_W}sdtContent") if child.tag == f"{_W}sdt" else child
+            if content is not None:
+                yield from _blocks(content, document)
+
+
+_SKIP = {f"{_W}{tag}" for tag in ("del", "moveFrom", "drawing", "pict", "txbxContent")}
+
+
+def paragraph_text(p: Any) -> str:
+    """A paragraph's text as Word shows it, tracked changes accepted.
+
+    python-docx's ``Paragraph.text`` leaves out runs inside ``<w:ins>`` (text inserted
+    with 修订 on) and content controls; this reads every run. A tab becomes a space,
+    since a TAB in the text means a table cell to the parser.
+    """
+    out: list[str] = []
+
+    def walk(element: Any) -> None:
+        for child in element.iterchildren():
+            tag = child.tag
+            if tag in _SKIP:
+                continue
+            if tag == f"{_W}t":
+                out.append(child.text or "")
+            elif tag in (f"{_W}tab", f"{_W}ptab"):
+                out.append(" ")
+            elif tag in (f"{_W}br", f"{_W}cr"):
+                out.append("\n")
+            elif tag == f"{_W}noBreakHyphen":
+                out.append("-")
+            else:
+                walk(child)
+
+    walk(p)
+    return "".join(out)
 
 
 def _table(table: Table, numbers: _Numbering) -> list[str]:
@@ -57,7 +106,7 @@ def _table(table: Table, numbers: _Numbering) -> list[str]:
     def text(cell: Any) -> str:
         tc = cell._tc
         if tc not in texts:
-            texts[tc] = "\n".join(numbers.label(p) + p.text for p in cell.paragraphs)
+            texts[tc] = "\n".join(numbers.label(p) + paragraph_text(p._p) for p in cell.paragraphs)
         return texts[tc]
 
     rows = []

@@ -63,6 +63,8 @@ _TEXT_SUFFIXES = {
     ".docx",
     ".pdf",
     *_HTML_SUFFIXES,
+    ".mht",
+    ".mhtml",
     *CONVERTIBLE_SUFFIXES,
 }
 
@@ -137,6 +139,8 @@ def read_document(data: bytes, name: str, *, suffix: str = "", path: Path | None
                 f"{name} is a spreadsheet or slides, not a plan document; {_EXPECTED}"
             )
         return _converted(data, name, suffix or ".doc", path)
+    if suffix in (".mht", ".mhtml") or _MHT_START.match(head):
+        return _mht(data, name)
     if suffix in _HTML_SUFFIXES or _looks_like_html(head):
         from ._html import html_text
 
@@ -175,6 +179,37 @@ def _looks_like_html(head: bytes) -> bool:
     return False
 
 
+# Mail-style header lines (folded ones too) up to MIME-Version or a multipart type.
+_MHT_START = re.compile(
+    rb"^\s*(?:[\w-]+:[^\n]*\r?\n(?:[ \t][^\n]*\r?\n)*)*?"
+    rb"(?:MIME-Version:|Content-Type:\s*multipart/related)",
+    re.I,
+)
+
+
+def _mht(data: bytes, name: str) -> str:
+    """A web archive (.mht, "Web Page, Single File"): the HTML part read as a page."""
+    import email
+    import email.policy
+
+    from ._html import html_text
+
+    message = email.message_from_bytes(data, policy=email.policy.compat32)
+    for part in message.walk():
+        if part.get_content_type() == "text/html":
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes) and payload.strip():
+                charset = part.get_content_charset()
+                if charset and b"charset" not in payload[:4096].lower():
+                    # the charset is in the part's header, not in the page: tell the reader
+                    payload = f'<meta charset="{charset}">'.encode("ascii") + payload
+                return html_text(payload, name)
+    raise PlanParseError(
+        f"{name} is a web archive (.mht) without an HTML page in it; open it in a browser "
+        "and save it as .html, or copy the plan's text into a .txt file"
+    )
+
+
 def _zip_document(data: bytes, name: str, suffix: str, path: Path | None) -> str:
     """A zip file: a .docx is read; an OpenDocument text is converted; anything else refused."""
     import io
@@ -194,6 +229,11 @@ def _zip_document(data: bytes, name: str, suffix: str, path: Path | None) -> str
         return docx_text(data, name)
     if mimetype.startswith(b"application/vnd.oasis.opendocument.text"):
         return _converted(data, name, ".odt", path)
+    if "OFD.xml" in names:
+        raise PlanParseError(
+            f"{name} is an OFD document (China's fixed-layout format), which geoplan does not "
+            "read; export it as PDF from the OFD reader, or ask for the Word original"
+        )
     if "xl/workbook.xml" in names:
         what = "an Excel workbook"
     elif "ppt/presentation.xml" in names:
