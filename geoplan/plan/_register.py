@@ -165,7 +165,7 @@ def write_xlsx(plan: Plan, path: str | os.PathLike[str]) -> Path:
         cell.alignment = Alignment(vertical="center")
     deadline_col = list(frame.columns).index("deadline") + 1
     for record in frame.itertuples(index=False):
-        values = []
+        values: list[Any] = []
         for value in record:
             if value is pd.NaT or value is pd.NA or (isinstance(value, float) and value != value):
                 values.append(None)
