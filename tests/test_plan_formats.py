@@ -348,6 +348,36 @@ def test_html_without_text(tmp_path: Path) -> None:
         parse_plan(path)
 
 
+GOV_PAGE = """<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "x.dtd">
+<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head><body>
+<div id="top"><div class="top-links"><a>无障碍</a><a>长者模式</a><a>English</a></div></div>
+<div class="daohang"><a>首页</a><a>要闻动态</a><a>政务公开</a><a>政务服务</a></div>
+<div class="crumbx">您当前的位置：<a>首页</a> &gt; <a>政府信息公开</a></div>
+<table class="xxgk-table">
+<tr><td>索 引 号：</td><td>QZ13101-1300-2021-00064</td><td>发布机构：</td><td>管委会</td></tr>
+<tr><td>备注/文号：</td><td>泉台管〔2021〕57号</td><td>发布日期：</td><td>2021-05-28</td></tr>
+</table>
+<div class="article"><h1 class="article-title">关于印发示范计划的通知</h1>
+<div>【打印本页】【关闭窗口】</div>
+<div class="TRS_Editor"><p style="text-indent:2em">正文第一段。</p>
+<p>第二段<br>换行后的一句。</p></div></div>
+<div class="bottom">网站标识码 3505000046 闽ICP备05012345号</div>
+</body></html>"""
+
+
+def test_government_page_keeps_metadata_table_and_article() -> None:
+    """Furniture known by its words (当前位置, 【打印本页】) goes even without a class."""
+    text = read_document(GOV_PAGE.encode("utf-8"), "gov.html")
+    assert text.splitlines() == [
+        "索引号：\tQZ13101-1300-2021-00064\t发布机构：\t管委会",
+        "备注/文号：\t泉台管〔2021〕57号\t发布日期：\t2021-05-28",
+        "关于印发示范计划的通知",
+        "正文第一段。",
+        "第二段",
+        "换行后的一句。",
+    ]
+
+
 def test_mht_web_archive_reads_its_html_part(tmp_path: Path, txt_plan: Plan) -> None:
     from email.mime.multipart import MIMEMultipart
     from email.mime.text import MIMEText

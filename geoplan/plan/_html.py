@@ -31,7 +31,8 @@ FURNITURE = (
     "nav", "navbar", "menu", "header", "topbar", "toolbar", "footer", "breadcrumb", "crumb",
     "crumbs", "sidebar", "share", "bdshare", "social", "login", "search", "skip", "banner",
     "logo", "copyright", "relevant", "recommend", "qrcode", "ewm", "wza", "accessibility",
-    "advert", "gotop", "dibu", "daohang", "xgxx", "xgwz", "fenxiang",
+    "advert", "gotop", "dibu", "daohang", "xgxx", "xgwz", "fenxiang", "dqwz", "weizhi",
+    "bread",
 )  # fmt: skip
 
 #: Words that name furniture only as the whole word (``top``, but not ``top-title``).
@@ -41,6 +42,11 @@ _FURNITURE = re.compile(
     r"^(?:(?:" + "|".join(re.escape(w) for w in FURNITURE) + r")(?:$|[-_].*)|"
     r"(?:" + "|".join(re.escape(w) for w in FURNITURE_EXACT) + r")$)",
     re.I,
+)
+#: Short blocks that are site furniture by their words: breadcrumbs, print/close buttons.
+_FURNITURE_TEXT = re.compile(
+    r"^(?:您?(?:当前|现在|所在)的?位置|当前位置)[:：]"
+    r"|^(?:[【\[]?(?:打印本?页?|关闭本?(?:页|窗口)|返回顶部|分享到|收藏|打印|关闭)[】\]]?\s*)+$"
 )
 _BLOCKS = {
     "p", "div", "section", "article", "main", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2",
@@ -133,6 +139,12 @@ def _strip_furniture(root: Any) -> None:
         )
         # A wrapper named like furniture (id="top" round the whole page) stays.
         if furniture and len(_squash(element.text_content())) < max(page / 2, 300):
+            _drop(element)
+    for element in list(root.iter("div", "p", "span", "td", "li", "ul")):
+        if _is_dropped(element):
+            continue
+        text = _squash(element.text_content())
+        if len(text) < 80 and _FURNITURE_TEXT.match(text):
             _drop(element)
     for element in list(root.iter("ul", "ol", "div", "table", "dl", "p", "section")):
         if _is_dropped(element):
