@@ -25,9 +25,10 @@ _PAGE_NUMBER = re.compile(
 )
 # A line opening a heading or a numbered item starts a paragraph even at the left edge.
 _OPENER = re.compile(
-    r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.．、]|第[一二三四五六七八九十\d]+[章节条部分]|——|附件)"
+    r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.．、](?!\d)"
+    r"|第[一二三四五六七八九十\d]+[章节条部分]|——|附件)"
 )
-_ENDS = "。；;：:！!？?"
+_ENDS = "。；;：:！!？?）)”」"
 
 
 @dataclass
@@ -36,6 +37,8 @@ class _Line:
     x0: float
     x1: float
     size: float
+    left: float = 0.0  # the text column's edges on the line's page
+    right: float = 0.0
 
 
 def pdf_text(data: bytes, name: str) -> str:
@@ -109,6 +112,12 @@ def _page(page: Any) -> list[_Line | list[str]] | None:
         placed.append((line["top"], _Line(text, line["x0"], line["x1"], size)))
     for table in tables:
         placed.append((table.bbox[1], _table(table)))
+    lines = [item for _, item in placed if isinstance(item, _Line)]
+    if lines:
+        left = min(line.x0 for line in lines)
+        right = max(line.x1 for line in lines)
+        for line in lines:
+            line.left, line.right = left, right
     placed.sort(key=lambda item: item[0])
     return [item for _, item in placed]
 
@@ -135,11 +144,6 @@ def _table(table: Any) -> list[str]:
 
 def _paragraphs(items: list[_Line | list[str]]) -> list[str]:
     """Join wrapped lines into paragraphs; tables pass through as their rows."""
-    lines = [item for item in items if isinstance(item, _Line)]
-    if not lines:
-        return [row for item in items if isinstance(item, list) for row in item]
-    left = min(line.x0 for line in lines)
-    right = max(line.x1 for line in lines)
     out: list[str] = []
     current: _Line | None = None
     for item in items:
@@ -149,8 +153,10 @@ def _paragraphs(items: list[_Line | list[str]]) -> list[str]:
                 current = None
             out.extend(item)
             continue
-        if current is not None and _continues(current, item, left, right):
-            current = _Line(current.text + item.text, current.x0, item.x1, item.size)
+        if current is not None and _continues(current, item):
+            current = _Line(
+                current.text + item.text, current.x0, item.x1, item.size, item.left, item.right
+            )
             continue
         if current is not None:
             out.append(current.text)
@@ -160,13 +166,18 @@ def _paragraphs(items: list[_Line | list[str]]) -> list[str]:
     return out
 
 
-def _continues(line: _Line, following: _Line, left: float, right: float) -> bool:
-    """Whether ``following`` carries on the paragraph that ``line`` wraps."""
+def _continues(line: _Line, following: _Line) -> bool:
+    """Whether ``following`` carries on the paragraph that ``line`` wraps.
+
+    Left-aligned Chinese text stops up to two characters short of the margin (a line
+    may not start with ，or 。), so a line within two characters of the right edge of
+    its page's text is full.
+    """
     width = line.size or 10.0
-    if line.x0 - left > 3.0 * width:  # centred or right-aligned (a title, a signature)
+    if line.x0 - line.left > 3.0 * width:  # centred or right-aligned (a title, a signature)
         return False
-    if right - line.x1 > 1.5 * width:  # the line stops short: its paragraph ends
+    if line.right - line.x1 > 2.0 * width:  # the line stops short: its paragraph ends
         return False
-    if following.x0 - left > 1.0 * width:  # indented: a new paragraph
+    if following.x0 - following.left > 1.0 * width:  # indented: a new paragraph
         return False
     return not (line.text[-1] in _ENDS and _OPENER.match(following.text))
