@@ -236,6 +236,39 @@ def test_pdf_with_text_layer_parses_as_the_txt(tmp_path: Path, txt_plan: Plan) -
     _assert_same_plan(_quiet_parse(pdf), txt_plan)
 
 
+@pytest.mark.slow
+def test_bundled_plan_as_an_official_pdf_parses_as_its_txt(tmp_path: Path, plan_path: Path) -> None:
+    """The 32-task plan laid out as offices do: justified, first lines indented two
+    characters, paragraphs running across pages; parsed from PDF as from .txt."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    text = plan_path.read_text(encoding="utf-8")
+    document = docx.Document()
+    for line in text.splitlines():
+        paragraph = document.add_paragraph(line)
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+        paragraph.paragraph_format.first_line_indent = Pt(22)
+        paragraph.paragraph_format.space_after = Pt(0)
+    document.save(tmp_path / "official.docx")
+    pdf = _soffice(tmp_path / "official.docx", "pdf")
+    reference = _quiet_parse(text)
+    parsed = _quiet_parse(pdf)
+    assert (len(parsed.tasks), sum(len(t.targets) for t in parsed.tasks)) == (32, 40)
+    assert parsed.meta == reference.meta and parsed.sections == reference.sections
+    for got, want in zip(parsed.tasks, reference.tasks, strict=True):
+        assert (got.id, got.title, got.section, got.units) == (
+            want.id,
+            want.title,
+            want.section,
+            want.units,
+        )
+        # the .txt has stray spaces between Chinese characters that the PDF does not keep
+        assert [(g.deadline, g.quantities) for g in got.targets] == [
+            (g.deadline, g.quantities) for g in want.targets
+        ]
+
+
 def test_scanned_pdf_is_refused_with_the_fix(tmp_path: Path) -> None:
     from PIL import Image
 
