@@ -456,7 +456,7 @@ def test_damaged_doc_names_libreoffice_failure(tmp_path: Path) -> None:
     require(soffice_command() is not None, "LibreOffice (soffice) converts .doc files")
     doc = tmp_path / "broken.doc"
     doc.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)
-    with pytest.raises(PlanParseError, match=r"broken\.doc.*save it as \.docx"):
+    with pytest.raises(PlanParseError, match=r"broken\.doc cannot be read.*save it as \.docx"):
         parse_plan(doc)
 
 
@@ -468,6 +468,11 @@ def test_other_zip_files_are_named(tmp_path: Path) -> None:
         archive.writestr("xl/workbook.xml", "<workbook/>")
     with pytest.raises(PlanParseError, match=r"is an Excel workbook, not a plan document"):
         parse_plan(book)
+    broken = tmp_path / "损坏.docx"
+    with zipfile.ZipFile(broken, "w") as archive:
+        archive.writestr("word/document.xml", "<w:document><not xml")
+    with pytest.raises(PlanParseError, match=r"损坏\.docx (is not a readable Word|cannot be read)"):
+        parse_plan(broken)
     ofd = tmp_path / "通知.ofd"
     with zipfile.ZipFile(ofd, "w") as archive:
         archive.writestr("OFD.xml", "<ofd:OFD/>")

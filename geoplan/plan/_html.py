@@ -218,8 +218,7 @@ def _flush(lines: list[str], current: list[str]) -> None:
 
 def _tidy(line: str) -> str:
     """Collapse the whitespace of HTML source; drop the indentation (　　) of paragraphs."""
-    line = line.replace("\u00a0", " ").replace("\u200b", "")
-    return re.sub(r"[ \t\r\n\f\v]+", " ", line).strip(" \u3000")
+    return re.sub(r"\s+", " ", line.replace("\u200b", "")).strip()
 
 
 def _is_layout(table: Any) -> bool:

@@ -52,18 +52,24 @@ def pdf_text(data: bytes, name: str) -> str:
         raise missing_dependency("pdfplumber", "documents", "read PDF plans") from None
 
     blank: list[int] = []
+    broken: list[str] = []
     items: list[_Line | list[str]] = []
     n_pages = 0
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             n_pages = len(pdf.pages)
             for number, page in enumerate(pdf.pages, start=1):
-                page_items = _page(page)
+                try:
+                    page_items = _page(page)
+                except Exception as exc:  # pdfminer raises anything on a broken page; keep the rest
+                    broken.append(f"{number} ({str(exc)[:60] or type(exc).__name__})")
+                    continue
+                finally:
+                    page.close()
                 if page_items is None:
                     blank.append(number)
                 else:
                     items.extend(page_items)
-                page.close()
     except (PdfminerException, PSException, PDFSyntaxError, ValueError, KeyError) as exc:
         detail = str(exc) or type(exc).__name__
         fix = (
@@ -72,6 +78,18 @@ def pdf_text(data: bytes, name: str) -> str:
             else "it may be damaged: download it again or ask for the Word original"
         )
         raise PlanParseError(f"{name} cannot be read as a PDF ({detail}); {fix}") from exc
+    if broken and not items:
+        raise PlanParseError(
+            f"{name}: no page could be read (page {broken[0]}); the PDF may be damaged: "
+            "download it again or ask for the Word original"
+        )
+    if broken:
+        warnings.warn(
+            f"{name}: page(s) {', '.join(broken)} of {n_pages} could not be read and were "
+            "skipped; the rest of the plan is read",
+            PlanWarning,
+            stacklevel=2,
+        )
     if n_pages and len(blank) == n_pages:
         raise PlanParseError(
             f"{name} has no text layer: its {n_pages} page(s) are images (a scanned document); "
@@ -85,7 +103,18 @@ def pdf_text(data: bytes, name: str) -> str:
             PlanWarning,
             stacklevel=2,
         )
-    return "\n".join(_paragraphs(items)) + "\n"
+    text = "\n".join(_paragraphs(items)) + "\n"
+    unmapped = len(_CID.findall(text))
+    if unmapped > len(text) // 20:
+        raise PlanParseError(
+            f"{name} has a text layer whose fonts give no characters ({unmapped} glyphs "
+            "without a Unicode mapping); its text cannot be copied out: run OCR on it or ask "
+            "the issuing office for the Word original"
+        )
+    return text
+
+
+_CID = re.compile(r"\(cid:\d+\)")
 
 
 def _page(page: Any) -> list[_Line | list[str]] | None:

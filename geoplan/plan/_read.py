@@ -226,7 +226,15 @@ def _zip_document(data: bytes, name: str, suffix: str, path: Path | None) -> str
     if "word/document.xml" in names:
         from ._docx import docx_text
 
-        return docx_text(data, name)
+        try:
+            return docx_text(data, name)
+        except PlanParseError:
+            if soffice_command() is None:
+                raise
+            # python-docx reads transitional OOXML only; LibreOffice rewrites a "Strict
+            # Open XML" or oddly packaged .docx into one it reads.
+            logger.info("%s: python-docx cannot read it; trying LibreOffice", name)
+            return _converted(data, name, ".docx", path)
     if mimetype.startswith(b"application/vnd.oasis.opendocument.text"):
         return _converted(data, name, ".odt", path)
     if "OFD.xml" in names:
@@ -301,7 +309,7 @@ def _converted(data: bytes, name: str, suffix: str, path: Path | None) -> str:
                 if line.strip() and "javaldx" not in line  # noise of every headless start
             )[-300:]
             raise PlanParseError(
-                f"LibreOffice could not convert {name} to .docx (exit {done.returncode}"
+                f"{name} cannot be read: LibreOffice could not open it (exit {done.returncode}"
                 f"{': ' + said if said else ''}); the file may be damaged or password-"
                 "protected: open it in Word or WPS and save it as .docx"
             )
