@@ -22,6 +22,7 @@ written atomically: a temporary file beside the target, then ``os.replace``.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import re
@@ -105,10 +106,10 @@ def _read_file(path: Path) -> tuple[str, str]:
         raise DataReadError(
             f"{name} cannot be read ({exc.strerror}); check its permissions"
         ) from exc
-    return read_document(data, name, suffix=path.suffix.lower(), path=path), name
+    return read_document(data, name, suffix=path.suffix.lower()), name
 
 
-def read_document(data: bytes, name: str, *, suffix: str = "", path: Path | None = None) -> str:
+def read_document(data: bytes, name: str, *, suffix: str = "") -> str:
     """Return the text of a plan document given as bytes, choosing the reader by its content.
 
     Parameters
@@ -120,9 +121,6 @@ def read_document(data: bytes, name: str, *, suffix: str = "", path: Path | None
     suffix
         The file's suffix, lower case; it decides only where the bytes do not (an HTML page
         saved as ``.htm`` without a doctype, an old-Word file that is a .wps).
-    path
-        The file itself, for LibreOffice to convert; ``data`` is written to a temporary
-        file when it is not given.
     """
     if not data.strip():
         raise PlanParseError(f"{name} is empty; {_EXPECTED}")
@@ -132,13 +130,17 @@ def read_document(data: bytes, name: str, *, suffix: str = "", path: Path | None
 
         return pdf_text(data, name)
     if data.startswith(b"PK\x03\x04"):
-        return _zip_document(data, name, suffix, path)
+        return _zip_document(data, name)
     if data.startswith(b"\xd0\xcf\x11\xe0") or data.startswith(b"{\\rtf"):
         if suffix in (".xls", ".et", ".ppt", ".dps"):
             raise PlanParseError(
                 f"{name} is a spreadsheet or slides, not a plan document; {_EXPECTED}"
             )
-        return _converted(data, name, suffix or ".doc", path)
+        if data.startswith(b"{\\rtf"):
+            suffix = ".rtf"
+        elif suffix not in CONVERTIBLE_SUFFIXES:
+            suffix = ".doc"
+        return _converted(data, name, suffix)
     if suffix in (".mht", ".mhtml") or _MHT_START.match(head):
         return _mht(data, name)
     if suffix in _HTML_SUFFIXES or _looks_like_html(head):
@@ -210,10 +212,8 @@ def _mht(data: bytes, name: str) -> str:
     )
 
 
-def _zip_document(data: bytes, name: str, suffix: str, path: Path | None) -> str:
+def _zip_document(data: bytes, name: str) -> str:
     """A zip file: a .docx is read; an OpenDocument text is converted; anything else refused."""
-    import io
-
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
@@ -234,9 +234,9 @@ def _zip_document(data: bytes, name: str, suffix: str, path: Path | None) -> str
             # python-docx reads transitional OOXML only; LibreOffice rewrites a "Strict
             # Open XML" or oddly packaged .docx into one it reads.
             logger.info("%s: python-docx cannot read it; trying LibreOffice", name)
-            return _converted(data, name, ".docx", path)
+            return _converted(data, name, ".docx")
     if mimetype.startswith(b"application/vnd.oasis.opendocument.text"):
-        return _converted(data, name, ".odt", path)
+        return _converted(data, name, ".odt")
     if "OFD.xml" in names:
         raise PlanParseError(
             f"{name} is an OFD document (China's fixed-layout format), which geoplan does not "
@@ -256,7 +256,7 @@ def soffice_command() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def _converted(data: bytes, name: str, suffix: str, path: Path | None) -> str:
+def _converted(data: bytes, name: str, suffix: str) -> str:
     """Convert an old Word/WPS/RTF/ODT document to .docx with LibreOffice and read that."""
     soffice = soffice_command()
     if soffice is None:
