@@ -20,10 +20,13 @@ from ._read import table_lines
 
 #: Elements that never hold the plan.
 DROP_TAGS = (
-    "script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form",
-    "iframe", "object", "embed", "svg", "canvas", "button", "select", "input", "textarea",
-    "menu", "dialog", "map", "head", "title", "meta", "link",
+    "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas",
+    "button", "select", "input", "textarea", "dialog", "map", "head", "title", "meta", "link",
 )  # fmt: skip
+
+#: Containers of site furniture, dropped unless they wrap most of the page (ASP.NET sites
+#: put the whole page in one <form>).
+FURNITURE_TAGS = ("nav", "header", "footer", "aside", "form", "menu")
 
 #: Class and id words of site furniture: the word itself, or its prefix before - or _
 #: (``nav-wrap``, ``footer_box``; not ``article-header``).
@@ -119,11 +122,6 @@ def html_text(data: bytes, name: str) -> str:
 def _strip_furniture(root: Any) -> None:
     """Remove site furniture: by tag, by class/id words, and link lists."""
     for element in list(root.iter(*DROP_TAGS)):
-        # An article's own <header> holds its title; a site's holds the logo and menu.
-        if element.tag in ("header", "footer") and any(
-            a.tag in ("article", "main") for a in element.iterancestors()
-        ):
-            continue
         _drop(element)
     body = root.find("body")
     page = len(_squash((body if body is not None else root).text_content())) or 1
@@ -131,14 +129,19 @@ def _strip_furniture(root: Any) -> None:
         if not isinstance(element.tag, str) or _is_dropped(element):
             continue
         words = (element.get("class") or "").split() + (element.get("id") or "").split()
-        furniture = any(_FURNITURE.match(w) for w in words) or element.get("role") in (
-            "navigation",
-            "banner",
-            "contentinfo",
-            "search",
+        furniture = (
+            any(_FURNITURE.match(w) for w in words)
+            or element.get("role") in ("navigation", "banner", "contentinfo", "search")
+            or (
+                element.tag in FURNITURE_TAGS
+                # an article's own <header> holds its title; a site's, the logo and menu
+                and not any(a.tag in ("article", "main") for a in element.iterancestors())
+            )
         )
-        # A wrapper named like furniture (id="top" round the whole page) stays.
-        if furniture and len(_squash(element.text_content())) < max(page / 2, 300):
+        # A wrapper named like furniture (id="top", an ASP.NET <form>) round most of the
+        # page stays; a short page's own footer does not.
+        wrapper = page / 2 if element.tag == "form" else max(page / 2, 300)
+        if furniture and len(_squash(element.text_content())) < wrapper:
             _drop(element)
     for element in list(root.iter("div", "p", "span", "td", "li", "ul")):
         if _is_dropped(element):
