@@ -289,22 +289,28 @@ def test_scanned_pdf_is_refused_with_the_fix(tmp_path: Path) -> None:
         parse_plan(scan)
 
 
-def test_pdf_page_without_text_is_skipped_with_a_warning(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def mixed_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """MINI, then a last page holding only an image (a scanned seal page)."""
     from docx.enum.text import WD_BREAK
     from PIL import Image
 
-    png = tmp_path / "seal.png"
+    folder = tmp_path_factory.mktemp("mixed")
+    png = folder / "seal.png"
     Image.new("RGB", (400, 400), "red").save(png)
     document = docx.Document()
     for line in MINI.splitlines():
         document.add_paragraph(line)
     document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     document.add_picture(str(png))
-    document.save(tmp_path / "mixed.docx")
-    pdf = _soffice(tmp_path / "mixed.docx", "pdf")
+    document.save(folder / "mixed.docx")
+    return _soffice(folder / "mixed.docx", "pdf")
+
+
+def test_pdf_page_without_text_is_skipped_with_a_warning(mixed_pdf: Path, txt_plan: Plan) -> None:
     with pytest.warns(PlanWarning, match=r"page\(s\) (\d+) of \1 have no text.*skipped"):
-        plan = parse_plan(pdf)
-    assert len(plan.tasks) == 4
+        plan = parse_plan(mixed_pdf)
+    _assert_same_plan(plan, txt_plan)
 
 
 def test_damaged_pdf(tmp_path: Path) -> None:
@@ -619,12 +625,17 @@ def test_cli_writes_xlsx_from_a_docx_and_exits_0_with_warnings(tmp_path: Path) -
     assert [sheet.cell(r, 1).value for r in range(2, 7)] == [1, 2, 2, 3, 4]
 
 
-def test_cli_prints_reader_warnings_and_exits_0(tmp_path: Path) -> None:
-    """A warning from the parser (here: a task without units) reaches standard error."""
-    text = MINI.replace("（责任单位：各乡镇人民政府）", "")
+def test_cli_prints_reader_and_parser_warnings_and_exits_0(tmp_path: Path, mixed_pdf: Path) -> None:
+    out = tmp_path / "register.csv"
+    result = CliRunner().invoke(main, ["plan", "parse", str(mixed_pdf), "-o", str(out)])
+    assert result.exit_code == 0
+    warned = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert len(warned) == 1 and "have no text (scanned images) and were skipped" in warned[0]
+    assert result.stderr.splitlines()[-1] == f"wrote {out}"
+
+    text = MINI.replace("（责任单位：各乡镇人民政府）", "")  # task 3 without units
     source = tmp_path / "plan.html"
     source.write_text(f"<html><body>{''.join(f'<p>{x}</p>' for x in text.splitlines())}")
-    out = tmp_path / "register.csv"
     result = CliRunner().invoke(main, ["plan", "parse", str(source), "-o", str(out)])
     assert result.exit_code == 0
     assert "warning:" in result.stderr and "3" in result.stderr
