@@ -455,10 +455,10 @@ def test_doc_is_converted_with_libreoffice(tmp_path: Path, txt_plan: Plan) -> No
     assert doc.read_bytes().startswith(b"\xd0\xcf\x11\xe0")  # really the old binary format
     text = read_document(doc.read_bytes(), "plan.doc", suffix=".doc")
     assert text.splitlines()[-len(TABLE_LINES) - 1 :] == [*TABLE_LINES, CLOSING]
-    _assert_same_plan(_quiet_parse(doc), txt_plan)
+    _assert_same_plan(_quiet_parse(text), txt_plan)
     wps = doc.with_suffix(".wps")  # WPS saves the same binary format under .wps
     wps.write_bytes(doc.read_bytes())
-    _assert_same_plan(_quiet_parse(wps), txt_plan)
+    _assert_same_plan(_quiet_parse(wps), txt_plan)  # through the file path this time
 
 
 def test_doc_without_libreoffice_says_save_as_docx(
