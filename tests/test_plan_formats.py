@@ -382,6 +382,11 @@ def test_gbk_html_decodes_by_its_meta_charset(tmp_path: Path, txt_plan: Plan) ->
     ]
 
 
+def test_html_saved_as_utf8_with_its_old_gb2312_meta() -> None:
+    text = read_document(_page("gb2312").encode("utf-8"), "resaved.html")
+    assert text.splitlines()[: len(MINI.splitlines())] == MINI.splitlines()
+
+
 def test_html_saved_with_a_txt_suffix_is_still_a_page(tmp_path: Path) -> None:
     path = tmp_path / "copied.txt"
     path.write_text(_page(), encoding="utf-8")

@@ -61,14 +61,24 @@ _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_\-
 
 
 def decode_html(data: bytes, name: str) -> str:
-    """Decode a web page with its declared charset, else with the shared cascade.
+    """Decode a web page: valid UTF-8 as such, else with its declared charset, else with
+    the shared cascade.
 
     Examples
     --------
     >>> page = '<meta charset="gbk"><p>新建福道10公里</p>'.encode("gbk")
     >>> decode_html(page, "demo")
     '<meta charset="gbk"><p>新建福道10公里</p>'
+    >>> decode_html('<meta charset="gb2312"><p>福道</p>'.encode(), "saved as UTF-8")[-9:]
+    '<p>福道</p>'
     """
+    if not data.startswith((codecs.BOM_UTF8, b"\xff\xfe", b"\xfe\xff")):
+        # Valid UTF-8 wins over the declaration: a browser that saves a GBK page as UTF-8
+        # may leave its gb2312 <meta>, and Chinese GBK text is never valid UTF-8.
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
     head = data[:4096]
     declared = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
     if declared is not None and not data.startswith((codecs.BOM_UTF8, b"\xff\xfe", b"\xfe\xff")):
