@@ -23,7 +23,7 @@ from conftest import REQUIRE_SERVICES, require
 
 from geoplan._errors import DataReadError, PlanParseError, PlanWarning
 from geoplan.cli import main
-from geoplan.plan import Plan, PlanMeta, Quantity, Target, Task, parse_plan
+from geoplan.plan import Plan, PlanMeta, Quantity, Target, Task, parse_plan, read_plan_text
 from geoplan.plan._read import read_document, soffice_command
 
 
@@ -646,6 +646,17 @@ def test_cli_prints_reader_and_parser_warnings_and_exits_0(tmp_path: Path, mixed
     assert "warning:" in result.stderr and "3" in result.stderr
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert [r["lead_unit"] for r in rows if r["task_id"] == "3"] == [""]
+
+
+def test_cli_text_shows_what_was_read(tmp_path: Path) -> None:
+    source = _docx(tmp_path / "plan.docx")
+    result = CliRunner().invoke(main, ["plan", "text", str(source)])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [*MINI.splitlines(), *TABLE_LINES, CLOSING]
+    out = tmp_path / "plan.txt"
+    result = CliRunner().invoke(main, ["plan", "text", str(source), "-o", str(out)])
+    assert (result.exit_code, result.stderr) == (0, f"wrote {out}\n")
+    assert out.read_text(encoding="utf-8") == read_plan_text(source)
 
 
 def test_cli_xlsx_needs_an_output_file() -> None:

@@ -84,6 +84,28 @@ def parse(plan_file: Path | None, fmt: str | None, output: Path | None, encoding
         click.echo(f"wrote {output}", err=True)
 
 
+@plan.command()
+@click.argument(
+    "plan_file", metavar="PLAN", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@output_option(help="Write the text (UTF-8) to this file instead of standard output.")
+def text(plan_file: Path, output: Path | None) -> None:
+    """Print the text geoplan reads from PLAN (.docx, .pdf, .html, .doc, .txt).
+
+    One paragraph per line; tables one line per row, cells separated by TAB. Use it to
+    check what was read from a PDF or a web page before parsing it.
+    """
+    from ..plan._read import read_plan_text, write_atomic
+
+    with plan_warnings_to_stderr():
+        content = read_plan_text(plan_file)
+    if output is None:
+        click.echo(content, nl=False)
+    else:
+        write_atomic(output, content, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+
+
 def _table(register: Plan) -> str:
     """A plain-text summary: one line per task with its lead unit and targets."""
     meta = register.meta

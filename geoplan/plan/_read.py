@@ -91,6 +91,22 @@ def read_source(text_or_path: str | os.PathLike[str]) -> tuple[str, str]:
     return text_or_path.lstrip("\ufeff"), "plan text"
 
 
+def read_plan_text(path: str | os.PathLike[str]) -> str:
+    """Return the text the parser reads from a plan document (.docx, .pdf, .html, .txt…).
+
+    One paragraph per line; a table one line per row with its cells separated by TAB, a
+    merged cell repeated in each row it spans. Use it to see what geoplan made of a PDF
+    or a web page before parsing it.
+
+    Examples
+    --------
+    >>> from geoplan.datasets import SAMPLE_PLAN, data_path
+    >>> read_plan_text(data_path(SAMPLE_PLAN)).splitlines()[4]
+    '泉台管〔2021〕57号'
+    """
+    return _read_file(Path(path))[0]
+
+
 def _read_file(path: Path) -> tuple[str, str]:
     name = f"plan file {path}"
     if not path.exists():
