@@ -4,11 +4,11 @@
 of each target (a target promising 1万套 and 100万平方米 gives two rows), one row for a
 target without quantities, and one row for a task without any target, so every task of
 the plan is on the sheet with its lead unit, the other units and its deadlines.
-:func:`write_csv` writes it as CSV (UTF-8 with a byte-order mark by default, which Excel
-in China needs) and :func:`write_xlsx` as an Excel workbook: bold frozen header,
-autofilter, column widths, deadlines as date cells. Every text cell is escaped with
-:func:`geoplan._common.cells.escape_cell` so that a title such as ``=HYPERLINK(...)``
-stays text, and every file is written atomically.
+:func:`register_csv` renders it as CSV (``Plan.to_csv`` writes it UTF-8 with a
+byte-order mark by default, which Excel in China needs) and :func:`write_xlsx` as an Excel
+workbook: bold frozen header, autofilter, column widths, deadlines as date cells. Every
+text cell is escaped with :func:`geoplan._common.cells.escape_cell` so that a title such
+as ``=HYPERLINK(...)`` stays text, and every file is written atomically.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 from .._common.atomic import atomic_path
 from .._common.cells import escape_cell, escape_frame
-from ._read import write_atomic
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -133,13 +132,6 @@ def register_csv(plan: Plan) -> str:
     buffer = io.StringIO()
     escape_frame(frame).to_csv(buffer, index=False, lineterminator="\n")
     return buffer.getvalue()
-
-
-def write_csv(plan: Plan, path: str | os.PathLike[str], *, encoding: str = "utf-8-sig") -> str:
-    """Write the register as CSV to ``path`` atomically and return the text."""
-    text = register_csv(plan)
-    write_atomic(Path(path), text, encoding=encoding)
-    return text
 
 
 def write_xlsx(plan: Plan, path: str | os.PathLike[str]) -> Path:
