@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import importlib.util
 import io
+import re
 import subprocess
 import warnings
 from pathlib import Path
@@ -252,6 +253,7 @@ def test_bundled_plan_as_an_official_pdf_parses_as_its_txt(tmp_path: Path, plan_
     """The 32-task plan laid out as offices do: justified, first lines indented two
     characters, paragraphs running across pages; parsed from PDF as from .txt."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import parse_xml
     from docx.shared import Pt
 
     text = plan_path.read_text(encoding="utf-8")
@@ -261,9 +263,28 @@ def test_bundled_plan_as_an_official_pdf_parses_as_its_txt(tmp_path: Path, plan_
         paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
         paragraph.paragraph_format.first_line_indent = Pt(22)
         paragraph.paragraph_format.space_after = Pt(0)
+    footer = document.sections[0].footer.paragraphs[0]  # "— 3 —" under every page
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer.add_run("— ")
+    footer._p.append(
+        parse_xml(
+            '<w:fldSimple xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+            ' w:instr="PAGE"><w:r><w:t>1</w:t></w:r></w:fldSimple>'
+        )
+    )
+    footer.add_run(" —")
     document.save(tmp_path / "official.docx")
     pdf = _soffice(tmp_path / "official.docx", "pdf")
     reference = _quiet_parse(text)
+    read = read_plan_text(pdf)
+    assert (
+        subprocess.run(  # the page numbers are in the PDF (poppler reads them) …
+            ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout.count("—2—")
+        == 1
+    )
+    assert not [x for x in read.splitlines() if re.fullmatch(r"[—\s]*\d+[—\s]*", x)]  # … not here
+    assert len(read.splitlines()) == len(text.splitlines())  # every paragraph whole
     parsed = _quiet_parse(pdf)
     assert (len(parsed.tasks), sum(len(t.targets) for t in parsed.tasks)) == (32, 40)
     assert parsed.meta == reference.meta and parsed.sections == reference.sections
