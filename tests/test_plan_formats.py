@@ -412,6 +412,12 @@ def test_html_saved_with_a_txt_suffix_is_still_a_page(tmp_path: Path) -> None:
     assert "首页" not in read_document(path.read_bytes(), "copied.txt", suffix=".txt")
 
 
+def test_html_pre_block_and_page_source_as_a_string(txt_plan: Plan) -> None:
+    page = f"<!DOCTYPE html><html><body><nav><a>首页</a></nav><pre>{MINI}</pre></body></html>"
+    assert read_document(page.encode("utf-8"), "pre.html").splitlines() == MINI.splitlines()
+    _assert_same_plan(_quiet_parse(page), txt_plan)  # the source itself, not a file
+
+
 def test_html_without_text(tmp_path: Path) -> None:
     path = tmp_path / "empty.html"
     path.write_text(  # a page that loads the plan with a script

@@ -206,6 +206,11 @@ def _render(element: Any, lines: list[str], current: list[str]) -> None:
         _flush(lines, current)
         lines.extend(_table(element))
         _flush(lines, current)
+    elif tag in ("pre", "textarea", "plaintext", "xmp"):  # text laid out by its own lines
+        _flush(lines, current)
+        for line in element.text_content().splitlines():
+            current[0] = line
+            _flush(lines, current)
     else:
         block = tag in _BLOCKS
         if block:

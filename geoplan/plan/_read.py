@@ -88,7 +88,12 @@ def read_source(text_or_path: str | os.PathLike[str]) -> tuple[str, str]:
             is_file = False
         if is_file or path.suffix.lower() in _TEXT_SUFFIXES:
             return _read_file(path)
-    return text_or_path.lstrip("\ufeff"), "plan text"
+    text = text_or_path.lstrip("\ufeff")
+    if text.lstrip().startswith("<") and _looks_like_html(text[:1024].encode("utf-8")):
+        from ._html import html_text  # a page's source passed as a string
+
+        return html_text(text.encode("utf-8"), "plan text (HTML)"), "plan text"
+    return text, "plan text"
 
 
 def read_plan_text(path: str | os.PathLike[str]) -> str:
