@@ -183,8 +183,17 @@ def _paragraphs(items: list[_Line | list[str]]) -> list[str]:
             out.extend(item)
             continue
         if current is not None and _continues(current, item):
+            # Latin words do not break across lines: two of them meet with a space.
+            gap = " " if current.text[-1].isascii() and item.text[0].isascii() else ""
+            if not (current.text[-1].isalnum() and item.text[0].isalnum()):
+                gap = ""
             current = _Line(
-                current.text + item.text, current.x0, item.x1, item.size, item.left, item.right
+                current.text + gap + item.text,
+                current.x0,
+                item.x1,
+                item.size,
+                item.left,
+                item.right,
             )
             continue
         if current is not None:
