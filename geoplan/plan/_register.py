@@ -68,10 +68,11 @@ def register_frame(plan: Plan) -> pd.DataFrame:
     Examples
     --------
     >>> import warnings
-    >>> from geoplan.plan import load_sample_plan
+    >>> from geoplan.datasets import SAMPLE_PLAN, data_path
+    >>> from geoplan.plan import parse_plan
     >>> with warnings.catch_warnings():
     ...     warnings.simplefilter("ignore")
-    ...     plan = load_sample_plan()
+    ...     plan = parse_plan(data_path(SAMPLE_PLAN))
     >>> frame = register_frame(plan)
     >>> frame["task_id"].nunique(), len(frame)
     (32, 50)
