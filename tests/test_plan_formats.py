@@ -141,10 +141,16 @@ def _docx(path: Path, *, table: bool = True, numbered: bool = False) -> Path:
     return path
 
 
-def _soffice(source: Path, target_format: str) -> Path:
-    soffice = soffice_command()
-    require(soffice is not None, "LibreOffice (soffice) converts the test's .docx to PDF/.doc")
-    assert soffice is not None
+@pytest.fixture(scope="session")
+def soffice() -> str:
+    """LibreOffice's program: it converts the tests' .docx to PDF and .doc."""
+    command = soffice_command()
+    require(command is not None, "LibreOffice (soffice) converts the test's .docx to PDF/.doc")
+    assert command is not None
+    return command
+
+
+def _soffice(soffice: str, source: Path, target_format: str) -> Path:
     out = source.parent / f"lo-{target_format}"
     subprocess.run(
         [
@@ -235,8 +241,11 @@ def test_docx_tracked_insertions_and_content_controls_are_read(tmp_path: Path) -
 # ------------------------------------------------------------------------------- .pdf
 
 
-def test_pdf_with_text_layer_parses_as_the_txt(tmp_path: Path, txt_plan: Plan) -> None:
-    pdf = _soffice(_docx(tmp_path / "plan.docx"), "pdf")
+@pytest.mark.slow
+def test_pdf_with_text_layer_parses_as_the_txt(
+    tmp_path: Path, txt_plan: Plan, soffice: str
+) -> None:
+    pdf = _soffice(soffice, _docx(tmp_path / "plan.docx"), "pdf")
     assert pdf.read_bytes().startswith(b"%PDF")
     text = read_document(pdf.read_bytes(), "plan.pdf")
     lines = text.splitlines()
@@ -250,7 +259,9 @@ def test_pdf_with_text_layer_parses_as_the_txt(tmp_path: Path, txt_plan: Plan) -
 
 
 @pytest.mark.slow
-def test_bundled_plan_as_an_official_pdf_parses_as_its_txt(tmp_path: Path, plan_path: Path) -> None:
+def test_bundled_plan_as_an_official_pdf_parses_as_its_txt(
+    tmp_path: Path, plan_path: Path, soffice: str
+) -> None:
     """The 32-task plan laid out as offices do: justified, first lines indented two
     characters, paragraphs running across pages; parsed from PDF as from .txt."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -275,7 +286,7 @@ def test_bundled_plan_as_an_official_pdf_parses_as_its_txt(tmp_path: Path, plan_
     )
     footer.add_run(" —")
     document.save(tmp_path / "official.docx")
-    pdf = _soffice(tmp_path / "official.docx", "pdf")
+    pdf = _soffice(soffice, tmp_path / "official.docx", "pdf")
     reference = _quiet_parse(text)
     read = read_plan_text(pdf)
     require(shutil.which("pdftotext") is not None, "poppler's pdftotext checks the PDF")
@@ -309,7 +320,7 @@ def test_scanned_pdf_is_refused_with_the_fix(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def mixed_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def mixed_pdf(tmp_path_factory: pytest.TempPathFactory, soffice: str) -> Path:
     """MINI, then a last page holding only an image (a scanned seal page)."""
     from docx.enum.text import WD_BREAK
     from PIL import Image
@@ -323,7 +334,7 @@ def mixed_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     document.add_picture(str(png))
     document.save(folder / "mixed.docx")
-    return _soffice(folder / "mixed.docx", "pdf")
+    return _soffice(soffice, folder / "mixed.docx", "pdf")
 
 
 def test_pdf_page_without_text_is_skipped_with_a_warning(mixed_pdf: Path, txt_plan: Plan) -> None:
@@ -480,8 +491,9 @@ def test_mht_web_archive_reads_its_html_part(tmp_path: Path, txt_plan: Plan) -> 
 # --------------------------------------------------------------------- .doc and .wps
 
 
-def test_doc_is_converted_with_libreoffice(tmp_path: Path, txt_plan: Plan) -> None:
-    doc = _soffice(_docx(tmp_path / "plan.docx"), "doc")
+@pytest.mark.slow
+def test_doc_is_converted_with_libreoffice(tmp_path: Path, txt_plan: Plan, soffice: str) -> None:
+    doc = _soffice(soffice, _docx(tmp_path / "plan.docx"), "doc")
     assert doc.read_bytes().startswith(b"\xd0\xcf\x11\xe0")  # really the old binary format
     text = read_document(doc.read_bytes(), "plan.doc", suffix=".doc")
     assert text.splitlines()[-len(TABLE_LINES) - 1 :] == [*TABLE_LINES, CLOSING]
@@ -501,8 +513,7 @@ def test_doc_without_libreoffice_says_save_as_docx(
         parse_plan(doc)
 
 
-def test_damaged_doc_names_libreoffice_failure(tmp_path: Path) -> None:
-    require(soffice_command() is not None, "LibreOffice (soffice) converts .doc files")
+def test_damaged_doc_names_libreoffice_failure(tmp_path: Path, soffice: str) -> None:
     doc = tmp_path / "broken.doc"
     doc.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)
     with pytest.raises(PlanParseError, match=r"broken\.doc cannot be read.*save it as \.docx"):
