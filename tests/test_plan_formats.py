@@ -520,14 +520,41 @@ def test_damaged_doc_names_libreoffice_failure(tmp_path: Path, soffice: str) -> 
         parse_plan(doc)
 
 
+def test_annex_table_sent_as_a_workbook(tmp_path: Path) -> None:
+    """任务分解表.xlsx: merged cells as in Word, dates as Chinese dates, 2 not 2.0."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "重点任务分解表"
+    for row in TABLE:
+        sheet.append(row)
+    sheet.merge_cells("A1:D1")
+    sheet.merge_cells("C3:C4")
+    sheet["A5"] = 3.0
+    sheet["D3"] = dt.datetime(2025, 12, 31)
+    book.create_sheet("空白")
+    book.save(tmp_path / "任务分解表.xlsx")
+    text = read_plan_text(tmp_path / "任务分解表.xlsx")
+    assert text.splitlines() == [
+        "重点任务分解表",
+        *TABLE_LINES[:2],
+        TABLE_LINES[2].replace("2025年", "2025年12月31日"),
+        *TABLE_LINES[3:],
+    ]
+
+
 def test_other_zip_files_are_named(tmp_path: Path) -> None:
     import zipfile
 
     book = tmp_path / "任务.xlsx"
     with zipfile.ZipFile(book, "w") as archive:
         archive.writestr("xl/workbook.xml", "<workbook/>")
-    with pytest.raises(PlanParseError, match=r"is an Excel workbook, not a plan document"):
+    with pytest.raises(PlanParseError, match=r"任务\.xlsx is not a readable Excel workbook"):
         parse_plan(book)
+    slides = tmp_path / "汇报.pptx"
+    with zipfile.ZipFile(slides, "w") as archive:
+        archive.writestr("ppt/presentation.xml", "<p/>")
+    with pytest.raises(PlanParseError, match=r"is a PowerPoint presentation, not a plan document"):
+        parse_plan(slides)
     broken = tmp_path / "损坏.docx"
     with zipfile.ZipFile(broken, "w") as archive:
         archive.writestr("word/document.xml", "<w:document><not xml")

@@ -66,6 +66,7 @@ _TEXT_SUFFIXES = {
     *_HTML_SUFFIXES,
     ".mht",
     ".mhtml",
+    ".xlsx",
     *CONVERTIBLE_SUFFIXES,
 }
 
@@ -155,7 +156,8 @@ def read_document(data: bytes, name: str, *, suffix: str = "") -> str:
     if data.startswith(b"\xd0\xcf\x11\xe0") or data.startswith(b"{\\rtf"):
         if suffix in (".xls", ".et", ".ppt", ".dps"):
             raise PlanParseError(
-                f"{name} is a spreadsheet or slides, not a plan document; {_EXPECTED}"
+                f"{name} is an old Excel/PowerPoint file, not a plan document; {_EXPECTED} "
+                "(a task table in Excel: save it as .xlsx)"
             )
         if data.startswith(b"{\\rtf"):
             suffix = ".rtf"
@@ -264,11 +266,10 @@ def _zip_document(data: bytes, name: str) -> str:
             "read; export it as PDF from the OFD reader, or ask for the Word original"
         )
     if "xl/workbook.xml" in names:
-        what = "an Excel workbook"
-    elif "ppt/presentation.xml" in names:
-        what = "a PowerPoint presentation"
-    else:
-        what = "a zip archive"
+        from ._xlsx import xlsx_text  # an annex task table sent on its own
+
+        return xlsx_text(data, name)
+    what = "a PowerPoint presentation" if "ppt/presentation.xml" in names else "a zip archive"
     raise PlanParseError(f"{name} is {what}, not a plan document; {_EXPECTED}")
 
 
