@@ -210,6 +210,20 @@ def test_docx_automatic_numbering_is_rendered(tmp_path: Path, txt_plan: Plan) ->
     _assert_same_plan(_quiet_parse(path), txt_plan)
 
 
+def test_docx_numbered_cells_count_once_per_cell(tmp_path: Path) -> None:
+    """A 序号 column numbered by Word: each cell gets its number, a merged one once."""
+    document = docx.Document()
+    grid = document.add_table(rows=4, cols=2)
+    for r in range(4):
+        grid.cell(r, 0).paragraphs[0].style = document.styles["List Number"]
+        grid.cell(r, 1).text = f"任务{r + 1}"
+    grid.cell(1, 0).merge(grid.cell(2, 0))  # rows 2 and 3 share one numbered cell
+    document.add_paragraph("结语")
+    document.save(tmp_path / "numbered-table.docx")
+    text = read_plan_text(tmp_path / "numbered-table.docx")
+    assert text.splitlines() == ["1.\t任务1", "2.\t任务2", "2.\t任务3", "3.\t任务4", "结语"]
+
+
 def test_docx_tracked_insertions_and_content_controls_are_read(tmp_path: Path) -> None:
     """Runs inside <w:ins> (修订) and paragraphs inside a content control are text too;
     deleted runs are not, and a tab in a paragraph is a space (a TAB means a table cell)."""
