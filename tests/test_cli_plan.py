@@ -48,7 +48,8 @@ def test_csv_file_with_bom_opens_as_a_table(plan_path: Path, tmp_path: Path) -> 
     raw = out.read_bytes()
     assert raw[:3] == b"\xef\xbb\xbf"
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert len(rows) == 25
+    assert len(rows) == 25 + 18 + 7  # quantities, targets without one, tasks without targets
+    assert {r["task_id"] for r in rows} == {str(n) for n in range(1, 33)}
     task7 = [(r["value"], r["unit"], r["deadline"]) for r in rows if r["task_id"] == "7"]
     assert task7 == [("10000.0", "套", "2025-12-31"), ("1000000.0", "平方米", "2025-12-31")]
     task18 = [r for r in rows if r["task_id"] == "18" and r["value"] == "200.0"]
@@ -60,7 +61,7 @@ def test_csv_without_bom(plan_path: Path, tmp_path: Path) -> None:
     out = tmp_path / "register.csv"
     code, _, _ = _run(str(plan_path), "-f", "csv", "-o", str(out), "--encoding", "utf-8")
     assert code == 0
-    assert out.read_bytes().startswith(b"task_id,title,")
+    assert out.read_bytes().startswith(b"task_id,section,title,")
 
 
 def test_table_summary(plan_path: Path) -> None:
@@ -81,8 +82,9 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert (code, out) == (2, "")
     assert (
         err == f"error: plan file {png} is a PNG image, not text; expected the plain text of "
-        "an action plan (UTF-8, GB18030/GBK, Big5 or UTF-16): "
-        "save or copy the plan as a .txt file\n"
+        "an action plan (.txt), or the plan as a Word .docx, a PDF with a text layer or a "
+        "web page saved as .html: if it is a scan, run OCR on it or ask for the Word "
+        "original\n"
     )
     code, _, err = _run(str(tmp_path / "missing.txt"))
     assert code == 2

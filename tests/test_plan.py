@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import os
 from pathlib import Path
@@ -266,13 +268,17 @@ def test_csv_has_bom_by_default(plan: Plan, tmp_path: Path) -> None:
     plan.to_csv(out)
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
-    lines = raw.decode("utf-8-sig").splitlines()
-    assert lines[0] == "task_id,title,year,deadline,value,unit,comparator,qualifiers,text"
-    assert len(lines) == 1 + 25
-    row_23 = "23,推动建筑业高质量发展,2025,2025-12-31,40000000000.0,元,,," + (
-        '"到2025年,实现建筑业总产值400亿元"'
-    )
-    assert row_23 in lines
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert raw.decode("utf-8-sig").startswith("task_id,section,title,lead_unit,other_units,")
+    # 25 quantities + 18 targets without one + 7 tasks without targets
+    assert len(rows) == 25 + 18 + 7
+    task23 = [r for r in rows if r["task_id"] == "23"]
+    assert [(r["year"], r["deadline"], r["value"], r["unit"]) for r in task23] == [
+        ("2025", "2025-12-31", "40000000000.0", "元"),
+        ("2035", "2035-12-31", "", ""),
+    ]
+    assert task23[0]["target_text"] == "到2025年,实现建筑业总产值400亿元"
+    assert task23[0]["lead_unit"] == "区规划建设与交通运输局"
     plan.to_csv(out, encoding="utf-8")
     assert out.read_bytes()[:1] == b"t"
 

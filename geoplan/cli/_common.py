@@ -37,7 +37,9 @@ LAYERS_HELP = (
     "GeoPackage, folder of layers, or a KML/KMZ, DXF, File Geodatabase (.gdb) or CSV/xlsx "
     "file (default: the bundled sample of 泉州台商投资区)."
 )
-PLAN_HELP = "Action-plan text file (default: the bundled 泉台管〔2021〕57号)."
+PLAN_HELP = (
+    "Action-plan document: .docx, .pdf, .html or .txt (default: the bundled 泉台管〔2021〕57号)."
+)
 RECORDS_HELP = (
     "Progress log, CSV or GeoPackage (default: the sample's log with the sample layers; "
     "none with --layers)."
@@ -78,7 +80,7 @@ def layers_option(*, help: str = LAYERS_HELP) -> Callable[[F], F]:
 
 
 def plan_option(*, help: str = PLAN_HELP) -> Callable[[F], F]:
-    """``--plan FILE`` (an existing text file) into ``plan_path``."""
+    """``--plan FILE`` (an existing plan document) into ``plan_path``."""
     return _existing_path("--plan", "plan_path", help=help, dir_okay=False)
 
 

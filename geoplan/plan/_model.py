@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import io
 import json
 import os
 from dataclasses import dataclass, field
@@ -187,26 +186,47 @@ class Plan:
         frame["value"] = frame["value"].astype("float64")
         return frame
 
+    def register_frame(self) -> pd.DataFrame:
+        """Return the register table: one row per quantity, per target without one, per bare task.
+
+        Every task is present, with its lead unit and other units; see
+        :func:`geoplan.plan._register.register_frame` for the columns.
+        """
+        from ._register import register_frame
+
+        return register_frame(self)
+
     def to_csv(
         self, path: str | os.PathLike[str] | None = None, *, encoding: str = "utf-8-sig"
     ) -> str:
-        """Return the quantities as CSV; also write them (atomically) when ``path`` is given.
+        """Return the register as CSV; also write it (atomically) when ``path`` is given.
 
-        One row per quantity: task id, title, year, deadline, value, unit, comparator,
-        qualifiers (joined with ``;``) and the clause text. Files are UTF-8 with a byte
-        order mark by default, which Excel in China needs to show Chinese; pass
-        ``encoding="utf-8"`` for none. The returned string never carries the mark.
+        One row per quantity of a target (several quantities give several rows of that
+        target), one per target without quantities, one per task without targets: task id,
+        section, title, lead unit, other units, target, deadline, year, year source, value,
+        unit, comparator, qualifiers (joined with ``;``), task text. Text cells that a
+        spreadsheet would run as a formula are escaped with a leading ``'``. Files are
+        UTF-8 with a byte order mark by default, which Excel in China needs to show
+        Chinese; pass ``encoding="utf-8"`` for none. The returned string never carries
+        the mark.
         """
-        frame = self.quantities_frame()
-        frame["qualifiers"] = frame["qualifiers"].map(";".join)
-        frame["deadline"] = frame["deadline"].dt.strftime("%Y-%m-%d")
-        columns = ["task_id", "title", "year", "deadline", "value", "unit", "comparator"]
-        buffer = io.StringIO()
-        frame[[*columns, "qualifiers", "text"]].to_csv(buffer, index=False, lineterminator="\n")
-        text = buffer.getvalue()
+        from ._register import register_csv
+
+        text = register_csv(self)
         if path is not None:
             write_atomic(Path(path), text, encoding=encoding)
         return text
+
+    def to_xlsx(self, path: str | os.PathLike[str]) -> Path:
+        """Write the register as an Excel workbook (atomically) and return its path.
+
+        The rows and cells of :meth:`to_csv`, with Chinese headers (bold, frozen, with an
+        autofilter), fitted column widths and deadlines as date cells; a second sheet
+        说明 holds the plan's title, number, issuer and date.
+        """
+        from ._register import write_xlsx
+
+        return write_xlsx(self, path)
 
 
 _FRAME_COLUMNS = [
