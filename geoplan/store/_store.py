@@ -19,10 +19,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from .._errors import SchemaError, StoreError
-from ._backends import SRID, _hide_password, load_spatialite, make_engine, resolve_url
+from ._backends import SRID, _hide_password, make_engine, mask_secrets, resolve_url
+from ._gpkg import SYSTEM_TABLES, create_base, create_table, register_attributes, register_features
 from ._load import LoadStats, column_values, load_layers, q
 from ._models import (
     ATTRIBUTE_TABLES,
+    GEOMETRY_COLUMN_TYPES,
     LAYER_TABLES,
     RECORD_COLUMNS,
     SCHEMA_VERSION,
@@ -37,6 +39,7 @@ from ._models import (
     targets,
     tasks,
 )
+from ._qgis import write_styles
 from ._read import plan_from_dict, read_layers, read_plan_dict, read_records, read_snapshots
 
 logger = logging.getLogger("geoplan.store")
@@ -100,15 +103,19 @@ class Store:
         except OperationalError as exc:
             may = "write there" if write else "read it"
             raise StoreError(
-                f"cannot use the database {self.label}: {_one_line(exc.orig)}; check the URL, "
-                f"that the server runs and that you may {may}"
-            ) from exc
+                f"cannot use the database {self.label}: {self._say(exc.orig)}; check the "
+                f"URL, that the server runs and that you may {may}"
+            ) from None
         except (DBAPIError, self.engine.dialect.loaded_dbapi.Error) as exc:
             # the transaction was rolled back; bulk copies raise the driver's own errors
             raise StoreError(
                 f"the database {self.label} refused the change, so nothing was written: "
-                f"{_one_line(getattr(exc, 'orig', exc))}"
-            ) from exc
+                f"{self._say(getattr(exc, 'orig', exc))}"
+            ) from None
+
+    def _say(self, error: object) -> str:
+        """A driver's message on one line, with no piece of the URL's password."""
+        return mask_secrets(_one_line(error), self.url)
 
     def _check_version(self, conn: Connection) -> bool:
         """Return True for an initialised database of this schema version.
@@ -118,17 +125,32 @@ class Store:
         """
         names = set(inspect(conn).get_table_names())
         if "geoplan_meta" not in names:
-            if names & {"tasks", "records", "metric_snapshots"}:
+            foreign = sorted(names - SYSTEM_TABLES - {t.name for t in metadata.sorted_tables})
+            if self.backend.is_gpkg:
+                foreign = [n for n in foreign if not n.startswith("rtree_")]
+            else:
+                foreign = [n for n in foreign if n != "spatial_ref_sys"]
+            if names & {"tasks", "records", "metric_snapshots"} or foreign:
+                shown = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
+                hint = (
+                    f"; to load its layers, pass it as --layers {self.path} and a new "
+                    ".gpkg file as --url"
+                    if self.path is not None
+                    else "; pass an empty database (or a new .gpkg file) as --url"
+                )
                 raise StoreError(
-                    f"{self.label} holds tables but no geoplan_meta table, so it was not written "
-                    "by geoplan or predates schema versions; use a new database for "
-                    "`geoplan db init` and load your data there"
+                    f"{self.label} holds tables geoplan did not create "
+                    f"({shown or 'plan tables without geoplan_meta'}), so geoplan leaves it "
+                    f"untouched{hint}"
                 )
             return False
         found = conn.execute(
             select(geoplan_meta.c.value).where(geoplan_meta.c.key == "schema_version")
         ).scalar()
-        version = int(found) if found is not None else 0
+        try:
+            version = int(found) if found is not None else 0
+        except ValueError:
+            version = 0
         if version < SCHEMA_VERSION:
             raise StoreError(
                 f"{self.label} has geoplan schema version {version}, older than this geoplan's "
@@ -148,6 +170,8 @@ class Store:
         if write:  # a first load creates the schema in its own transaction
             self.init()
         with self._begin(write=write) as conn:
+            if write:
+                self._lock(conn)
             if not self._check_version(conn):
                 raise StoreError(
                     f"{self.label} is not initialised; run `geoplan db init` (or "
@@ -160,24 +184,24 @@ class Store:
     def init(self) -> Store:
         """Create the schema (idempotent); returns the store itself."""
         with self._begin(write=True) as conn:
-            created = not self._check_version(conn)
-            if created:
+            self._lock(conn)
+            if not self._check_version(conn):
                 self._create(conn)
-        if created:
-            self._release_spatialite()
         return self
 
-    def _release_spatialite(self) -> None:
-        # Close the connection that loaded SpatiaLite for the schema, so that later loads
-        # and reads in this process run without it (see _backends.load_spatialite).
-        if self.backend.is_gpkg:
-            self.engine.dispose()
+    def _lock(self, conn: Connection) -> None:
+        """Serialise writers of one PostGIS database (SQLite locks the whole file itself).
+
+        Two first loads at once would otherwise both create the extension and the tables,
+        and the loser would fail on a half-created schema; with the lock the second waits,
+        then finds the schema in place.
+        """
+        if not self.backend.is_gpkg:
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK})")
 
     def _create(self, conn: Connection) -> None:
         if self.backend.is_gpkg:
-            load_spatialite(conn.connection.dbapi_connection)
-            if not conn.exec_driver_sql("SELECT CheckGeoPackageMetaData()").scalar():
-                conn.exec_driver_sql("SELECT gpkgCreateBaseTables()")
+            _create_gpkg(conn)
         else:
             installed = conn.execute(
                 text("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")
@@ -192,27 +216,14 @@ class Store:
                         f"it ({exc.orig}); ask the database owner to run "
                         "`CREATE EXTENSION postgis`"
                     ) from exc
-        metadata.create_all(conn)
-        if not self.backend.is_gpkg:
-            # Once a GeoPackage schema has been created in this process, GeoAlchemy2 has
-            # taken the spatial Index objects off the shared tables, so create_all alone
-            # would leave a PostGIS database created afterwards without GiST indexes.
+            metadata.create_all(conn)
             for current, _ in LAYER_TABLES.values():
                 conn.exec_driver_sql(
                     f"CREATE INDEX IF NOT EXISTS {q(conn, f'idx_{current.name}_geom')} "
                     f"ON {q(conn, current.name)} USING gist (geom)"
                 )
-        if self.backend.is_gpkg:
-            # Register the plain tables so QGIS and GDAL list them as attribute tables.
-            for table in ATTRIBUTE_TABLES:
-                conn.execute(
-                    text(
-                        "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, "
-                        "identifier, description) VALUES (:t, 'attributes', :t, :d)"
-                    ),
-                    {"t": table.name, "d": f"geoplan {table.name}"},
-                )
-        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        write_styles(conn, self.backend)
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         conn.execute(
             insert(geoplan_meta),
             [
@@ -386,6 +397,37 @@ class Store:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         return [out / name for name in written]
+
+
+#: Key of the PostgreSQL advisory lock that serialises geoplan's writers ("geoplan" in hex).
+_PG_LOCK = 0x67656F706C616E
+
+
+def _create_gpkg(conn: Connection) -> None:
+    """Create the GeoPackage 1.4 system tables and geoplan's tables in plain SQL."""
+    from ..catalogue import LAYER_KINDS
+    from ..styles import KIND_LABELS
+
+    create_base(conn)
+    for kind, (current, history) in LAYER_TABLES.items():
+        geometry = GEOMETRY_COLUMN_TYPES[LAYER_KINDS[kind].geometry]
+        label = KIND_LABELS.get(kind, kind)
+        for table, title, index in (
+            (current, label, True),
+            (history, f"{label}（历史版本）", False),
+        ):
+            create_table(conn, table)
+            register_features(
+                conn,
+                table.name,
+                geometry,
+                identifier=title,
+                description=f"geoplan {table.name}",
+                spatial_index=index,
+            )
+    for table in ATTRIBUTE_TABLES:
+        create_table(conn, table)
+        register_attributes(conn, table.name, f"geoplan {table.name}")
 
 
 def _one_line(error: object) -> str:
