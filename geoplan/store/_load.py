@@ -256,7 +256,13 @@ def promote(geoms: np.ndarray, family: str) -> np.ndarray:
 
 
 def load_layer(
-    conn: Connection, backend: Backend, kind: str, gdf: Any, *, valid_from: dt.date
+    conn: Connection,
+    backend: Backend,
+    kind: str,
+    gdf: Any,
+    *,
+    valid_from: dt.date,
+    keep_missing: bool = False,
 ) -> LoadStats:
     """Stage, compare and upsert one layer inside the caller's transaction.
 
@@ -270,7 +276,9 @@ def load_layer(
     if not conn.exec_driver_sql(f"SELECT EXISTS (SELECT 1 FROM {q(conn, current.name)})").scalar():
         stats = _first_load(conn, backend, kind, values, geoms, valid_from=valid_from)
     else:
-        stats = _staged_load(conn, backend, kind, values, geoms, valid_from=valid_from)
+        stats = _staged_load(
+            conn, backend, kind, values, geoms, valid_from=valid_from, keep_missing=keep_missing
+        )
     logger.info(
         "%s: %d features staged, %d new, %d changed, %d unchanged, %d deleted",
         kind,
@@ -291,6 +299,7 @@ def _staged_load(
     geoms: np.ndarray,
     *,
     valid_from: dt.date,
+    keep_missing: bool = False,
 ) -> LoadStats:
     """Load into a layer that holds features: stage, compare, keep history, upsert."""
     columns: list[Any] = [*values, backend.geometry_values(geoms)]
@@ -302,7 +311,9 @@ def _staged_load(
         names += ["minx", "maxx", "miny", "maxy", "sortkey"]
     _create_stage(conn, backend, kind)
     _copy_rows(conn, backend, _STAGE, names, columns)
-    stats = _merge(conn, backend, kind, valid_from=valid_from, staged=len(geoms))
+    stats = _merge(
+        conn, backend, kind, valid_from=valid_from, staged=len(geoms), keep_missing=keep_missing
+    )
     conn.exec_driver_sql(f"DROP TABLE {_STAGE}")
     return stats
 
@@ -373,13 +384,22 @@ def _drop_spatial_indexes(conn: Connection, table: str) -> list[str]:
 
 
 def load_layers(
-    conn: Connection, backend: Backend, layers: Mapping[str, Any], *, valid_from: dt.date
+    conn: Connection,
+    backend: Backend,
+    layers: Mapping[str, Any],
+    *,
+    valid_from: dt.date,
+    keep_missing: bool = False,
 ) -> dict[str, LoadStats]:
-    """Load several layers inside the caller's transaction (all kinds checked first)."""
+    """Load several layers inside the caller's transaction (all kinds checked first).
+
+    A loaded layer replaces the stored one: stored features it lacks are deleted (their
+    last version kept in history) unless ``keep_missing``, which only adds and updates.
+    """
     for kind in layers:
         check_kind(kind)
     return {
-        kind: load_layer(conn, backend, kind, gdf, valid_from=valid_from)
+        kind: load_layer(conn, backend, kind, gdf, valid_from=valid_from, keep_missing=keep_missing)
         for kind, gdf in layers.items()
     }
 
@@ -493,7 +513,13 @@ def copy_text(columns: list[Any]) -> bytes:
 
 
 def _merge(
-    conn: Connection, backend: Backend, kind: str, *, valid_from: dt.date, staged: int
+    conn: Connection,
+    backend: Backend,
+    kind: str,
+    *,
+    valid_from: dt.date,
+    staged: int,
+    keep_missing: bool = False,
 ) -> LoadStats:
     current, history = LAYER_TABLES[kind]
     t, h = q(conn, current.name), q(conn, history.name)
@@ -515,9 +541,11 @@ def _merge(
         ),
         vf,
     ).one()
-    stored = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {t}").scalar_one()
-    # every unchanged staged feature is stored, and `updated` dirty ones are
-    missing = stored - (staged - dirty) - updated
+    missing = 0
+    if not keep_missing:
+        stored = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {t}").scalar_one()
+        # every unchanged staged feature is stored, and `updated` dirty ones are
+        missing = stored - (staged - dirty) - updated
     if missing:
         absent = (
             f"t.id NOT IN (SELECT id FROM {_STAGE})"  # SQLite indexes the list once

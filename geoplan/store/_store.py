@@ -243,29 +243,37 @@ class Store:
         plan: Any = None,
         records: pd.DataFrame | None = None,
         valid_from: dt.date | str | None = None,
+        keep_missing: bool = False,
     ) -> dict[str, LoadStats]:
         """Load any of layers, plan and records in one transaction.
 
         Parameters
         ----------
         layers
-            Kind -> GeoDataFrame. Features are upserted by ``id``; a changed feature's
-            previous version moves to ``<kind>_history``.
+            Kind -> GeoDataFrame. Each replaces the stored layer of its kind: features
+            are upserted by ``id``, a changed feature's previous version moves to
+            ``<kind>_history``, and a stored feature the layer lacks is deleted, its
+            last version kept in ``<kind>_history`` (``valid_to`` = ``valid_from``).
         plan
             A :class:`geoplan.plan.Plan`; replaces the stored register.
         records
             The progress log; rows are upserted by ``record_id``.
         valid_from
             The date the loaded layer versions take effect (default today).
+        keep_missing
+            Keep stored features the loaded layers lack (add and update only), e.g. to
+            load a few new features on their own.
 
         Returns
         -------
         dict of str to LoadStats
-            Per layer kind: features staged, inserted, updated.
+            Per layer kind: features staged, inserted, updated, deleted.
         """
         day = _as_date(valid_from, "valid_from") or dt.date.today()
         with self._open(write=True) as conn:
-            stats = load_layers(conn, self.backend, layers or {}, valid_from=day)
+            stats = load_layers(
+                conn, self.backend, layers or {}, valid_from=day, keep_missing=keep_missing
+            )
             if plan is not None:
                 _write_plan(conn, plan)
             if records is not None:
