@@ -193,10 +193,12 @@ def dump(
     url: Url = None,
     as_of: dt.date | str | None = None,
     layer_format: str = "gpkg",
+    force: bool = False,
 ) -> list[Path]:
     """Write the database to ``out_dir`` as GeoPackage/GeoJSON, CSV and JSON files.
 
-    See :meth:`Store.dump`; returns the paths written.
+    See :meth:`Store.dump` (``force`` replaces files an earlier dump did not write);
+    returns the paths written.
     """
     with Store(url) as store:
-        return store.dump(out_dir, as_of=as_of, layer_format=layer_format)
+        return store.dump(out_dir, as_of=as_of, layer_format=layer_format, force=force)

@@ -125,11 +125,10 @@ class Store:
         """
         names = set(inspect(conn).get_table_names())
         if "geoplan_meta" not in names:
-            foreign = sorted(names - SYSTEM_TABLES - {t.name for t in metadata.sorted_tables})
-            if self.backend.is_gpkg:
-                foreign = [n for n in foreign if not n.startswith("rtree_")]
-            else:
-                foreign = [n for n in foreign if n != "spatial_ref_sys"]
+            # init creates every table in one transaction, so without geoplan_meta any
+            # user table (even one named like geoplan's) belongs to someone else
+            foreign = sorted(names - SYSTEM_TABLES - {"spatial_ref_sys"})
+            foreign = [n for n in foreign if not n.startswith(("rtree_", "sqlite_"))]
             if names & {"tasks", "records", "metric_snapshots"} or foreign:
                 shown = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
                 hint = (
@@ -164,6 +163,15 @@ class Store:
                 f"{SCHEMA_VERSION}; upgrade geoplan (`pip install -U geoplan`)"
             )
         return True
+
+    def check_writable(self) -> None:
+        """Raise StoreError unless geoplan may write here: a new or empty database, or one
+        of geoplan's of this schema version. Reads only, so a refused database is left
+        exactly as it was (a user's own GeoPackage, say)."""
+        if self.path is not None and not self.path.exists():
+            return
+        with self._begin(write=False) as conn:
+            self._check_version(conn)
 
     @contextmanager
     def _open(self, *, write: bool) -> Iterator[Connection]:
@@ -362,6 +370,7 @@ class Store:
         *,
         as_of: dt.date | str | None = None,
         layer_format: str = "gpkg",
+        force: bool = False,
     ) -> list[Path]:
         """Write the database to files: layers, ``records.csv``, ``plan.json``, snapshots.
 
@@ -370,41 +379,103 @@ class Store:
         temporary folder beside ``out_dir`` and moved in only when all are complete, so a
         failed dump leaves no partial file.
 
+        A dump never writes over the database itself, nor, unless ``force``, over a file
+        it did not write: each dump records what it wrote in ``.geoplan-dump.json``, and a
+        later dump replaces only those files, and only while they are unchanged. Text
+        cells a spreadsheet would evaluate are written inert (see
+        :func:`geoplan._common.cells.escape_frame`).
+
         Returns the paths written.
         """
+        from .._common.cells import escape_frame
+
         if layer_format not in ("gpkg", "geojson"):
             raise StoreError(f"dump format {layer_format!r} is unknown; use 'gpkg' or 'geojson'")
         out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
         layers = self.read_layers(as_of=as_of)
         recs = self.read_records(as_of=as_of)
         snaps = self.read_snapshots()
         plan = self.read_plan()
+        if not layers and recs.empty and snaps.empty and plan is None:
+            raise StoreError(
+                f"{self.label} holds no layers, plan, records or snapshots, so there is "
+                "nothing to dump; load data first with `geoplan db load`"
+            )
+        names = []
+        if layers:
+            names += ["layers.gpkg"] if layer_format == "gpkg" else [f"{k}.geojson" for k in layers]
+        names += ["records.csv", "metric_snapshots.csv"]
+        names += ["plan.json"] if plan is not None else []
+        self._check_dump_targets(out, names, force=force)
+        out.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".geoplan-dump-", dir=out))
         try:
-            written = []
             if layer_format == "gpkg":
                 for kind, gdf in layers.items():
                     gdf.to_file(tmp / "layers.gpkg", layer=kind, driver="GPKG")
-                written.append("layers.gpkg")
             else:
                 for kind, gdf in layers.items():
                     gdf.to_file(tmp / f"{kind}.geojson", driver="GeoJSON")
-                    written.append(f"{kind}.geojson")
-            recs.to_csv(tmp / "records.csv", index=False, encoding="utf-8-sig")
-            snaps.to_csv(tmp / "metric_snapshots.csv", index=False, encoding="utf-8-sig")
-            written += ["records.csv", "metric_snapshots.csv"]
+            escape_frame(recs).to_csv(tmp / "records.csv", index=False, encoding="utf-8-sig")
+            escape_frame(snaps).to_csv(
+                tmp / "metric_snapshots.csv", index=False, encoding="utf-8-sig"
+            )
             if plan is not None:
                 (tmp / "plan.json").write_text(
                     json.dumps(plan.to_dict(), ensure_ascii=False, indent=2) + "\n",
                     encoding="utf-8",
                 )
-                written.append("plan.json")
-            for name in written:
+            manifest = {name: _digest(tmp / name) for name in names}
+            (tmp / _MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+            for name in [*names, _MANIFEST]:
                 os.replace(tmp / name, out / name)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-        return [out / name for name in written]
+        return [out / name for name in names]
+
+    def _check_dump_targets(self, out: Path, names: list[str], *, force: bool) -> None:
+        """Refuse a dump that would replace the database or a file geoplan did not write."""
+        targets = [out / name for name in names]
+        if self.path is not None and any(
+            t.resolve() == self.path.resolve() for t in [*targets, out / _MANIFEST]
+        ):
+            raise StoreError(
+                f"dumping into {out} would replace the database {self.path} itself; "
+                "choose another folder for -o"
+            )
+        if force or not out.exists():
+            return
+        try:
+            written = json.loads((out / _MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            written = {}
+        foreign = [
+            t.name
+            for t in targets
+            if t.exists() and (t.is_dir() or written.get(t.name) != _digest(t))
+        ]
+        if foreign:
+            raise StoreError(
+                f"{out} already holds {', '.join(foreign)}, which an earlier geoplan dump "
+                "did not write or which changed since, so nothing was written; choose "
+                "another folder, move the files away, or pass --force to replace them"
+            )
+
+
+#: The record of what a dump wrote (file name -> SHA-256), kept in the dump's folder.
+_MANIFEST = ".geoplan-dump.json"
+
+
+def _digest(path: Path) -> str | None:
+    import hashlib
+
+    if not path.is_file():
+        return None
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 #: Key of the PostgreSQL advisory lock that serialises geoplan's writers ("geoplan" in hex).
