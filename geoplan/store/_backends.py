@@ -25,6 +25,7 @@ import numpy as np
 import shapely
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError
 
 from .._errors import StoreError
 from ..settings import ENV_DB_URL
@@ -69,7 +70,15 @@ def resolve_url(url: str | os.PathLike[str] | None = None) -> str:
         return f"gpkg:///{path.resolve()}"
     scheme = text.split("://", 1)[0].lower()
     if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
-        return "postgresql+psycopg://" + text.split("://", 1)[1]
+        rest = text.split("://", 1)[1]
+        userinfo = rest[: rest.rfind("@")] if "@" in rest else ""
+        if any(c in userinfo for c in "@/?#"):
+            raise StoreError(
+                f"database URL {_hide_password(text)!r}: the user name or password holds "
+                "'@', '/', '?' or '#', which end the user part of a URL; percent-encode them "
+                "(@ as %40, / as %2F, ? as %3F, # as %23)"
+            )
+        return "postgresql+psycopg://" + rest
     if scheme == "gpkg":
         return text
     raise StoreError(
@@ -102,8 +111,10 @@ def url_secrets(url: str) -> list[str]:
     at = rest.rfind("@")
     if at < 0 or ":" not in rest[:at]:
         return []
+    from urllib.parse import unquote
+
     password = rest[:at].split(":", 1)[1]
-    pieces = [password, *password.replace("/", "@").split("@")]
+    pieces = [password, unquote(password), *password.replace("/", "@").split("@")]
     return sorted({p for p in pieces if len(p) >= 3}, key=len, reverse=True)
 
 
@@ -226,4 +237,11 @@ def make_engine(url: str) -> tuple[Engine, Backend]:
         from .._errors import missing_dependency
 
         raise missing_dependency("psycopg", "postgis", "use a PostGIS database") from None
-    return create_engine(url), Backend("postgis")
+    try:
+        return create_engine(url), Backend("postgis")
+    except (ArgumentError, ValueError) as exc:
+        raise StoreError(
+            f"database URL {_hide_password(url)!r} is not a valid PostgreSQL URL "
+            f"({mask_secrets(str(exc), url)}); write it as "
+            "postgresql+psycopg://user:password@host:port/database"
+        ) from None
