@@ -155,16 +155,19 @@ def qml(kind: str) -> str:
     placement = {"Polygon": "1", "LineString": "2", "Point": "6"}[family]
     # dense point layers are labelled only when zoomed in
     scale = ' scaleVisibility="1" scaleMin="1" scaleMax="20000"' if kind == "farmhouses" else ""
+    # areas overlap each other everywhere, so they must not push other labels away
+    obstacle = "0" if family == "Polygon" else "1"
+    size, weight = ("12", "75") if kind in ("towns", "districts") else ("9", "50")
     labeling = (
         '<labeling type="simple"><settings calloutType="simple">'
         f'<text-style fieldName="name" isExpression="0" fontFamily="{LABEL_FONT}" '
-        'fontSize="9" fontSizeUnit="Point" textColor="40,40,40,255" textOpacity="1" '
-        'fontWeight="50" fontItalic="0" multilineHeight="1">'
+        f'fontSize="{size}" fontSizeUnit="Point" textColor="40,40,40,255" textOpacity="1" '
+        f'fontWeight="{weight}" fontItalic="0" multilineHeight="1">'
         '<text-buffer bufferDraw="1" bufferSize="1" bufferSizeUnits="MM" '
         'bufferColor="255,255,255,255" bufferOpacity="0.8" bufferJoinStyle="128"/>'
         "</text-style>"
         f'<placement placement="{placement}" dist="1" distUnits="MM" placementFlags="10"/>'
-        f'<rendering obstacle="1" displayAll="0" upsidedownLabels="0"{scale}/>'
+        f'<rendering obstacle="{obstacle}" displayAll="0" upsidedownLabels="0"{scale}/>'
         "</settings></labeling>"
     )
     return (
