@@ -15,6 +15,7 @@ sample pixels.
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 
@@ -95,10 +96,11 @@ def main(argv: list[str]) -> int:
             if image.pixel(x, y) != white
         )
         report["_render"] = {"painted_samples": painted, "width": image.width()}
-    print(json.dumps(report, ensure_ascii=False))
-    app.exitQgis()
+    print(json.dumps(report, ensure_ascii=False), flush=True)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    code = main(sys.argv[1:])
+    # QGIS 3.22 may crash while tearing down its providers at exit: leave without it
+    os._exit(code)
