@@ -318,6 +318,32 @@ def test_reload_is_idempotent_and_changes_keep_history(url):
         load_layers({"greenways": changed}, url=url, valid_from="2023-01-01")
 
 
+def test_reload_deletes_missing_features_and_keeps_them_in_history(url):
+    towns = _towns()
+    load_layers({"towns": towns}, url=url, valid_from="2022-01-01")
+    stats = load_layers({"towns": towns.iloc[[0]]}, url=url, valid_from="2023-01-01")["towns"]
+    assert (stats.inserted, stats.updated, stats.unchanged, stats.deleted) == (0, 0, 1, 1)
+    assert read_layers_from_db(url)["towns"]["id"].tolist() == ["T1"]
+    assert_same_layer(read_layers_from_db(url, as_of="2022-12-31")["towns"], towns)
+    assert read_layers_from_db(url, as_of="2023-01-01")["towns"]["id"].tolist() == ["T1"]
+    with Store(url) as store:
+        assert store.counts()["towns_history"] == 1
+    # back again later: a new version; the gap in between shows it absent
+    back = load_layers({"towns": towns}, url=url, valid_from="2024-01-01")["towns"]
+    assert (back.inserted, back.deleted) == (1, 0)
+    assert read_layers_from_db(url, as_of="2023-06-30")["towns"]["id"].tolist() == ["T1"]
+    assert sorted(read_layers_from_db(url)["towns"]["id"]) == ["T1", "T2"]
+    # an empty layer deletes every feature; keep_missing only adds and updates
+    kept = load_layers(
+        {"towns": towns.iloc[:0]}, url=url, valid_from="2025-01-01", keep_missing=True
+    )
+    assert kept["towns"].deleted == 0
+    gone = load_layers({"towns": towns.iloc[:0]}, url=url, valid_from="2025-01-01")["towns"]
+    assert gone.deleted == 2
+    assert "towns" not in read_layers_from_db(url)
+    assert len(read_layers_from_db(url, as_of="2024-12-31")["towns"]) == 2
+
+
 # ------------------------------------------------------------------ integrity
 
 
