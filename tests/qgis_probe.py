@@ -4,6 +4,7 @@ Run by tests/test_store_clients.py with the system Python that has Debian's pyth
 (``/usr/bin/python3``), with ``QT_QPA_PLATFORM=offscreen``:
 
     python3 tests/qgis_probe.py SOURCE KIND... [--render KIND[,KIND...] PNG]
+    python3 tests/qgis_probe.py --project PROJECT.qgz
 
 SOURCE is a GeoPackage path or ``pg:<libpq conninfo>``. For each layer kind (and its
 ``_history`` table) it reports validity, geometry type, CRS, feature count, the names of
@@ -30,6 +31,26 @@ def main(argv: list[str]) -> int:
     )
     from qgis.PyQt.QtCore import QSize
     from qgis.PyQt.QtGui import QColor
+
+    if argv[0] == "--project":
+        from qgis.core import QgsProject
+
+        app = QgsApplication([], False)
+        app.initQgis()
+        project = QgsProject.instance()
+        groups = {"_read": project.read(argv[1])}
+        for group in project.layerTreeRoot().children():
+            groups[group.name()] = [
+                {
+                    "name": node.name(),
+                    "valid": node.layer().isValid(),
+                    "count": node.layer().featureCount(),
+                    "renderer": node.layer().renderer().type(),
+                }
+                for node in group.children()
+            ]
+        print(json.dumps(groups, ensure_ascii=False), flush=True)
+        return 0
 
     render = None
     if "--render" in argv:

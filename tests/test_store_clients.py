@@ -103,7 +103,7 @@ def _system_has(module: str) -> bool:
 def qgis(source: str, kinds: list[str], render: tuple[str, Path] | None = None) -> dict:
     """What QGIS sees in ``source`` (see tests/qgis_probe.py)."""
     require(_system_has("qgis.core"), "QGIS (Debian python3-qgis) is not installed")
-    args = [SYSTEM_PYTHON, str(PROBE), source, *kinds]
+    args = [SYSTEM_PYTHON, str(PROBE), *([source] if source else []), *kinds]
     if render is not None:
         args += ["--render", render[0], str(render[1])]
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_RUNTIME_DIR="/tmp")
@@ -298,6 +298,33 @@ def test_qgis_opens_postgis_styled(pg_url, sample):  # noqa: F811
     assert types["towns"] == "MULTIPOLYGON" and types["towns_history"] == "MULTIPOLYGON"
     assert types["greenways"] == "MULTILINESTRING" and types["farmhouses"] == "POINT"
     assert catalogs == [url.database]
+
+
+def _check_project(url: str, path: Path, sample: dict) -> None:
+    _cli("db", "qgis-project", "--url", url, "-o", str(path))
+    seen = qgis("", ["--project", str(path)])
+    assert seen.pop("_read") is True
+    assert list(seen) == ["点状要素", "线状要素", "面状要素"]  # the map's legend: points on top
+    layers = [layer for group in seen.values() for layer in group]
+    assert {layer["name"] for layer in layers} == {KIND_LABELS[k] for k in sample}
+    counts = {KIND_LABELS[k]: len(g) for k, g in sample.items()}
+    for layer in layers:
+        assert layer["valid"] and layer["count"] == counts[layer["name"]], layer
+        kind = next(k for k in sample if KIND_LABELS[k] == layer["name"])
+        want = "singleSymbol" if KIND_STYLES[kind].by is None else "categorizedSymbol"
+        assert layer["renderer"] == want, layer
+    assert seen["点状要素"][0]["name"] == "农房"  # drawn last on the map, first in the tree
+    result = CliRunner().invoke(main, ["db", "qgis-project", "--url", url, "-o", str(path)])
+    assert result.exit_code == 2 and "--force" in result.output
+
+
+def test_qgis_project_opens_the_geopackage(bundled_gpkg, sample, tmp_path):
+    _check_project(str(bundled_gpkg), tmp_path / "台商区.qgz", sample)
+
+
+def test_qgis_project_opens_postgis(pg_url, sample, tmp_path):  # noqa: F811
+    load_layers(sample, url=pg_url, valid_from="2021-05-24")
+    _check_project(pg_url, tmp_path / "team.qgs", sample)
 
 
 # ------------------------------------------------------------------ ogr2ogr

@@ -167,3 +167,17 @@ def info(url: str | None) -> None:
     for name, n in counts.items():
         if n:
             click.echo(f"  {name}: {n}")
+
+
+@db.command("qgis-project")
+@_url_option
+@output_option(required=True, help="The project file (.qgz or .qgs).")
+@click.option("--title", help="Project title (default: the database's file name).")
+@click.option("--force", is_flag=True, help="Replace an existing project file.")
+def qgis_project(url: str | None, output: Path, title: str | None, force: bool) -> None:
+    """Write a QGIS project opening the database: layers styled, grouped as the map's legend."""
+    from ..store import Store
+
+    with Store(url) as store:
+        path = store.qgis_project(output, title=title, force=force)
+    click.echo(str(path))

@@ -130,6 +130,15 @@ def style_column(kind: str) -> str | None:
 
 def qml(kind: str) -> str:
     """The QGIS style (QML) of one layer kind."""
+    return (
+        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+        '<qgis version="3.22.0" styleCategories="Symbology|Labeling" labelsEnabled="1">'
+        f"{style_xml(kind)}</qgis>\n"
+    )
+
+
+def style_xml(kind: str) -> str:
+    """The renderer and labelling elements of a kind's QGIS style (QML or project)."""
     family = LAYER_KINDS[kind].geometry
     classes = categories(kind)
     attr = style_column(kind)
@@ -170,11 +179,7 @@ def qml(kind: str) -> str:
         f'<rendering obstacle="{obstacle}" displayAll="0" upsidedownLabels="0"{scale}/>'
         "</settings></labeling>"
     )
-    return (
-        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
-        '<qgis version="3.22.0" styleCategories="Symbology|Labeling" labelsEnabled="1">'
-        f"{renderer}{labeling}</qgis>\n"
-    )
+    return renderer + labeling
 
 
 def _sld_symbolizer(family: str, style: Style) -> str:

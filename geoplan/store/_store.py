@@ -433,6 +433,36 @@ class Store:
             shutil.rmtree(tmp, ignore_errors=True)
         return [out / name for name in names]
 
+    def qgis_project(
+        self, path: str | os.PathLike[str], *, title: str | None = None, force: bool = False
+    ) -> Path:
+        """Write a QGIS project (``.qgz`` or ``.qgs``) that opens this database styled.
+
+        Every layer kind that holds features is a layer named in Chinese, styled as in
+        ``layer_styles``, grouped as the web map's legend (points, lines, areas). An
+        existing file is replaced only with ``force``. Returns the path written.
+        """
+        from .._common.atomic import write_bytes
+        from ._project import kinds_in, project_bytes
+
+        target = Path(path)
+        if target.suffix.lower() not in (".qgz", ".qgs"):
+            raise StoreError(f"{target} is not a QGIS project name; end it in .qgz or .qgs")
+        if target.exists() and not force:
+            raise StoreError(
+                f"{target} exists, so nothing was written; choose another name or pass "
+                "--force to replace it"
+            )
+        kinds = kinds_in(self.counts())
+        if not kinds:
+            raise StoreError(
+                f"{self.label} holds no layers, so a project would be empty; load layers "
+                "first with `geoplan db load`"
+            )
+        name = title or (self.path.stem if self.path is not None else "geoplan")
+        data = project_bytes(self.url, kinds, path=target, title=name)
+        return write_bytes(target, data, what="QGIS project", error=StoreError)
+
     def _check_dump_targets(self, out: Path, names: list[str], *, force: bool) -> None:
         """Refuse a dump that would replace the database or a file geoplan did not write."""
         targets = [out / name for name in names]
