@@ -458,6 +458,32 @@ def test_a_password_in_the_url_is_never_printed(secret_url):
             assert piece not in result.output, (command, result.output)
 
 
+def _two_loads_at_once(url: str, cwd: Path) -> None:
+    """Run two `geoplan db load` of the bundled data at once; both must succeed."""
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "geoplan", "db", "load", "--url", url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=cwd,
+        )
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=600) for run in runs]
+    for run, (_, err) in zip(runs, outputs, strict=True):
+        assert "extension" not in err.lower() and "locked" not in err.lower(), err
+        assert run.returncode == 0, err
+    with Store(url) as store:
+        counts = store.counts()
+    assert counts["farmhouses"] == 5500 and counts["farmhouses_history"] == 0
+    assert counts["tasks"] == 32
+    # one process made the first load, the other found it done
+    assert sum(out.count("farmhouses: 5500 features, 5500 new") for out, _ in outputs) == 1
+
+
 def test_two_first_loads_into_one_postgis_database(tmp_path):
     """Both at once on a database without PostGIS: one creates, the other waits."""
     reason = _postgis_reason()
@@ -468,34 +494,17 @@ def test_two_first_loads_into_one_postgis_database(tmp_path):
     admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = _pg_url(name)
     try:
-        env = dict(os.environ, PYTHONPATH=str(REPO))
-        runs = [
-            subprocess.Popen(
-                [sys.executable, "-m", "geoplan", "db", "load", "--url", url],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                env=env,
-                cwd=tmp_path,
-            )
-            for _ in range(2)
-        ]
-        outputs = [run.communicate(timeout=600) for run in runs]
-        for run, (_, err) in zip(runs, outputs, strict=True):
-            assert "extension" not in err.lower(), err
-            assert run.returncode == 0, err
-        with Store(url) as store:
-            counts = store.counts()
-        assert counts["farmhouses"] == 5500 and counts["farmhouses_history"] == 0
-        assert counts["tasks"] == 32
-        # one process made the first load, the other found it done
-        assert sum(out.count("farmhouses: 5500 features, 5500 new") for out, _ in outputs) == 1
+        _two_loads_at_once(_pg_url(name), tmp_path)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_two_first_loads_into_one_geopackage(tmp_path):
+    _two_loads_at_once(str(tmp_path / "shared.gpkg"), tmp_path)
+    assert validate(tmp_path / "shared.gpkg") == ""
 
 
 def test_layer_style_labels_come_from_the_map_legend():

@@ -38,6 +38,9 @@ DEFAULT_FILENAME = "geoplan.gpkg"
 #: SRID of every stored geometry (WGS84 lon/lat, see ``geoplan.settings.STORAGE_CRS``).
 SRID = 4326
 
+#: Key in a connection's ``info`` marking a write transaction (GeoPackage: BEGIN IMMEDIATE).
+WRITE_FLAG = "geoplan_write"
+
 #: SQLite page cache for bulk loads (negative = KiB), so a million-row load stays in memory.
 SQLITE_CACHE_KIB = 262_144
 
@@ -228,7 +231,9 @@ def make_engine(url: str) -> tuple[Engine, Backend]:
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            # a write takes the file's write lock at once, so that two writers queue
+            # (busy_timeout) instead of one failing when both try to upgrade a read lock
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get(WRITE_FLAG) else "BEGIN")
 
         return engine, Backend("gpkg")
     try:

@@ -19,7 +19,14 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from .._errors import SchemaError, StoreError
-from ._backends import SRID, _hide_password, make_engine, mask_secrets, resolve_url
+from ._backends import (
+    SRID,
+    WRITE_FLAG,
+    _hide_password,
+    make_engine,
+    mask_secrets,
+    resolve_url,
+)
 from ._gpkg import SYSTEM_TABLES, create_base, create_table, register_attributes, register_features
 from ._load import LoadStats, column_values, load_layers, q
 from ._models import (
@@ -98,8 +105,13 @@ class Store:
         if self.path is not None:
             _check_sqlite_header(self.path)
         try:
-            with self.engine.begin() as conn:
-                yield conn
+            with self.engine.connect() as conn:
+                conn.info[WRITE_FLAG] = write
+                try:
+                    with conn.begin():
+                        yield conn
+                finally:
+                    conn.info.pop(WRITE_FLAG, None)
         except OperationalError as exc:
             may = "write there" if write else "read it"
             raise StoreError(
