@@ -24,6 +24,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from xml.etree import ElementTree
 
 import geopandas as gpd
 import numpy as np
@@ -522,3 +523,5 @@ def test_layer_style_labels_come_from_the_map_legend():
             rgb = ",".join(str(int(colour[i : i + 2], 16)) for i in (1, 3, 5))
             assert rgb in style, (kind, value)
         assert KIND_LABELS[kind] in sld(kind, kind)
+        ElementTree.fromstring(style.split("\n", 1)[1])  # well-formed (after the DOCTYPE)
+        ElementTree.fromstring(sld(kind, kind).encode("utf-8"))

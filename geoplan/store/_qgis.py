@@ -213,33 +213,34 @@ def _sld_symbolizer(family: str, style: Style) -> str:
     )
 
 
+def _sld_filter(kind: str, column: str | None, value: str) -> str:
+    """The OGC filter selecting one class of a kind (none for a single-style kind)."""
+
+    def is_null(name: str) -> str:
+        return (
+            f"<ogc:PropertyIsNull><ogc:PropertyName>{name}</ogc:PropertyName></ogc:PropertyIsNull>"
+        )
+
+    if kind == "villages":  # approved when plan_approved_date is filled in
+        test = is_null("plan_approved_date")
+        return f"<ogc:Filter>{test if value == 'no' else f'<ogc:Not>{test}</ogc:Not>'}</ogc:Filter>"
+    if column is None:
+        return ""
+    if value == "":
+        return "<se:ElseFilter/>"
+    return (
+        f"<ogc:Filter><ogc:PropertyIsEqualTo><ogc:PropertyName>{column}</ogc:PropertyName>"
+        f"<ogc:Literal>{escape(value)}</ogc:Literal></ogc:PropertyIsEqualTo></ogc:Filter>"
+    )
+
+
 def sld(kind: str, table: str) -> str:
     """The style of one layer kind as an OGC SLD 1.1 / Symbology Encoding document."""
     family = LAYER_KINDS[kind].geometry
     column = KIND_STYLES[kind].by
     rules = []
     for value, label, style in categories(kind):
-        if column is None or kind == "villages":
-            where = ""
-            if kind == "villages":
-                test = "PropertyIsNull" if value == "no" else None
-                where = (
-                    "<ogc:Filter><ogc:PropertyIsNull><ogc:PropertyName>plan_approved_date"
-                    "</ogc:PropertyName></ogc:PropertyIsNull></ogc:Filter>"
-                    if test
-                    else "<ogc:Filter><ogc:Not><ogc:PropertyIsNull><ogc:PropertyName>"
-                    "plan_approved_date</ogc:PropertyName></ogc:PropertyIsNull></ogc:Not>"
-                    "</ogc:Filter>"
-                )
-        elif value == "":
-            where = "<se:ElseFilter/>"
-        else:
-            where = (
-                "<ogc:Filter><ogc:PropertyIsEqualTo>"
-                f"<ogc:PropertyName>{column}</ogc:PropertyName>"
-                f"<ogc:Literal>{escape(value)}</ogc:Literal>"
-                "</ogc:PropertyIsEqualTo></ogc:Filter>"
-            )
+        where = _sld_filter(kind, column, value)
         rules.append(
             f"<se:Rule><se:Name>{escape(label)}</se:Name><se:Description><se:Title>"
             f"{escape(label)}</se:Title></se:Description>{where}"
