@@ -170,9 +170,13 @@ def test_validator_passes_history_deletions_and_snapshots(tmp_path, sample):
     with sqlite3.connect(path) as con:
         stamp = con.execute("SELECT created_at FROM metric_snapshots").fetchone()[0]
         header = con.execute("PRAGMA application_id").fetchone()[0]
+        check, indexed = con.execute(
+            "SELECT rtreecheck('rtree_greenways_geom'), (SELECT COUNT(*) FROM rtree_greenways_geom)"
+        ).fetchone()
         version = con.execute("PRAGMA user_version").fetchone()[0]
     assert len(stamp) == 24 and stamp[10] == "T" and stamp.endswith("Z") and stamp[19] == "."
     assert header.to_bytes(4, "big") == b"GPKG" and version == 10400
+    assert (check, indexed) == ("ok", len(changed))  # deleted features left the R-tree
 
 
 def test_validator_passes_the_demo_database(demo_gpkg):
