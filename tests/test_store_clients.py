@@ -225,6 +225,50 @@ def test_database_is_written_where_spatialite_cannot_load(tmp_path):
     assert len(read_layers_from_db(path)["farmhouses"]) == 5500
 
 
+def test_edits_through_gdal_come_back(bundled_gpkg, tmp_path):
+    """GDAL (as QGIS edits) changes, adds and deletes features; triggers keep the R-tree."""
+    require(_system_has("osgeo.ogr"), "GDAL's Python bindings (Debian python3-gdal) are missing")
+    path = tmp_path / "edited.gpkg"
+    shutil.copy(bundled_gpkg, path)
+    script = textwrap.dedent(
+        f"""
+        from osgeo import ogr
+        ogr.UseExceptions()
+        ds = ogr.Open({str(path)!r}, 1)
+        lines = ds.GetLayerByName("greenways")
+        first = lines.GetNextFeature()
+        first.SetGeometry(ogr.CreateGeometryFromWkt("MULTILINESTRING ((118.7 24.9, 118.71 24.91))"))
+        first.SetField("name", "改线福道")
+        lines.SetFeature(first)
+        new = ogr.Feature(lines.GetLayerDefn())
+        new.SetField("id", "GNEW")
+        new.SetField("name", "新建福道")
+        new.SetField("valid_from", "2024-01-01")
+        new.SetGeometry(ogr.CreateGeometryFromWkt("MULTILINESTRING ((118.8 24.95, 118.81 24.96))"))
+        lines.CreateFeature(new)
+        houses = ds.GetLayerByName("farmhouses")
+        houses.DeleteFeature(houses.GetNextFeature().GetFID())
+        ds = None
+        """
+    )
+    subprocess.run([SYSTEM_PYTHON, "-c", script], check=True, capture_output=True, timeout=300)
+    import sqlite3
+
+    with sqlite3.connect(path) as con:
+        checks = con.execute(
+            "SELECT rtreecheck('rtree_greenways_geom'), rtreecheck('rtree_farmhouses_geom'), "
+            "(SELECT COUNT(*) FROM rtree_greenways_geom), "
+            "(SELECT COUNT(*) FROM rtree_farmhouses_geom)"
+        ).fetchone()
+    assert checks == ("ok", "ok", 45, 5499)
+    assert validate(path) == ""
+    greenways = read_layers_from_db(path)["greenways"].set_index("id")
+    assert greenways.loc["GNEW", "name"] == "新建福道"
+    assert "改线福道" in set(greenways["name"])
+    box = read_layers_from_db(path)["greenways"].cx[118.799:118.811, 24.949:24.961]
+    assert "GNEW" in set(box["id"])
+
+
 # ------------------------------------------------------------------ QGIS
 
 
