@@ -124,14 +124,15 @@ def create_base(conn: Connection) -> None:
     """Mark the file as a GeoPackage 1.4 and create the system tables it lacks."""
     conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
     conn.exec_driver_sql(f"PRAGMA user_version = {USER_VERSION}")
-    if has_base_tables(conn):
-        return
-    for sql in _BASE_TABLES:
-        conn.exec_driver_sql(sql)
+    if not has_base_tables(conn):
+        for sql in _BASE_TABLES:
+            conn.exec_driver_sql(sql)
     raw = conn.connection.dbapi_connection
     assert raw is not None
+    # an empty GeoPackage made by another program may lack a system row or table
+    conn.exec_driver_sql(_BASE_TABLES[3].replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS"))
     raw.executemany(
-        "INSERT INTO gpkg_spatial_ref_sys (srs_name, srs_id, organization, "
+        "INSERT OR IGNORE INTO gpkg_spatial_ref_sys (srs_name, srs_id, organization, "
         "organization_coordsys_id, definition, description) VALUES (?, ?, ?, ?, ?, ?)",
         _SRS_ROWS,
     )
