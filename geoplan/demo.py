@@ -64,8 +64,8 @@ class DemoResult:
     timings
         Step name (see :data:`STEPS`) -> seconds taken.
     skipped
-        Step name -> why it was skipped. Only the database step can be: on a machine
-        without SpatiaLite every other output is still written.
+        Step name -> why it was skipped. Only the database step can be: when the
+        database cannot be written (a full disk, say) every other output still is.
     """
 
     out_dir: Path
@@ -201,7 +201,7 @@ def run_demo(
             )
         except StoreError as exc:
             # the map and the report do not need the database: write them anyway and say
-            # what was left out and how to get it (the message names the package to install)
+            # what was left out and why
             result.skipped["database"] = str(exc)
             logger.warning("demo: the database was not written: %s", exc)
             return

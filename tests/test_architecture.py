@@ -17,7 +17,7 @@ PACKAGE = Path(geoplan.__file__).resolve().parent
 LAYERS: list[set[str]] = [
     {"_errors", "settings"},
     {"_common"},  # atomic writes, text decoding, dates, planners' words, cell escaping
-    {"catalogue", "crs"},  # what a layer kind is; coordinate systems
+    {"catalogue", "crs", "styles"},  # layer kinds; coordinate systems; how kinds are drawn
     {"io", "plan"},  # reading files; the plan register
     {"store"},  # the database: stores plan, layers, records, snapshots; computes nothing
     {"layers"},  # reading and validating layers (from files or the store)

@@ -235,19 +235,19 @@ def test_report_command_bad_date_is_one_line_error(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
-def test_demo_without_spatialite_still_writes_the_map_and_report(tmp_path, monkeypatch):
-    """On a machine without SpatiaLite only the database is left out, with the fix named."""
+def test_demo_whose_database_fails_still_writes_the_map_and_report(tmp_path, monkeypatch):
+    """When the database cannot be written only it is left out, with the reason."""
     from geoplan import StoreError
     from geoplan.demo import run_demo
-    from geoplan.store import _backends, _store
+    from geoplan.store import _store
 
-    def no_spatialite(dbapi_conn: object) -> None:
-        raise StoreError(_backends._SPATIALITE_HELP)
+    def no_room(conn: object) -> None:
+        raise StoreError("database or disk is full")
 
-    monkeypatch.setattr(_store, "load_spatialite", no_spatialite)
+    monkeypatch.setattr(_store, "_create_gpkg", no_room)
     result = run_demo(tmp_path / "out", as_of=AS_OF)
     assert "database" not in result.files
-    assert "libsqlite3-mod-spatialite" in result.skipped["database"]
+    assert "disk is full" in result.skipped["database"]
     assert not (tmp_path / "out" / "geoplan.gpkg").exists()
     assert {"register_json", "scorecard_csv", "map", "report"} <= set(result.files)
     assert all(path.stat().st_size > 0 for path in result.files.values())

@@ -46,17 +46,16 @@ PG_ADMIN = os.environ.get(
 EVIL = 'x"; DROP TABLE tasks; --'
 
 
-def _spatialite_reason() -> str | None:
-    try:
-        Store(f"gpkg:///{os.devnull}.probe.gpkg").engine.dispose()
-        from geoplan.store._backends import _sqlite_module
+def _gpkg_reason() -> str | None:
+    """The GeoPackage store needs only Python's sqlite3 with its R*Tree module."""
+    import sqlite3
 
-        con = _sqlite_module().connect(":memory:")
-        con.enable_load_extension(True)
-        con.load_extension("mod_spatialite")
+    try:
+        con = sqlite3.connect(":memory:")
+        con.execute("CREATE VIRTUAL TABLE t USING rtree(id, minx, maxx, miny, maxy)")
         con.close()
-    except Exception as exc:
-        return f"SpatiaLite (libsqlite3-mod-spatialite) is not usable: {exc}"
+    except sqlite3.Error as exc:
+        return f"this Python's sqlite3 lacks the R*Tree module: {exc}"
     return None
 
 
@@ -115,7 +114,7 @@ def pg_url(pg_template):
 
 @pytest.fixture
 def gpkg_url(tmp_path):
-    reason = _spatialite_reason()
+    reason = _gpkg_reason()
     require(reason is None, reason or "")
     return str(tmp_path / "bureau.gpkg")
 
@@ -197,7 +196,15 @@ def assert_same_layer(got: gpd.GeoDataFrame, want: gpd.GeoDataFrame) -> None:
     pd.testing.assert_frame_equal(
         pd.DataFrame(got[columns]), pd.DataFrame(want[columns]), check_dtype=True
     )
-    same = shapely.equals_exact(got.geometry.array, want.geometry.array, tolerance=1e-9)
+    # the store declares polygon and line layers multi-part and promotes single parts
+    from geoplan.store._load import promote
+
+    wanted = np.asarray(want.geometry.array, dtype=object)
+    for family in ("Polygon", "LineString"):
+        wanted = promote(wanted, family)
+    same = shapely.equals_exact(
+        np.asarray(got.geometry.array, dtype=object), wanted, tolerance=1e-9
+    )
     assert same.all(), got.loc[~same, "id"].tolist()
     assert got.crs.equals(want.crs)
 
@@ -295,10 +302,10 @@ def test_reload_is_idempotent_and_changes_keep_history(url):
     # a feature first loaded later also stands for the time before; two changes on one day
     # leave one version per date
     g4 = _greenways().iloc[[0]].assign(id="G4", name="新福道")
-    load_layers({"greenways": g4}, url=url, valid_from="2023-07-01")
+    load_layers({"greenways": g4}, url=url, valid_from="2023-07-01", keep_missing=True)
     for name in ("百崎福道一期", "百崎福道二期"):
         renamed = changed.iloc[[2]].assign(name=name)
-        load_layers({"greenways": renamed}, url=url, valid_from="2023-08-01")
+        load_layers({"greenways": renamed}, url=url, valid_from="2023-08-01", keep_missing=True)
     before = read_layers_from_db(url, as_of="2023-05-31")["greenways"]
     assert before["id"].tolist() == ["G1", "G2", "G3", "G4"]
     assert before["name"].tolist() == ["洛阳江福道", "东园福道", "百崎福道", "新福道"]
@@ -309,6 +316,32 @@ def test_reload_is_idempotent_and_changes_keep_history(url):
     with pytest.raises(StoreError, match="date order"):
         changed.loc[1, "name"] = "改名"  # G1 was stored as of 2023-06-01
         load_layers({"greenways": changed}, url=url, valid_from="2023-01-01")
+
+
+def test_reload_deletes_missing_features_and_keeps_them_in_history(url):
+    towns = _towns()
+    load_layers({"towns": towns}, url=url, valid_from="2022-01-01")
+    stats = load_layers({"towns": towns.iloc[[0]]}, url=url, valid_from="2023-01-01")["towns"]
+    assert (stats.inserted, stats.updated, stats.unchanged, stats.deleted) == (0, 0, 1, 1)
+    assert read_layers_from_db(url)["towns"]["id"].tolist() == ["T1"]
+    assert_same_layer(read_layers_from_db(url, as_of="2022-12-31")["towns"], towns)
+    assert read_layers_from_db(url, as_of="2023-01-01")["towns"]["id"].tolist() == ["T1"]
+    with Store(url) as store:
+        assert store.counts()["towns_history"] == 1
+    # back again later: a new version; the gap in between shows it absent
+    back = load_layers({"towns": towns}, url=url, valid_from="2024-01-01")["towns"]
+    assert (back.inserted, back.deleted) == (1, 0)
+    assert read_layers_from_db(url, as_of="2023-06-30")["towns"]["id"].tolist() == ["T1"]
+    assert sorted(read_layers_from_db(url)["towns"]["id"]) == ["T1", "T2"]
+    # an empty layer deletes every feature; keep_missing only adds and updates
+    kept = load_layers(
+        {"towns": towns.iloc[:0]}, url=url, valid_from="2025-01-01", keep_missing=True
+    )
+    assert kept["towns"].deleted == 0
+    gone = load_layers({"towns": towns.iloc[:0]}, url=url, valid_from="2025-01-01")["towns"]
+    assert gone.deleted == 2
+    assert "towns" not in read_layers_from_db(url)
+    assert len(read_layers_from_db(url, as_of="2024-12-31")["towns"]) == 2
 
 
 # ------------------------------------------------------------------ integrity
@@ -354,7 +387,7 @@ def test_postgis_refusing_a_value_mid_load_changes_nothing(pg_url):
     ],
 )
 def test_bad_geometries_are_named(tmp_path, geometry, message):
-    require(_spatialite_reason() is None, _spatialite_reason() or "")
+    require(_gpkg_reason() is None, _gpkg_reason() or "")
     gdf = _farmhouses(5)
     gdf.loc[3, "geometry"] = geometry
     with pytest.raises(SchemaError, match=rf"row 3 \(id 'F00003'\) has {message}"):
@@ -461,7 +494,7 @@ def test_reading_an_uninitialised_database_says_what_to_do(tmp_path):
 
 
 def test_gpkg_opens_in_gdal_with_right_counts(tmp_path):
-    require(_spatialite_reason() is None, _spatialite_reason() or "")
+    require(_gpkg_reason() is None, _gpkg_reason() or "")
     require(shutil.which("ogrinfo") is not None, "ogrinfo (Debian gdal-bin) is not installed")
     path = tmp_path / "bureau.gpkg"
     with Store(path) as store:
@@ -492,8 +525,8 @@ def test_gpkg_opens_in_gdal_with_right_counts(tmp_path):
 
 
 def test_gpkg_rtree_packed_on_first_load_stays_valid(tmp_path):
-    require(_spatialite_reason() is None, _spatialite_reason() or "")
-    from geoplan.store._backends import _sqlite_module
+    require(_gpkg_reason() is None, _gpkg_reason() or "")
+    import sqlite3
 
     path = tmp_path / "bureau.gpkg"
     first = _farmhouses(6000, seed=4)  # 118 leaves: a root over two levels
@@ -502,8 +535,13 @@ def test_gpkg_rtree_packed_on_first_load_stays_valid(tmp_path):
     more["id"] = "N" + more["id"]
     moved = first.iloc[:10].copy()
     moved["geometry"] = shapely.points(np.full(10, 118.95), np.full(10, 25.02))
-    load_layers({"farmhouses": pd.concat([moved, more])}, url=path, valid_from="2022-02-01")
-    con = _sqlite_module().connect(path)
+    load_layers(
+        {"farmhouses": pd.concat([moved, more])},
+        url=path,
+        valid_from="2022-02-01",
+        keep_missing=True,
+    )
+    con = sqlite3.connect(path)
     try:
         check, depth, count = con.execute(
             "SELECT rtreecheck('rtree_farmhouses_geom'), "
@@ -652,7 +690,7 @@ def test_snapshot_replaces_same_as_of(url):
 
 
 def test_dump_writes_files_and_a_failed_dump_leaves_none(tmp_path):
-    require(_spatialite_reason() is None, _spatialite_reason() or "")
+    require(_gpkg_reason() is None, _gpkg_reason() or "")
     db = tmp_path / "bureau.gpkg"
     layers = {"towns": _towns(), "greenways": _greenways()}
     with Store(db) as store:
@@ -689,27 +727,11 @@ def test_resolve_url(tmp_path, monkeypatch):
         resolve_url("mysql://u:secret@h/db")
 
 
-def test_missing_spatialite_names_the_debian_package():
-    from geoplan.store._backends import load_spatialite
-
-    class NoSpatialite:
-        isolation_level = ""
-
-        def enable_load_extension(self, on: bool) -> None:
-            pass
-
-        def load_extension(self, name: str) -> None:
-            raise OSError(f"{name}.so: cannot open shared object file")
-
-    with pytest.raises(StoreError, match="apt-get install libsqlite3-mod-spatialite"):
-        load_spatialite(NoSpatialite())
-
-
 # ------------------------------------------------------------------ command line
 
 
 def test_cli_load_snapshot_dump_on_bundled_data(tmp_path, monkeypatch):
-    require(_spatialite_reason() is None, _spatialite_reason() or "")
+    require(_gpkg_reason() is None, _gpkg_reason() or "")
     from click.testing import CliRunner
 
     from geoplan.cli import main

@@ -59,6 +59,12 @@ def init(url: str | None) -> None:
     help="Date the loaded layer versions take effect (default today; for the "
     "bundled data, the plan's start 2021-05-24).",
 )
+@click.option(
+    "--keep-missing",
+    is_flag=True,
+    help="Keep stored features the loaded layers lack (add and update only); by default a "
+    "loaded layer replaces the stored one and its missing features are deleted.",
+)
 def load(
     url: str | None,
     layers_path: Path | None,
@@ -67,12 +73,14 @@ def load(
     crs: str | None,
     columns_path: Path | None,
     valid_from: dt.date | None,
+    keep_missing: bool,
 ) -> None:
     """Load layers, a plan and records in one transaction.
 
     With no --layers, --plan or --records, loads the bundled plan, sample layers and sample
     records. Loading the same data again changes nothing; changed features keep their
-    previous version in <kind>_history.
+    previous version in <kind>_history, and so do features missing from a reloaded layer
+    (deleted unless --keep-missing).
     """
     from ..metrics import plan_start
     from ..store import Store
@@ -86,11 +94,18 @@ def load(
     valid_from = valid_from or (plan_start(plan) if bundled else None)
     start = time.perf_counter()
     with Store(url) as store:
-        stats = store.load(layers=layers, plan=plan, records=records, valid_from=valid_from)
+        store.check_writable()  # a GeoPackage geoplan did not create is refused before reading
+        stats = store.load(
+            layers=layers,
+            plan=plan,
+            records=records,
+            valid_from=valid_from,
+            keep_missing=keep_missing,
+        )
     for kind, s in stats.items():
         click.echo(
             f"{kind}: {s.staged} features, {s.inserted} new, {s.updated} changed, "
-            f"{s.unchanged} unchanged"
+            f"{s.unchanged} unchanged" + (f", {s.deleted} deleted" if s.deleted else "")
         )
     if plan is not None:
         click.echo(f"plan: {len(plan.tasks)} tasks")
@@ -108,11 +123,20 @@ def load(
     default="gpkg",
     help="Layers as one GeoPackage or one GeoJSON file per kind.",
 )
-def dump(url: str | None, output: Path, as_of: dt.date | None, fmt: str) -> None:
-    """Write the database back to files: layers, records.csv, plan.json, snapshots."""
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace files in the folder that an earlier dump did not write (or that changed).",
+)
+def dump(url: str | None, output: Path, as_of: dt.date | None, fmt: str, force: bool) -> None:
+    """Write the database back to files: layers, records.csv, plan.json, snapshots.
+
+    Never writes over the database itself; without --force, only over files an earlier
+    dump wrote and nobody changed since.
+    """
     from ..store import dump as dump_db
 
-    for path in dump_db(output, url=url, as_of=as_of, layer_format=fmt):
+    for path in dump_db(output, url=url, as_of=as_of, layer_format=fmt, force=force):
         click.echo(str(path))
 
 
@@ -149,3 +173,17 @@ def info(url: str | None) -> None:
     for name, n in counts.items():
         if n:
             click.echo(f"  {name}: {n}")
+
+
+@db.command("qgis-project")
+@_url_option
+@output_option(required=True, help="The project file (.qgz or .qgs).")
+@click.option("--title", help="Project title (default: the database's file name).")
+@click.option("--force", is_flag=True, help="Replace an existing project file.")
+def qgis_project(url: str | None, output: Path, title: str | None, force: bool) -> None:
+    """Write a QGIS project opening the database: layers styled, grouped as the map's legend."""
+    from ..store import Store
+
+    with Store(url) as store:
+        path = store.qgis_project(output, title=title, force=force)
+    click.echo(str(path))

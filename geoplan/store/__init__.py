@@ -3,13 +3,15 @@
 One schema (SQLAlchemy 2 + GeoAlchemy2) on two backends:
 
 - a **GeoPackage** file by default (``./geoplan.gpkg``, or any ``.gpkg`` path): no server,
-  one file that QGIS and GDAL open directly, with SpatiaLite doing the geometry work;
+  one GeoPackage 1.4 file that QGIS and GDAL open directly, written with the standard
+  library's sqlite3 (no SpatiaLite), styled for QGIS from the web map's legend;
 - **PostGIS** for a team: ``postgresql+psycopg://user@host/db``, from ``url=`` or the
   ``GEOPLAN_DB_URL`` environment variable.
 
-Every load is one transaction. Features are upserted by ``id``; when a feature changes, its
-previous version is kept in ``<kind>_history``, so ``read_layers_from_db(as_of=...)``
-returns the layers as they stood on a past date and a scorecard can be recomputed.
+Every load is one transaction. Features are upserted by ``id``; when a feature changes or
+is missing from a reload, its previous version is kept in ``<kind>_history``, so
+``read_layers_from_db(as_of=...)`` returns the layers as they stood on a past date and a
+scorecard can be recomputed.
 
 Examples
 --------
@@ -87,11 +89,15 @@ def init_db(url: Url = None) -> Store:
 
 
 def load_layers(
-    layers: Mapping[str, Any], *, url: Url = None, valid_from: dt.date | str | None = None
+    layers: Mapping[str, Any],
+    *,
+    url: Url = None,
+    valid_from: dt.date | str | None = None,
+    keep_missing: bool = False,
 ) -> dict[str, LoadStats]:
-    """Upsert layers (kind -> GeoDataFrame) in one transaction; see :meth:`Store.load`."""
+    """Load layers (kind -> GeoDataFrame) in one transaction; see :meth:`Store.load`."""
     with Store(url) as store:
-        return store.load(layers=layers, valid_from=valid_from)
+        return store.load(layers=layers, valid_from=valid_from, keep_missing=keep_missing)
 
 
 def load_plan(plan: Any, *, url: Url = None) -> None:
@@ -154,10 +160,12 @@ def dump(
     url: Url = None,
     as_of: dt.date | str | None = None,
     layer_format: str = "gpkg",
+    force: bool = False,
 ) -> list[Path]:
     """Write the database to ``out_dir`` as GeoPackage/GeoJSON, CSV and JSON files.
 
-    See :meth:`Store.dump`; returns the paths written.
+    See :meth:`Store.dump` (``force`` replaces files an earlier dump did not write);
+    returns the paths written.
     """
     with Store(url) as store:
-        return store.dump(out_dir, as_of=as_of, layer_format=layer_format)
+        return store.dump(out_dir, as_of=as_of, layer_format=layer_format, force=force)

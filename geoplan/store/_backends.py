@@ -2,9 +2,9 @@
 
 Two backends share one code path:
 
-- a GeoPackage file (``gpkg:///path.gpkg`` or a plain ``.gpkg`` path), written through
-  GeoAlchemy2's GeoPackage dialect on SQLite with SpatiaLite loaded, so that QGIS and GDAL
-  open the same file directly;
+- a GeoPackage 1.4 file (``gpkg:///path.gpkg`` or a plain ``.gpkg`` path), written with
+  the standard library's ``sqlite3`` and no SpatiaLite (see :mod:`geoplan.store._gpkg`), so
+  that QGIS and GDAL open the same file directly;
 - PostGIS (``postgresql+psycopg://user@host/db``) for a team database.
 
 Everything that differs between the two (geometry encoding, the SQL that compares or reads
@@ -19,13 +19,12 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 import shapely
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError
 
 from .._errors import StoreError
@@ -39,15 +38,11 @@ DEFAULT_FILENAME = "geoplan.gpkg"
 #: SRID of every stored geometry (WGS84 lon/lat, see ``geoplan.settings.STORAGE_CRS``).
 SRID = 4326
 
+#: Key in a connection's ``info`` marking a write transaction (GeoPackage: BEGIN IMMEDIATE).
+WRITE_FLAG = "geoplan_write"
+
 #: SQLite page cache for bulk loads (negative = KiB), so a million-row load stays in memory.
 SQLITE_CACHE_KIB = 262_144
-
-_SPATIALITE_HELP = (
-    "the SpatiaLite extension (mod_spatialite) could not be loaded, so geoplan cannot "
-    "write GeoPackage geometries; install it with "
-    "`apt-get install libsqlite3-mod-spatialite` (Debian/Ubuntu) or "
-    "`brew install libspatialite` (macOS), or point --url at a PostGIS database"
-)
 
 
 def resolve_url(url: str | os.PathLike[str] | None = None) -> str:
@@ -78,7 +73,15 @@ def resolve_url(url: str | os.PathLike[str] | None = None) -> str:
         return f"gpkg:///{path.resolve()}"
     scheme = text.split("://", 1)[0].lower()
     if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
-        return "postgresql+psycopg://" + text.split("://", 1)[1]
+        rest = text.split("://", 1)[1]
+        userinfo = rest[: rest.rfind("@")] if "@" in rest else ""
+        if any(c in userinfo for c in "@/?#"):
+            raise StoreError(
+                f"database URL {_hide_password(text)!r}: the user name or password holds "
+                "'@', '/', '?' or '#', which end the user part of a URL; percent-encode them "
+                "(@ as %40, / as %2F, ? as %3F, # as %23)"
+            )
+        return "postgresql+psycopg://" + rest
     if scheme == "gpkg":
         return text
     raise StoreError(
@@ -88,28 +91,41 @@ def resolve_url(url: str | os.PathLike[str] | None = None) -> str:
 
 
 def _hide_password(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
+    """The URL with its password replaced by ``***`` as a whole, for messages.
 
-
-def _sqlite_module() -> ModuleType:
-    """Return a DB-API sqlite module that can load extensions.
-
-    Some Python builds (pyenv's default, several distributions) compile the standard
-    ``sqlite3`` without extension loading; the ``pysqlite3-binary`` wheel fills the gap.
+    A password may itself hold ``@``, ``:`` or ``/``; the user part is everything before
+    the last ``@`` of the authority, so no piece of such a password survives.
     """
-    if hasattr(sqlite3.Connection, "enable_load_extension"):
-        return sqlite3
-    try:
-        return importlib.import_module("pysqlite3.dbapi2")
-    except ImportError:
-        raise StoreError(
-            "this Python's sqlite3 module cannot load extensions, so SpatiaLite cannot be "
-            "loaded for the GeoPackage store; install `pip install pysqlite3-binary` "
-            "(Linux x86-64) or use a Python built with --enable-loadable-sqlite-extensions"
-        ) from None
+    if "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    at = rest.rfind("@")
+    if at < 0:
+        return url
+    user = rest[:at].split(":", 1)[0]
+    return f"{scheme}://{user}:***@{rest[at + 1 :]}" if ":" in rest[:at] else url
+
+
+def url_secrets(url: str) -> list[str]:
+    """The password of ``url`` and its pieces around ``@`` (what a driver may echo back)."""
+    if "://" not in url:
+        return []
+    rest = url.split("://", 1)[1]
+    at = rest.rfind("@")
+    if at < 0 or ":" not in rest[:at]:
+        return []
+    from urllib.parse import unquote
+
+    password = rest[:at].split(":", 1)[1]
+    pieces = [password, unquote(password), *password.replace("/", "@").split("@")]
+    return sorted({p for p in pieces if len(p) >= 3}, key=len, reverse=True)
+
+
+def mask_secrets(message: str, url: str) -> str:
+    """``message`` with every piece of the URL's password replaced by ``***``."""
+    for secret in url_secrets(url):
+        message = message.replace(secret, "***")
+    return message
 
 
 def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -121,22 +137,9 @@ def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     cur.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
     cur.execute("PRAGMA temp_store = MEMORY")  # the staging table of a bulk load
     cur.close()
+    from ._gpkg import register_functions
 
-
-def load_spatialite(dbapi_conn: Any) -> None:
-    """Load SpatiaLite into one SQLite connection (needed to create the GeoPackage schema).
-
-    Loads and reads do not need it: geoplan writes GeoPackage geometry blobs and fills the
-    R-tree itself, and decodes blobs itself when reading. Keeping SpatiaLite (and the GEOS
-    and PROJ libraries it links) out of those processes avoids two copies of each library
-    meeting in one process.
-    """
-    try:
-        dbapi_conn.enable_load_extension(True)
-        dbapi_conn.load_extension("mod_spatialite")
-        dbapi_conn.enable_load_extension(False)
-    except Exception as exc:  # the driver raises its own OperationalError class
-        raise StoreError(f"{_SPATIALITE_HELP} ({exc})") from exc
+    register_functions(dbapi_conn)
 
 
 @dataclass(frozen=True)
@@ -216,19 +219,21 @@ def wkb_from_gpkg(blobs: list[bytes]) -> list[bytes]:
 def make_engine(url: str) -> tuple[Engine, Backend]:
     """Create the SQLAlchemy engine for a resolved URL (see :func:`resolve_url`)."""
     if url.startswith("gpkg://"):
-        importlib.import_module("geoalchemy2")  # registers the gpkg:// dialect
         path = Path(url[len("gpkg:///") :])
         if not path.parent.is_dir():
             raise StoreError(
                 f"cannot create the database {path}: folder {path.parent} does not exist; "
                 "create it or pass another --url"
             )
-        engine = create_engine(url, module=_sqlite_module())
+        # plain SQLite: geoplan writes the GeoPackage structures itself (see _gpkg)
+        engine = create_engine(f"sqlite:///{path}", module=sqlite3)
         event.listen(engine, "connect", _on_sqlite_connect)
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            # a write takes the file's write lock at once, so that two writers queue
+            # (busy_timeout) instead of one failing when both try to upgrade a read lock
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get(WRITE_FLAG) else "BEGIN")
 
         return engine, Backend("gpkg")
     try:
@@ -237,4 +242,11 @@ def make_engine(url: str) -> tuple[Engine, Backend]:
         from .._errors import missing_dependency
 
         raise missing_dependency("psycopg", "postgis", "use a PostGIS database") from None
-    return create_engine(url), Backend("postgis")
+    try:
+        return create_engine(url), Backend("postgis")
+    except (ArgumentError, ValueError) as exc:
+        raise StoreError(
+            f"database URL {_hide_password(url)!r} is not a valid PostgreSQL URL "
+            f"({mask_secrets(str(exc), url)}); write it as "
+            "postgresql+psycopg://user:password@host:port/database"
+        ) from None

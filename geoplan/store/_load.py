@@ -10,9 +10,14 @@ spatial index once at the end (:func:`_first_load`). Later loads go to a tempora
 table, and a few set-based statements merge them:
 
 1. mark the staged features that are new or differ from the stored ones (``dirty``);
-2. copy the stored version of each changed feature to ``<kind>_history`` with
+2. move the stored features that the new data lacks to ``<kind>_history`` (deleted, with
+   ``valid_to`` = the load's ``valid_from``);
+3. copy the stored version of each changed feature to ``<kind>_history`` with
    ``valid_to`` = the load's ``valid_from``;
-3. ``INSERT … ON CONFLICT (id) DO UPDATE`` the dirty features.
+4. ``INSERT … ON CONFLICT (id) DO UPDATE`` the dirty features.
+
+Polygon and line layers are stored as MultiPolygon and MultiLineString: single parts are
+promoted, all at once, when a layer is prepared.
 
 The caller runs all of it in one transaction, so a failed or killed load changes nothing.
 """
@@ -46,12 +51,17 @@ _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*\Z")
 
 @dataclass(frozen=True)
 class LoadStats:
-    """What one layer's load did: features staged, inserted, updated, unchanged."""
+    """What one layer's load did: features staged, inserted, updated, unchanged, deleted.
+
+    ``deleted`` counts stored features the new data lacked; their last version is kept
+    in ``<kind>_history``.
+    """
 
     kind: str
     staged: int
     inserted: int
     updated: int
+    deleted: int = 0
 
     @property
     def unchanged(self) -> int:
@@ -213,17 +223,46 @@ def prepare_layer(kind: str, gdf: Any) -> tuple[pd.DataFrame, np.ndarray]:
                 f"({int(bad_rows.sum())} such rows); repair it (geoplan.read_layers repairs "
                 "invalid polygons) or drop the feature, then load again"
             )
+    geoms = promote(geoms, LAYER_KINDS[kind].geometry)
     frame = pd.DataFrame(index=gdf.index)
     for name in columns:
         frame[name] = gdf[name] if name in gdf.columns else pd.Series(None, index=gdf.index)
     return frame, geoms
 
 
+def promote(geoms: np.ndarray, family: str) -> np.ndarray:
+    """Promote single polygons and lines to one-part multis (the declared column type).
+
+    >>> import shapely
+    >>> promote(np.array([shapely.box(0, 0, 1, 1)]), "Polygon")[0].geom_type
+    'MultiPolygon'
+    """
+    single_type = {
+        "Polygon": shapely.GeometryType.POLYGON,
+        "LineString": shapely.GeometryType.LINESTRING,
+    }
+    if family not in single_type:
+        return geoms
+    single = shapely.get_type_id(geoms) == single_type[family]
+    if not single.any():
+        return geoms
+    make = shapely.multipolygons if family == "Polygon" else shapely.multilinestrings
+    out = geoms.copy()
+    out[single] = make(geoms[single], indices=np.arange(int(single.sum())))
+    return out
+
+
 # ---------------------------------------------------------------- the load
 
 
 def load_layer(
-    conn: Connection, backend: Backend, kind: str, gdf: Any, *, valid_from: dt.date
+    conn: Connection,
+    backend: Backend,
+    kind: str,
+    gdf: Any,
+    *,
+    valid_from: dt.date,
+    keep_missing: bool = False,
 ) -> LoadStats:
     """Stage, compare and upsert one layer inside the caller's transaction.
 
@@ -237,14 +276,17 @@ def load_layer(
     if not conn.exec_driver_sql(f"SELECT EXISTS (SELECT 1 FROM {q(conn, current.name)})").scalar():
         stats = _first_load(conn, backend, kind, values, geoms, valid_from=valid_from)
     else:
-        stats = _staged_load(conn, backend, kind, values, geoms, valid_from=valid_from)
+        stats = _staged_load(
+            conn, backend, kind, values, geoms, valid_from=valid_from, keep_missing=keep_missing
+        )
     logger.info(
-        "%s: %d features staged, %d new, %d changed, %d unchanged",
+        "%s: %d features staged, %d new, %d changed, %d unchanged, %d deleted",
         kind,
         stats.staged,
         stats.inserted,
         stats.updated,
         stats.unchanged,
+        stats.deleted,
     )
     return stats
 
@@ -257,18 +299,21 @@ def _staged_load(
     geoms: np.ndarray,
     *,
     valid_from: dt.date,
+    keep_missing: bool = False,
 ) -> LoadStats:
     """Load into a layer that holds features: stage, compare, keep history, upsert."""
     columns: list[Any] = [*values, backend.geometry_values(geoms)]
     names = [*layer_columns(kind), "geom"]
     if backend.is_gpkg:
-        bounds = shapely.bounds(geoms)
+        bounds = shapely.bounds(geoms).reshape(-1, 4)
         columns.extend(bounds[:, i] for i in (0, 2, 1, 3))
         columns.append(morton_keys(bounds))
         names += ["minx", "maxx", "miny", "maxy", "sortkey"]
     _create_stage(conn, backend, kind)
     _copy_rows(conn, backend, _STAGE, names, columns)
-    stats = _merge(conn, backend, kind, valid_from=valid_from, staged=len(geoms))
+    stats = _merge(
+        conn, backend, kind, valid_from=valid_from, staged=len(geoms), keep_missing=keep_missing
+    )
     conn.exec_driver_sql(f"DROP TABLE {_STAGE}")
     return stats
 
@@ -339,13 +384,22 @@ def _drop_spatial_indexes(conn: Connection, table: str) -> list[str]:
 
 
 def load_layers(
-    conn: Connection, backend: Backend, layers: Mapping[str, Any], *, valid_from: dt.date
+    conn: Connection,
+    backend: Backend,
+    layers: Mapping[str, Any],
+    *,
+    valid_from: dt.date,
+    keep_missing: bool = False,
 ) -> dict[str, LoadStats]:
-    """Load several layers inside the caller's transaction (all kinds checked first)."""
+    """Load several layers inside the caller's transaction (all kinds checked first).
+
+    A loaded layer replaces the stored one: stored features it lacks are deleted (their
+    last version kept in history) unless ``keep_missing``, which only adds and updates.
+    """
     for kind in layers:
         check_kind(kind)
     return {
-        kind: load_layer(conn, backend, kind, gdf, valid_from=valid_from)
+        kind: load_layer(conn, backend, kind, gdf, valid_from=valid_from, keep_missing=keep_missing)
         for kind, gdf in layers.items()
     }
 
@@ -356,6 +410,8 @@ def morton_keys(bounds: np.ndarray) -> np.ndarray:
     Filling the R-tree in this order keeps neighbouring features together and cuts the
     R-tree insert time by about a quarter compared with file order.
     """
+    if len(bounds) == 0:
+        return np.zeros(0, dtype=np.int64)
     centre = np.column_stack([(bounds[:, 0] + bounds[:, 2]) / 2, (bounds[:, 1] + bounds[:, 3]) / 2])
     low, span = centre.min(axis=0), np.ptp(centre, axis=0)
     cells = ((centre - low) / np.where(span > 0, span, 1) * 65535).astype(np.uint64)
@@ -457,7 +513,13 @@ def copy_text(columns: list[Any]) -> bytes:
 
 
 def _merge(
-    conn: Connection, backend: Backend, kind: str, *, valid_from: dt.date, staged: int
+    conn: Connection,
+    backend: Backend,
+    kind: str,
+    *,
+    valid_from: dt.date,
+    staged: int,
+    keep_missing: bool = False,
 ) -> LoadStats:
     current, history = LAYER_TABLES[kind]
     t, h = q(conn, current.name), q(conn, history.name)
@@ -479,17 +541,47 @@ def _merge(
         ),
         vf,
     ).one()
+    missing = 0
+    if not keep_missing:
+        stored = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {t}").scalar_one()
+        # every unchanged staged feature is stored, and `updated` dirty ones are
+        missing = stored - (staged - dirty) - updated
+    if missing:
+        absent = (
+            f"t.id NOT IN (SELECT id FROM {_STAGE})"  # SQLite indexes the list once
+            if backend.is_gpkg
+            else f"NOT EXISTS (SELECT 1 FROM {_STAGE} AS s WHERE s.id = t.id)"
+        )
+        later += conn.execute(
+            text(f"SELECT COUNT(*) FROM {t} AS t WHERE {absent} AND t.valid_from > :vf"), vf
+        ).scalar_one()
     if later:
         raise StoreError(
-            f"layer {kind!r}: {later} changed features were stored with a valid_from later "
-            f"than {valid_from}; load versions in date order (pass a later valid_from)"
+            f"layer {kind!r}: {later} changed or deleted features were stored with a "
+            f"valid_from later than {valid_from}; load versions in date order (pass a later "
+            "valid_from)"
         )
+    keep = ["id", *attrs, "valid_from", "geom"]
+    if missing:
+        # deleted features: their last version goes to history, the R-tree trigger
+        # removes them from the spatial index
+        conn.execute(
+            text(
+                f"INSERT INTO {h} ({', '.join(keep)}, valid_to) SELECT "
+                f"{', '.join('t.' + c for c in keep)}, :vf FROM {t} AS t WHERE {absent}"
+            ),
+            vf,
+        )
+        conn.exec_driver_sql(
+            f"DELETE FROM {t} WHERE fid IN (SELECT t.fid FROM {t} AS t WHERE {absent})"
+        )
+        if backend.is_gpkg:
+            _set_extent(conn, current.name, None)
     if dirty == 0:
-        return LoadStats(kind, staged, 0, 0)
+        return LoadStats(kind, staged, 0, 0, missing)
     triggers = []
     if backend.is_gpkg:
         triggers = _drop_triggers(conn, current.name) + _drop_triggers(conn, history.name)
-    keep = ["id", *attrs, "valid_from", "geom"]
     conn.execute(
         text(
             f"INSERT INTO {h} ({', '.join(keep)}, valid_to) SELECT "
@@ -509,14 +601,14 @@ def _merge(
     )
     if backend.is_gpkg:
         _update_rtree(conn, current.name, triggers)
-    return LoadStats(kind, staged, dirty - updated, updated)
+    return LoadStats(kind, staged, dirty - updated, updated, missing)
 
 
 def _drop_triggers(conn: Connection, table: str) -> list[str]:
     """Drop the GeoPackage triggers of ``table``; return their SQL to recreate them.
 
     The triggers check each row's geometry type and SRID and update the R-tree one row at a
-    time through SpatiaLite functions, which makes a bulk load five times slower.
+    time through the ``ST_*`` SQL functions, which makes a bulk load many times slower.
     :func:`prepare_layer` has already checked types and SRID, and :func:`_update_rtree`
     fills the R-tree from the staged bounds in one statement.
     """

@@ -18,6 +18,7 @@ tables; ``geoplan_meta`` records the schema version.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import (
@@ -25,7 +26,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
-    Float,
+    Double,
     ForeignKey,
     Integer,
     MetaData,
@@ -33,34 +34,66 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.types import TypeEngine
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from ..catalogue import LAYER_KINDS, LayerKind
 from ._backends import SRID
 
-#: Bumped whenever a table or column changes; stored in ``geoplan_meta``.
-SCHEMA_VERSION = 1
+#: Bumped whenever a table or column changes; stored in ``geoplan_meta``. Version 2: a
+#: GeoPackage 1.4 written without SpatiaLite, typed multi-part geometry columns, DOUBLE
+#: columns, integer keys on every table, ``layer_styles``.
+SCHEMA_VERSION = 2
 
 _SQL_TYPES: dict[str, type[TypeEngine[Any]]] = {
     "str": Text,
     "enum": Text,
     "status": Text,
     "int": Integer,
-    "float": Float,
+    "float": Double,  # 8 bytes: a GeoPackage FLOAT is 4 bytes and rounds coordinates
     "bool": Boolean,
     "date": Date,
 }
 
-#: GeoPackage/PostGIS geometry type per catalogue family. Polygon and line kinds accept
-#: both single and multi parts, so they are declared generically and checked by geoplan.
-_GEOMETRY_TYPES = {"Point": "POINT", "LineString": "GEOMETRY", "Polygon": "GEOMETRY"}
+#: GeoPackage/PostGIS geometry type per catalogue family. Real boundaries and networks are
+#: often multi-part, so polygon and line kinds are declared multi-part and single parts are
+#: promoted on load (see ``_load.prepare_layer``).
+GEOMETRY_COLUMN_TYPES = {
+    "Point": "POINT",
+    "LineString": "MULTILINESTRING",
+    "Polygon": "MULTIPOLYGON",
+}
+
+
+class GpkgDateTime(TypeDecorator[dt.datetime]):
+    """A UTC date-time: ``timestamp`` in PostGIS, GeoPackage text ``YYYY-MM-DDTHH:MM:SS.SSSZ``."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        return dialect.type_descriptor(Text() if dialect.name == "sqlite" else DateTime())
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value.isoformat(timespec="milliseconds") + "Z"
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        return dt.datetime.fromisoformat(str(value).rstrip("Z"))
+
 
 metadata = MetaData()
 
 geoplan_meta = Table(
     "geoplan_meta",
     metadata,
-    Column("key", Text, primary_key=True),
+    Column("fid", Integer, primary_key=True),
+    Column("key", Text, nullable=False, unique=True),
     Column("value", Text, nullable=False),
 )
 
@@ -78,7 +111,8 @@ plan_meta = Table(
 plan_sections = Table(
     "plan_sections",
     metadata,
-    Column("id", Text, primary_key=True),
+    Column("fid", Integer, primary_key=True),
+    Column("id", Text, nullable=False, unique=True),
     Column("number", Integer, nullable=False),
     Column("title", Text, nullable=False),
     Column("kind", Text, nullable=False),
@@ -114,7 +148,7 @@ quantities = Table(
     Column("quantity_key", Integer, primary_key=True),
     Column("target_key", Integer, ForeignKey("targets.target_key"), nullable=False),
     Column("quantity_index", Integer, nullable=False),
-    Column("value", Float, nullable=False),
+    Column("value", Double, nullable=False),
     Column("unit", Text, nullable=False),
     Column("comparator", Text),
     Column("qualifiers", Text, nullable=False),  # JSON list
@@ -130,11 +164,11 @@ records = Table(
     Column("feature_id", Text),
     Column("date", Date),
     Column("status", Text),
-    Column("quantity", Float),
+    Column("quantity", Double),
     Column("unit", Text),
     Column("note", Text),
-    Column("lon", Float),
-    Column("lat", Float),
+    Column("lon", Double),
+    Column("lat", Double),
 )
 
 #: Columns of the progress log in contract order, with their catalogue-style types.
@@ -193,14 +227,14 @@ metric_snapshots = Table(
         )
         for name, kind in SNAPSHOT_COLUMNS.items()
     ),
-    Column("created_at", DateTime, nullable=False),
+    Column("created_at", GpkgDateTime, nullable=False),
 )
 
 
 def _geometry(kind: LayerKind, *, spatial_index: bool) -> Column[object]:
     from geoalchemy2 import Geometry
 
-    geometry_type = _GEOMETRY_TYPES[kind.geometry]
+    geometry_type = GEOMETRY_COLUMN_TYPES[kind.geometry]
     return Column(
         "geom",
         Geometry(geometry_type, srid=SRID, spatial_index=spatial_index, nullable=False),

@@ -78,8 +78,10 @@ def read_layer(
         sql = (
             f"{select_current} WHERE valid_from <= :d "
             f"OR NOT EXISTS (SELECT 1 FROM {h} AS e WHERE e.id = {t}.id) UNION ALL "
-            f"SELECT {hist_names}, {backend.wkb('h.geom')}, t.fid FROM {h} AS h "
-            f"JOIN {t} AS t ON t.id = h.id WHERE h.valid_to > :d AND (h.valid_from <= :d "
+            # a deleted feature has only history: it sorts after the current ones
+            f"SELECT {hist_names}, {backend.wkb('h.geom')}, "
+            f"COALESCE(t.fid, 1000000000000 + h.fid) FROM {h} AS h "
+            f"LEFT JOIN {t} AS t ON t.id = h.id WHERE h.valid_to > :d AND (h.valid_from <= :d "
             f"OR NOT EXISTS (SELECT 1 FROM {h} AS e WHERE e.id = h.id AND (e.valid_from < "
             "h.valid_from OR (e.valid_from = h.valid_from AND e.fid < h.fid)))) "
             "ORDER BY ord"
@@ -134,7 +136,9 @@ def read_snapshots(conn: Connection, backend: Backend, *, as_of: dt.date | None 
     columns = [*SNAPSHOT_COLUMNS, "created_at"]
     rows = _rows(conn, backend, "metric_snapshots", columns, "as_of = :d", as_of)
     frame = typed_frame([r[:-1] for r in rows], SNAPSHOT_COLUMNS)
-    frame["created_at"] = pd.to_datetime([r[-1] for r in rows])
+    # GeoPackage date-times are UTC text ending in Z; PostGIS returns naive UTC timestamps
+    stamps = pd.to_datetime([r[-1] for r in rows], utc=True)
+    frame["created_at"] = stamps.tz_localize(None) if len(rows) else stamps
     return frame
 
 
@@ -177,7 +181,7 @@ def read_plan_dict(conn: Connection) -> dict[str, Any] | None:
         },
         "goals": by_task.get(None, []),
         "sections": [
-            {k: v for k, v in row.items() if k != "position"}
+            {k: v for k, v in row.items() if k not in ("position", "fid")}
             for row in conn.execute(select(plan_sections).order_by(plan_sections.c.position))
             .mappings()
             .all()

@@ -20,10 +20,19 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from .._common.dates import as_date
 from .._errors import SchemaError, StoreError
-from ._backends import SRID, _hide_password, load_spatialite, make_engine, resolve_url
+from ._backends import (
+    SRID,
+    WRITE_FLAG,
+    _hide_password,
+    make_engine,
+    mask_secrets,
+    resolve_url,
+)
+from ._gpkg import SYSTEM_TABLES, create_base, create_table, register_attributes, register_features
 from ._load import LoadStats, column_values, load_layers, q
 from ._models import (
     ATTRIBUTE_TABLES,
+    GEOMETRY_COLUMN_TYPES,
     LAYER_TABLES,
     RECORD_COLUMNS,
     SCHEMA_VERSION,
@@ -38,6 +47,7 @@ from ._models import (
     targets,
     tasks,
 )
+from ._qgis import write_styles
 from ._read import plan_from_dict, read_layers, read_plan_dict, read_records, read_snapshots
 
 logger = logging.getLogger("geoplan.store")
@@ -96,20 +106,29 @@ class Store:
         if self.path is not None:
             _check_sqlite_header(self.path)
         try:
-            with self.engine.begin() as conn:
-                yield conn
+            with self.engine.connect() as conn:
+                conn.info[WRITE_FLAG] = write
+                try:
+                    with conn.begin():
+                        yield conn
+                finally:
+                    conn.info.pop(WRITE_FLAG, None)
         except OperationalError as exc:
             may = "write there" if write else "read it"
             raise StoreError(
-                f"cannot use the database {self.label}: {_one_line(exc.orig)}; check the URL, "
-                f"that the server runs and that you may {may}"
-            ) from exc
+                f"cannot use the database {self.label}: {self._say(exc.orig)}; check the "
+                f"URL, that the server runs and that you may {may}"
+            ) from None
         except (DBAPIError, self.engine.dialect.loaded_dbapi.Error) as exc:
             # the transaction was rolled back; bulk copies raise the driver's own errors
             raise StoreError(
                 f"the database {self.label} refused the change, so nothing was written: "
-                f"{_one_line(getattr(exc, 'orig', exc))}"
-            ) from exc
+                f"{self._say(getattr(exc, 'orig', exc))}"
+            ) from None
+
+    def _say(self, error: object) -> str:
+        """A driver's message on one line, with no piece of the URL's password."""
+        return mask_secrets(_one_line(error), self.url)
 
     def _check_version(self, conn: Connection) -> bool:
         """Return True for an initialised database of this schema version.
@@ -119,17 +138,31 @@ class Store:
         """
         names = set(inspect(conn).get_table_names())
         if "geoplan_meta" not in names:
-            if names & {"tasks", "records", "metric_snapshots"}:
+            # init creates every table in one transaction, so without geoplan_meta any
+            # user table (even one named like geoplan's) belongs to someone else
+            foreign = sorted(names - SYSTEM_TABLES - {"spatial_ref_sys"})
+            foreign = [n for n in foreign if not n.startswith(("rtree_", "sqlite_"))]
+            if names & {"tasks", "records", "metric_snapshots"} or foreign:
+                shown = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
+                hint = (
+                    f"; to load its layers, pass it as --layers {self.path} and a new "
+                    ".gpkg file as --url"
+                    if self.path is not None
+                    else "; pass an empty database (or a new .gpkg file) as --url"
+                )
                 raise StoreError(
-                    f"{self.label} holds tables but no geoplan_meta table, so it was not written "
-                    "by geoplan or predates schema versions; use a new database for "
-                    "`geoplan db init` and load your data there"
+                    f"{self.label} holds tables geoplan did not create "
+                    f"({shown or 'plan tables without geoplan_meta'}), so geoplan leaves it "
+                    f"untouched{hint}"
                 )
             return False
         found = conn.execute(
             select(geoplan_meta.c.value).where(geoplan_meta.c.key == "schema_version")
         ).scalar()
-        version = int(found) if found is not None else 0
+        try:
+            version = int(found) if found is not None else 0
+        except ValueError:
+            version = 0
         if version < SCHEMA_VERSION:
             raise StoreError(
                 f"{self.label} has geoplan schema version {version}, older than this geoplan's "
@@ -144,11 +177,22 @@ class Store:
             )
         return True
 
+    def check_writable(self) -> None:
+        """Raise StoreError unless geoplan may write here: a new or empty database, or one
+        of geoplan's of this schema version. Reads only, so a refused database is left
+        exactly as it was (a user's own GeoPackage, say)."""
+        if self.path is not None and not self.path.exists():
+            return
+        with self._begin(write=False) as conn:
+            self._check_version(conn)
+
     @contextmanager
     def _open(self, *, write: bool) -> Iterator[Connection]:
         if write:  # a first load creates the schema in its own transaction
             self.init()
         with self._begin(write=write) as conn:
+            if write:
+                self._lock(conn)
             if not self._check_version(conn):
                 raise StoreError(
                     f"{self.label} is not initialised; run `geoplan db init` (or "
@@ -161,24 +205,24 @@ class Store:
     def init(self) -> Store:
         """Create the schema (idempotent); returns the store itself."""
         with self._begin(write=True) as conn:
-            created = not self._check_version(conn)
-            if created:
+            self._lock(conn)
+            if not self._check_version(conn):
                 self._create(conn)
-        if created:
-            self._release_spatialite()
         return self
 
-    def _release_spatialite(self) -> None:
-        # Close the connection that loaded SpatiaLite for the schema, so that later loads
-        # and reads in this process run without it (see _backends.load_spatialite).
-        if self.backend.is_gpkg:
-            self.engine.dispose()
+    def _lock(self, conn: Connection) -> None:
+        """Serialise writers of one PostGIS database (SQLite locks the whole file itself).
+
+        Two first loads at once would otherwise both create the extension and the tables,
+        and the loser would fail on a half-created schema; with the lock the second waits,
+        then finds the schema in place.
+        """
+        if not self.backend.is_gpkg:
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK})")
 
     def _create(self, conn: Connection) -> None:
         if self.backend.is_gpkg:
-            load_spatialite(conn.connection.dbapi_connection)
-            if not conn.exec_driver_sql("SELECT CheckGeoPackageMetaData()").scalar():
-                conn.exec_driver_sql("SELECT gpkgCreateBaseTables()")
+            _create_gpkg(conn)
         else:
             installed = conn.execute(
                 text("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")
@@ -193,27 +237,14 @@ class Store:
                         f"it ({exc.orig}); ask the database owner to run "
                         "`CREATE EXTENSION postgis`"
                     ) from exc
-        metadata.create_all(conn)
-        if not self.backend.is_gpkg:
-            # Once a GeoPackage schema has been created in this process, GeoAlchemy2 has
-            # taken the spatial Index objects off the shared tables, so create_all alone
-            # would leave a PostGIS database created afterwards without GiST indexes.
+            metadata.create_all(conn)
             for current, _ in LAYER_TABLES.values():
                 conn.exec_driver_sql(
                     f"CREATE INDEX IF NOT EXISTS {q(conn, f'idx_{current.name}_geom')} "
                     f"ON {q(conn, current.name)} USING gist (geom)"
                 )
-        if self.backend.is_gpkg:
-            # Register the plain tables so QGIS and GDAL list them as attribute tables.
-            for table in ATTRIBUTE_TABLES:
-                conn.execute(
-                    text(
-                        "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, "
-                        "identifier, description) VALUES (:t, 'attributes', :t, :d)"
-                    ),
-                    {"t": table.name, "d": f"geoplan {table.name}"},
-                )
-        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        write_styles(conn, self.backend)
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         conn.execute(
             insert(geoplan_meta),
             [
@@ -233,29 +264,37 @@ class Store:
         plan: Any = None,
         records: pd.DataFrame | None = None,
         valid_from: dt.date | str | None = None,
+        keep_missing: bool = False,
     ) -> dict[str, LoadStats]:
         """Load any of layers, plan and records in one transaction.
 
         Parameters
         ----------
         layers
-            Kind -> GeoDataFrame. Features are upserted by ``id``; a changed feature's
-            previous version moves to ``<kind>_history``.
+            Kind -> GeoDataFrame. Each replaces the stored layer of its kind: features
+            are upserted by ``id``, a changed feature's previous version moves to
+            ``<kind>_history``, and a stored feature the layer lacks is deleted, its
+            last version kept in ``<kind>_history`` (``valid_to`` = ``valid_from``).
         plan
             A :class:`geoplan.plan.Plan`; replaces the stored register.
         records
             The progress log; rows are upserted by ``record_id``.
         valid_from
             The date the loaded layer versions take effect (default today).
+        keep_missing
+            Keep stored features the loaded layers lack (add and update only), e.g. to
+            load a few new features on their own.
 
         Returns
         -------
         dict of str to LoadStats
-            Per layer kind: features staged, inserted, updated.
+            Per layer kind: features staged, inserted, updated, deleted.
         """
         day = _as_date(valid_from, "valid_from") or dt.date.today()
         with self._open(write=True) as conn:
-            stats = load_layers(conn, self.backend, layers or {}, valid_from=day)
+            stats = load_layers(
+                conn, self.backend, layers or {}, valid_from=day, keep_missing=keep_missing
+            )
             if plan is not None:
                 _write_plan(conn, plan)
             if records is not None:
@@ -344,6 +383,7 @@ class Store:
         *,
         as_of: dt.date | str | None = None,
         layer_format: str = "gpkg",
+        force: bool = False,
     ) -> list[Path]:
         """Write the database to files: layers, ``records.csv``, ``plan.json``, snapshots.
 
@@ -352,41 +392,164 @@ class Store:
         temporary folder beside ``out_dir`` and moved in only when all are complete, so a
         failed dump leaves no partial file.
 
+        A dump never writes over the database itself, nor, unless ``force``, over a file
+        it did not write: each dump records what it wrote in ``.geoplan-dump.json``, and a
+        later dump replaces only those files, and only while they are unchanged. Text
+        cells a spreadsheet would evaluate are written inert (see
+        :func:`geoplan._common.cells.escape_frame`).
+
         Returns the paths written.
         """
+        from .._common.cells import escape_frame
+
         if layer_format not in ("gpkg", "geojson"):
             raise StoreError(f"dump format {layer_format!r} is unknown; use 'gpkg' or 'geojson'")
         out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
         layers = self.read_layers(as_of=as_of)
         recs = self.read_records(as_of=as_of)
         snaps = self.read_snapshots()
         plan = self.read_plan()
+        if not layers and recs.empty and snaps.empty and plan is None:
+            raise StoreError(
+                f"{self.label} holds no layers, plan, records or snapshots, so there is "
+                "nothing to dump; load data first with `geoplan db load`"
+            )
+        names = []
+        if layers:
+            names += ["layers.gpkg"] if layer_format == "gpkg" else [f"{k}.geojson" for k in layers]
+        names += ["records.csv", "metric_snapshots.csv"]
+        names += ["plan.json"] if plan is not None else []
+        self._check_dump_targets(out, names, force=force)
+        out.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".geoplan-dump-", dir=out))
         try:
-            written = []
             if layer_format == "gpkg":
                 for kind, gdf in layers.items():
                     gdf.to_file(tmp / "layers.gpkg", layer=kind, driver="GPKG")
-                written.append("layers.gpkg")
             else:
                 for kind, gdf in layers.items():
                     gdf.to_file(tmp / f"{kind}.geojson", driver="GeoJSON")
-                    written.append(f"{kind}.geojson")
-            recs.to_csv(tmp / "records.csv", index=False, encoding="utf-8-sig")
-            snaps.to_csv(tmp / "metric_snapshots.csv", index=False, encoding="utf-8-sig")
-            written += ["records.csv", "metric_snapshots.csv"]
+            escape_frame(recs).to_csv(tmp / "records.csv", index=False, encoding="utf-8-sig")
+            escape_frame(snaps).to_csv(
+                tmp / "metric_snapshots.csv", index=False, encoding="utf-8-sig"
+            )
             if plan is not None:
                 (tmp / "plan.json").write_text(
                     json.dumps(plan.to_dict(), ensure_ascii=False, indent=2) + "\n",
                     encoding="utf-8",
                 )
-                written.append("plan.json")
-            for name in written:
+            manifest = {name: _digest(tmp / name) for name in names}
+            (tmp / _MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+            for name in [*names, _MANIFEST]:
                 os.replace(tmp / name, out / name)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-        return [out / name for name in written]
+        return [out / name for name in names]
+
+    def qgis_project(
+        self, path: str | os.PathLike[str], *, title: str | None = None, force: bool = False
+    ) -> Path:
+        """Write a QGIS project (``.qgz`` or ``.qgs``) that opens this database styled.
+
+        Every layer kind that holds features is a layer named in Chinese, styled as in
+        ``layer_styles``, grouped as the web map's legend (points, lines, areas). An
+        existing file is replaced only with ``force``. Returns the path written.
+        """
+        from .._common.atomic import write_bytes
+        from ._project import kinds_in, project_bytes
+
+        target = Path(path)
+        if target.suffix.lower() not in (".qgz", ".qgs"):
+            raise StoreError(f"{target} is not a QGIS project name; end it in .qgz or .qgs")
+        if target.exists() and not force:
+            raise StoreError(
+                f"{target} exists, so nothing was written; choose another name or pass "
+                "--force to replace it"
+            )
+        kinds = kinds_in(self.counts())
+        if not kinds:
+            raise StoreError(
+                f"{self.label} holds no layers, so a project would be empty; load layers "
+                "first with `geoplan db load`"
+            )
+        name = title or (self.path.stem if self.path is not None else "geoplan")
+        data = project_bytes(self.url, kinds, path=target, title=name)
+        return write_bytes(target, data, what="QGIS project", error=StoreError)
+
+    def _check_dump_targets(self, out: Path, names: list[str], *, force: bool) -> None:
+        """Refuse a dump that would replace the database or a file geoplan did not write."""
+        targets = [out / name for name in names]
+        if self.path is not None and any(
+            t.resolve() == self.path.resolve() for t in [*targets, out / _MANIFEST]
+        ):
+            raise StoreError(
+                f"dumping into {out} would replace the database {self.path} itself; "
+                "choose another folder for -o"
+            )
+        if force or not out.exists():
+            return
+        try:
+            written = json.loads((out / _MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            written = {}
+        foreign = [
+            t.name
+            for t in targets
+            if t.exists() and (t.is_dir() or written.get(t.name) != _digest(t))
+        ]
+        if foreign:
+            raise StoreError(
+                f"{out} already holds {', '.join(foreign)}, which an earlier geoplan dump "
+                "did not write or which changed since, so nothing was written; choose "
+                "another folder, move the files away, or pass --force to replace them"
+            )
+
+
+#: The record of what a dump wrote (file name -> SHA-256), kept in the dump's folder.
+_MANIFEST = ".geoplan-dump.json"
+
+
+def _digest(path: Path) -> str | None:
+    import hashlib
+
+    if not path.is_file():
+        return None
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+#: Key of the PostgreSQL advisory lock that serialises geoplan's writers ("geoplan" in hex).
+_PG_LOCK = 0x67656F706C616E
+
+
+def _create_gpkg(conn: Connection) -> None:
+    """Create the GeoPackage 1.4 system tables and geoplan's tables in plain SQL."""
+    from ..catalogue import LAYER_KINDS
+    from ..styles import KIND_LABELS
+
+    create_base(conn)
+    for kind, (current, history) in LAYER_TABLES.items():
+        geometry = GEOMETRY_COLUMN_TYPES[LAYER_KINDS[kind].geometry]
+        label = KIND_LABELS.get(kind, kind)
+        for table, title, index in (
+            (current, label, True),
+            (history, f"{label}（历史版本）", False),
+        ):
+            create_table(conn, table)
+            register_features(
+                conn,
+                table.name,
+                geometry,
+                identifier=title,
+                description=f"geoplan {table.name}",
+                spatial_index=index,
+            )
+    for table in ATTRIBUTE_TABLES:
+        create_table(conn, table)
+        register_attributes(conn, table.name, f"geoplan {table.name}")
 
 
 def _one_line(error: object) -> str:
