@@ -50,6 +50,7 @@ import pandas as pd
 from .._errors import SchemaError
 from ..settings import PLAN_START, logger
 from ._registry import METRICS, SCOPE_TYPES, compute, get_metric, resolve_as_of
+from .records import attach_targets
 
 DEFAULT_MAPPING = Path(__file__).with_name("targets.csv")
 
@@ -411,6 +412,15 @@ class _Frames:
             self.cache[key] = compute(metric, self.layers, self.records, as_of=day, **self.inputs)
         return self.cache[key]
 
+    def for_target(self, metric: str, q: pd.Series) -> _Frames:
+        """The frames one target reads: a ledger metric sums that target's records only."""
+        from .records import ledger_target
+
+        target = ledger_target(metric, q)
+        if target is None:
+            return self
+        return _Frames(self.layers, self.records, {**self.inputs, "ledger_target": target})
+
     def value(self, metric: str, day: dt.date, scope_type: str, scope: str) -> float:
         f = self.get(metric, day)
         hit = f.loc[(f["scope_type"] == scope_type) & (f["scope"] == scope), "value"]
@@ -508,6 +518,7 @@ def _rule_rows(
 ) -> list[dict[str, Any]]:
     """The scorecard rows one mapping line gives for one target quantity."""
     implied = f"目标由指标映射推定，并非方案原文数字：{rule.implied.reason}" if rule.implied else ""
+    frames = frames.for_target(rule.metric, q)
     unit = get_metric(rule.metric).unit
     frame = frames.get(rule.metric, day)
     sel = frame.loc[frame["scope_type"] == rule.scope_type]
@@ -607,7 +618,7 @@ def scorecard(
     quantities = quantities.reset_index(drop=True)
     targets = None if isinstance(plan, pd.DataFrame) else plan_targets(plan)
     rules = read_mapping(mapping, quantities, targets)
-    frames = _Frames(layers, records, inputs)
+    frames = _Frames(layers, attach_targets(records, quantities, targets), inputs)
     # The register's quantities, then the targets the mapping gives an implied value.
     measured: list[tuple[pd.Series, Implied | None]] = [
         (q, None)

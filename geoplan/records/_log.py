@@ -328,7 +328,7 @@ def validate_records(
                 bad,
             )
     if layers is not None:
-        for kind in records["layer"].unique():
+        for kind in records["layer"].dropna().unique():  # layer-less rows: 套, 元, shares
             rows = records["layer"].eq(kind)
             if kind not in layers:
                 add(
@@ -358,7 +358,11 @@ def validate_records(
                     f"correct 要素编号, or add the features to the {kind} layer",
                     orphan,
                 )
-    unplaced = records["feature_id"].isna() & (records["lon"].isna() | records["lat"].isna())
+    unplaced = (
+        records["layer"].notna()
+        & records["feature_id"].isna()
+        & (records["lon"].isna() | records["lat"].isna())
+    )
     if unplaced.any():
         add(
             "warning",
