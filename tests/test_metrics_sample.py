@@ -156,4 +156,6 @@ def test_sample_scorecard_changes_with_as_of(sample):
 def test_cli_defaults_to_the_bundled_data(sample):
     res = CliRunner().invoke(main, ["metrics", "--as-of", "2023-12-31", "--format", "csv"])
     assert res.exit_code == 0, res.output
-    assert "greenway_completed_km" in res.output and "unmapped" in res.output
+    assert "greenway_completed_km" in res.output and "ledger_amount" in res.output
+    # statuses in Chinese for the spreadsheet, the code beside them
+    assert ",已达标,met," in res.output or ",已达标,met\n" in res.output
