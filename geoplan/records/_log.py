@@ -170,7 +170,8 @@ def read_records(
         ``9-1`` = task 9's first target, so index 0), ``reporter`` (填报单位), ``town``
         (乡镇), ``name`` (项目名称); other extra columns are kept. A ledger without 记录编号
         gets ids ``<file>:<sheet>:<row>``. ``attrs["geoplan_locations"]`` maps each
-        record id to where it was read (file › sheet › row).
+        record id to where it was read, ``(file name, sheet, row)``; see
+        :func:`record_location`.
 
     Raises
     ------
@@ -227,9 +228,11 @@ def read_records(
             part["reporter"] = given.where(given.notna(), t.reporter)
         parts.append(part)
     frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    locations: dict[str, str] = {}
+    locations: dict[str, tuple[str, str, int]] = {}
+    columns: dict[str, dict[str, str]] = {}
     for part in parts:
         locations.update(part.attrs.get("geoplan_locations", {}))
+        columns.update(part.attrs.get("geoplan_columns", {}))
     dup = frame["record_id"].notna() & frame["record_id"].duplicated(keep=False)
     if dup.any() and len(parts) > 1:
         for rid in sorted(set(frame.loc[dup, "record_id"])):
@@ -245,14 +248,21 @@ def read_records(
         raise RecordsError(collect.message())
     bad_rows = frame.pop("_bad").astype(bool) | dup
     if collect.items:
-        for item in collect.items:
-            logger.warning("%s", item["message"])
+        logger.warning(
+            "records file `%s`: %d row(s) left out for %d bad cell(s), e.g. %s; "
+            "`geoplan records check` lists them all",
+            path,
+            int(bad_rows.sum()),
+            len(collect.items),
+            collect.items[0]["message"],
+        )
         frame = frame.loc[~bad_rows].reset_index(drop=True)
     for note in skipped:
         logger.info("%s", note)
     frame.attrs["geoplan_source"] = str(path)
     frame.attrs["geoplan_encoding"] = used
     frame.attrs["geoplan_locations"] = locations
+    frame.attrs["geoplan_columns"] = columns
     frame.attrs["geoplan_issues"] = collect.items
     frame.attrs["geoplan_skipped"] = skipped
     return frame
@@ -789,11 +799,33 @@ def _normalise(
     if rows:
         name = problems.path.name
         result.attrs["geoplan_locations"] = {
-            r: (f"{name} › {sheet} › 第{n}行" if sheet else f"{name} 第{n}行")
-            for r, n in zip(rid, line, strict=True)
-            if r is not None
+            r: (name, sheet, int(n)) for r, n in zip(rid, line, strict=True) if r is not None
+        }
+        result.attrs["geoplan_columns"] = {
+            sheet: {
+                c: (f"{letters[c]} ({header.get(c, c)})" if sheet else header.get(c, c))
+                for c in frame.columns
+                if c in letters
+            }
         }
     return result
+
+
+def record_location(records: pd.DataFrame, record_id: str, field: str | None = None) -> str:
+    """Where a record was read: ```台账.xlsx`, sheet 台账, row 12, column H (数量)``.
+
+    The record id itself when the frame does not say (records built in code).
+    """
+    loc = records.attrs.get("geoplan_locations", {}).get(record_id)
+    if loc is None:
+        return f"record {record_id}"
+    name, sheet, row = loc
+    text = f"`{name}`" + (f", sheet {sheet}" if sheet else "") + f", row {row}"
+    if field is not None:
+        column = records.attrs.get("geoplan_columns", {}).get(sheet, {}).get(field)
+        if column:
+            text += f", column {column}"
+    return text
 
 
 __all__ = [
@@ -802,5 +834,6 @@ __all__ = [
     "issues_frame",
     "join_records",
     "read_records",
+    "record_location",
     "validate_records",
 ]

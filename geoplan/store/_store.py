@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, insert, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from .._common.cells import escape_frame
 from .._errors import SchemaError, StoreError
 from ._backends import SRID, _hide_password, load_spatialite, make_engine, resolve_url
 from ._load import LoadStats, column_values, load_layers, q
@@ -372,8 +373,10 @@ class Store:
                 for kind, gdf in layers.items():
                     gdf.to_file(tmp / f"{kind}.geojson", driver="GeoJSON")
                     written.append(f"{kind}.geojson")
-            recs.to_csv(tmp / "records.csv", index=False, encoding="utf-8-sig")
-            snaps.to_csv(tmp / "metric_snapshots.csv", index=False, encoding="utf-8-sig")
+            escape_frame(recs).to_csv(tmp / "records.csv", index=False, encoding="utf-8-sig")
+            escape_frame(snaps).to_csv(
+                tmp / "metric_snapshots.csv", index=False, encoding="utf-8-sig"
+            )
             written += ["records.csv", "metric_snapshots.csv"]
             if plan is not None:
                 (tmp / "plan.json").write_text(
