@@ -12,7 +12,6 @@ import click
 import pandas as pd
 
 from .._common.atomic import write_bytes
-from .._common.cells import escape_frame
 from ..report._format import STATUSES, format_number
 from ._common import data_options, format_option, output_option, resolve_inputs
 
@@ -40,12 +39,9 @@ def to_json(frame: pd.DataFrame) -> str:
 def to_csv(frame: pd.DataFrame) -> str:
     """The frame as CSV for a spreadsheet: statuses in Chinese (已达标 …) with the code in
     ``status_code`` beside them, and every cell Excel would run as a formula escaped."""
-    out = frame.copy()
-    if "status" in out:
-        at = out.columns.get_loc("status") + 1
-        out.insert(at, "status_code", out["status"])
-        out["status"] = out["status"].map(lambda s: STATUSES.get(str(s), (s, ""))[0])
-    return escape_frame(out).to_csv(index=False)
+    from ..demo import scorecard_to_csv
+
+    return scorecard_to_csv(frame)
 
 
 def _cell(rec: dict[str, Any], col: str) -> str:

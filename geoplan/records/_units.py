@@ -65,7 +65,24 @@ UNITS: dict[str, tuple[str, float]] = {
 }
 #: Counted things: each converts to itself only (and to the generic counters).
 COUNT_UNITS: frozenset[str] = frozenset(
-    {"套", "栋", "幢", "个", "处", "座", "户", "项", "间", "宗", "家", "条", "所", "count"}
+    {
+        "套",
+        "栋",
+        "幢",
+        "个",
+        "处",
+        "座",
+        "户",
+        "项",
+        "间",
+        "宗",
+        "家",
+        "条",
+        "所",
+        "台",
+        "辆",
+        "count",
+    }
 )
 #: Counters that stand for any counted thing.
 GENERIC_COUNTS: frozenset[str] = frozenset({"个", "项", "count"})
