@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..records._log import Shared, SharedList
 from ..records._units import conversion_factor, normalise_unit, unit_kind, units_convert
 from ..settings import PLAN_START
 from ._registry import metric_frame, register_metric
@@ -142,11 +143,11 @@ def attach_targets(
             elif choices:
                 ambiguous += same["record_id"].astype(str).tolist()
     out["target_index"] = index
-    out.attrs["geoplan_ambiguous"] = ambiguous
+    out.attrs["geoplan_ambiguous"] = SharedList(ambiguous)
     # a target with 1万套 and 100万平方米: the 套 records are not the 平方米 quantity's errors
-    out.attrs["geoplan_target_units"] = {
-        f"{task}-{ti + 1}": sorted(us) for task, tis in units.items() for ti, us in tis.items()
-    }
+    out.attrs["geoplan_target_units"] = Shared(
+        (f"{task}-{ti + 1}", sorted(us)) for task, tis in units.items() for ti, us in tis.items()
+    )
     return out
 
 
@@ -317,7 +318,15 @@ def ledger_percent(
     unit = mine["unit"].fillna("").astype(str).map(normalise_unit)
     # records in 公里 or 套 measure another quantity of the same target (福道10公里 beside
     # 园林城市创建): only shares and records without a unit tell whether it is done
+    other = len(mine)
     mine, unit = mine.loc[unit.isin(("%", "")).to_numpy()], unit[unit.isin(("%", ""))]
+    if mine.empty:
+        note = (
+            f"台账没有目标 {target.key} 的记录（任务 {target.task_id}；"
+            f"{other} 条记录的单位不是 %，属于该目标的其他数量）"
+        )
+        rows = [{"scope_type": "zone", "scope": "全区", "value": np.nan, "note": note}]
+        return metric_frame("ledger_percent", rows, unit="%", as_of=as_of, method=method)
     share = mine["quantity"].astype(float)
     done = mine["status"].eq("completed")
     value = share.where(share.notna(), np.where(done, 100.0, np.nan))

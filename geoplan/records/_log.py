@@ -122,6 +122,27 @@ HEADER_ALIASES: dict[str, str] = {
     "纬度": "lat",
     "latitude": "lat",
 }
+
+
+class Shared(dict):  # type: ignore[type-arg]
+    """A dict kept in ``DataFrame.attrs`` that pandas does not deep-copy.
+
+    pandas deep-copies ``attrs`` on every operation; a ledger's row locations (one entry
+    per record) copied thousands of times made a scorecard minutes slower. The entries
+    are read, never changed in place, so sharing them is safe.
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Shared:
+        return self
+
+
+class SharedList(list):  # type: ignore[type-arg]
+    """A list kept in ``DataFrame.attrs`` that pandas does not deep-copy (see :class:`Shared`)."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SharedList:
+        return self
+
+
 #: CRS of X/Y columns in a ledger: CGCS2000 3-degree Gauss-Kruger zone 40 (CM 120°E).
 LEDGER_XY_CRS = "EPSG:4549"
 _STATUS = Column("status", "status", "状态", True, dict(STATUS_LABELS))
@@ -261,10 +282,10 @@ def read_records(
         logger.info("%s", note)
     frame.attrs["geoplan_source"] = str(path)
     frame.attrs["geoplan_encoding"] = used
-    frame.attrs["geoplan_locations"] = locations
-    frame.attrs["geoplan_columns"] = columns
-    frame.attrs["geoplan_issues"] = collect.items
-    frame.attrs["geoplan_skipped"] = skipped
+    frame.attrs["geoplan_locations"] = Shared(locations)
+    frame.attrs["geoplan_columns"] = Shared(columns)
+    frame.attrs["geoplan_issues"] = SharedList(collect.items)
+    frame.attrs["geoplan_skipped"] = SharedList(skipped)
     return frame
 
 
@@ -798,16 +819,18 @@ def _normalise(
     result = result.reset_index(drop=True)
     if rows:
         name = problems.path.name
-        result.attrs["geoplan_locations"] = {
-            r: (name, sheet, int(n)) for r, n in zip(rid, line, strict=True) if r is not None
-        }
-        result.attrs["geoplan_columns"] = {
-            sheet: {
-                c: (f"{letters[c]} ({header.get(c, c)})" if sheet else header.get(c, c))
-                for c in frame.columns
-                if c in letters
+        result.attrs["geoplan_locations"] = Shared(
+            (r, (name, sheet, int(n))) for r, n in zip(rid, line, strict=True) if r is not None
+        )
+        result.attrs["geoplan_columns"] = Shared(
+            {
+                sheet: {
+                    c: (f"{letters[c]} ({header.get(c, c)})" if sheet else header.get(c, c))
+                    for c in frame.columns
+                    if c in letters
+                }
             }
-        }
+        )
     return result
 
 

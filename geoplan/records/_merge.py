@@ -34,7 +34,7 @@ from .._common.cells import escape_frame
 from .._errors import RecordsError
 from ..catalogue import LAYER_KINDS, STATUS_LABELS
 from ..settings import PLAN_START
-from ._log import read_records, record_location
+from ._log import Shared, read_records, record_location
 from ._units import units_convert
 
 logger = logging.getLogger(__name__)
@@ -289,9 +289,9 @@ def merge_ledgers(paths: Sequence[str | Path], *, plan: Any = None) -> MergeResu
         if clash.any():
             ids = ids.where(~clash, Path(path).stem + ":" + ids)
             old = recs.attrs.get("geoplan_locations", {})
-            recs.attrs["geoplan_locations"] = {
-                (Path(path).stem + ":" + k if k in taken else k): v for k, v in old.items()
-            }
+            recs.attrs["geoplan_locations"] = Shared(
+                ((Path(path).stem + ":" + k if k in taken else k), v) for k, v in old.items()
+            )
         recs["record_id"] = ids
         loc = recs.attrs.get("geoplan_locations", {})
         recs["source"] = [
@@ -306,7 +306,7 @@ def merge_ledgers(paths: Sequence[str | Path], *, plan: Any = None) -> MergeResu
         issues.append(check_ledger(recs, plan))
         frames.append(recs)
     merged = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
-    merged.attrs = {"geoplan_locations": locations, "geoplan_columns": columns}
+    merged.attrs = {"geoplan_locations": Shared(locations), "geoplan_columns": Shared(columns)}
     merged["merge_note"] = ""
     key = _work_key(merged)
     figures = ["date", "status", "quantity", "unit"]
