@@ -63,7 +63,7 @@ class Rule:
 
     metric: str
     words: tuple[str, ...]
-    units: tuple[str, ...] | None
+    units: tuple[str | None, ...] | None
     scope_type: str = "zone"
     scope: str = ""
     label: str = ""

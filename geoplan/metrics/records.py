@@ -204,8 +204,8 @@ def ledger_amount(
     )
     if mine.empty:
         note = f"台账没有目标 {target.key} 的记录（任务 {target.task_id}）"
-        rows = [{"scope_type": "zone", "scope": "全区", "value": np.nan, "note": note}]
-        return metric_frame("ledger_amount", rows, unit=unit, as_of=as_of, method=method)
+        empty = [{"scope_type": "zone", "scope": "全区", "value": np.nan, "note": note}]
+        return metric_frame("ledger_amount", empty, unit=unit, as_of=as_of, method=method)
     dates = pd.to_datetime(mine["date"])
     use = mine.loc[mine["status"].isin(counted).to_numpy() & (dates >= pd.Timestamp(PLAN_START))]
     notes = []
@@ -225,7 +225,8 @@ def ledger_amount(
         notes.append(f"{int(blank.sum())} 条记录未填单位，按目标单位 {unit} 计：{_ids(use[blank])}")
         rec_unit = rec_unit.where(~blank, unit)
     fits = rec_unit.map(lambda u: units_convert(u, unit))
-    siblings = (records.attrs.get("geoplan_target_units") or {}).get(target.key, [])
+    attrs = records.attrs if records is not None else {}
+    siblings = (attrs.get("geoplan_target_units") or {}).get(target.key, [])
     sibling = rec_unit.map(lambda u: any(units_convert(u, s) for s in siblings if s != unit))
     fits_other = ~fits & sibling  # the target's other quantity (套 beside 平方米)
     wrong_unit = ~fits & ~fits_other & qty.notna()
@@ -313,8 +314,8 @@ def ledger_percent(
     method = f"按台账：目标 {target.key} 最新一条记录报告的比例；已完成且未填比例的记录按100%计"
     if mine.empty:
         note = f"台账没有目标 {target.key} 的记录（任务 {target.task_id}）"
-        rows = [{"scope_type": "zone", "scope": "全区", "value": np.nan, "note": note}]
-        return metric_frame("ledger_percent", rows, unit="%", as_of=as_of, method=method)
+        empty = [{"scope_type": "zone", "scope": "全区", "value": np.nan, "note": note}]
+        return metric_frame("ledger_percent", empty, unit="%", as_of=as_of, method=method)
     unit = mine["unit"].fillna("").astype(str).map(normalise_unit)
     # records in 公里 or 套 measure another quantity of the same target (福道10公里 beside
     # 园林城市创建): only shares and records without a unit tell whether it is done
@@ -325,8 +326,8 @@ def ledger_percent(
             f"台账没有目标 {target.key} 的记录（任务 {target.task_id}；"
             f"{other} 条记录的单位不是 %，属于该目标的其他数量）"
         )
-        rows = [{"scope_type": "zone", "scope": "全区", "value": np.nan, "note": note}]
-        return metric_frame("ledger_percent", rows, unit="%", as_of=as_of, method=method)
+        empty = [{"scope_type": "zone", "scope": "全区", "value": np.nan, "note": note}]
+        return metric_frame("ledger_percent", empty, unit="%", as_of=as_of, method=method)
     share = mine["quantity"].astype(float)
     done = mine["status"].eq("completed")
     value = share.where(share.notna(), np.where(done, 100.0, np.nan))

@@ -124,7 +124,7 @@ HEADER_ALIASES: dict[str, str] = {
 }
 
 
-class Shared(dict):  # type: ignore[type-arg]
+class Shared(dict):  # type: ignore[type-arg,unused-ignore]
     """A dict kept in ``DataFrame.attrs`` that pandas does not deep-copy.
 
     pandas deep-copies ``attrs`` on every operation; a ledger's row locations (one entry
@@ -136,7 +136,7 @@ class Shared(dict):  # type: ignore[type-arg]
         return self
 
 
-class SharedList(list):  # type: ignore[type-arg]
+class SharedList(list):  # type: ignore[type-arg,unused-ignore]
     """A list kept in ``DataFrame.attrs`` that pandas does not deep-copy (see :class:`Shared`)."""
 
     def __deepcopy__(self, memo: dict[int, Any]) -> SharedList:
@@ -638,9 +638,9 @@ def _normalise(
     required = [c for c in REQUIRED_COLUMNS if c not in ("record_id", "layer")]
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        where = f"sheet {sheet} of " if sheet and sheet != "records" else ""
+        on_sheet = f"sheet {sheet} of " if sheet and sheet != "records" else ""
         raise RecordsError(
-            f"records file `{where}{source}` lacks the columns {missing}; found: "
+            f"records file `{on_sheet}{source}` lacks the columns {missing}; found: "
             f"{', '.join(map(str, frame.columns))}. Expected headers: "
             f"{', '.join(RECORD_COLUMNS)} (or 记录编号, 任务编号, 目标编号, 图层, 要素编号, 日期, "
             "状态, 数量, 单位, 备注, 经度, 纬度); `geoplan records template` writes a ledger "
