@@ -18,8 +18,9 @@ Examples
 --------
 >>> from geoplan.plan._parse import load_sample_plan
 >>> rows = suggest_mapping(load_sample_plan())
->>> rows.loc[rows.task_id == 9, ["quantity_index", "metric"]].iloc[0].tolist()
-[0, 'greenway_completed_km']
+>>> first = rows.loc[rows.task_id == 9].iloc[0]
+>>> int(first.quantity_index), first.metric
+(0, 'greenway_completed_km')
 """
 
 from __future__ import annotations
