@@ -415,3 +415,38 @@ def test_sample_ledger_reads_from_csv_and_gpkg_alike():
     ledger = records[records["layer"].isna()]
     assert len(ledger) == 34 and ledger["target_index"].notna().all()
     assert read_records(data_path(SAMPLE_LAYERS)).equals(records)
+
+
+def test_db_dump_escapes_the_records_csv(tmp_path):
+    from geoplan._errors import StoreError
+    from geoplan.store import dump, load_records
+
+    recs = read_records(
+        fill(
+            tmp_path / "l.xlsx",
+            [
+                {
+                    "任务编号": 7,
+                    "目标编号": "7-1",
+                    "日期": "2023-03-01",
+                    "状态": "在建",
+                    "数量": 1,
+                    "单位": "套",
+                    "备注": note,
+                }
+                for note in EVIL
+            ],
+        )
+    )
+    url = tmp_path / "db.gpkg"
+    try:
+        load_records(recs, url=url)
+    except StoreError as exc:  # no SpatiaLite on this machine
+        from conftest import require
+
+        require(False, f"the GeoPackage store is not available: {exc}")
+    # geojson: a gpkg dump of a database without layers fails today (store, issue 15)
+    dump(tmp_path / "out", url=url, as_of="2024-01-01", layer_format="geojson")
+    with (tmp_path / "out" / "records.csv").open(encoding="utf-8-sig", newline="") as handle:
+        notes = [r["note"] for r in csv.DictReader(handle)]
+    assert notes == ["'" + e for e in EVIL]
