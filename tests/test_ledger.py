@@ -139,9 +139,9 @@ def messy_workbook(path):
             ws.cell(r, c, v)
     ws.merge_cells("A3:A5")  # task 7 written once over its three rows
     second = book.create_sheet("2024年")
-    for c, h in enumerate(["任务编号", "日期", "状态", "数量", "单位"], 1):
+    for c, h in enumerate(["序号", "任务编号", "日期", "状态", "数量", "单位"], 1):
         second.cell(1, c, h)
-    second.append([7, dt.datetime(2024, 2, 1), "竣工", 300, "套"])
+    second.append([1, 7, dt.datetime(2024, 2, 1), "竣工", 300, "套"])
     book.save(path)
     return path
 
@@ -450,3 +450,22 @@ def test_db_dump_escapes_the_records_csv(tmp_path):
     with (tmp_path / "out" / "records.csv").open(encoding="utf-8-sig", newline="") as handle:
         notes = [r["note"] for r in csv.DictReader(handle)]
     assert notes == ["'" + e for e in EVIL]
+
+
+def test_template_and_suggested_mapping_escape_a_hostile_plan(tmp_path):
+    from geoplan.metrics._suggest import mapping_to_csv, suggest_mapping
+    from geoplan.plan._model import Plan, PlanMeta, Quantity, Target, Task
+
+    target = Target(2025, dt.date(2025, 12, 31), EVIL[0], [Quantity(5.0, "个", ">=", [])])
+    task = Task(1, EVIL[1], "", EVIL[1], [EVIL[2], "区住建局"], [target])
+    plan = Plan(PlanMeta("方案", None, None, None, None), [], [], [task])
+    book = openpyxl.load_workbook(write_template(plan, tmp_path / "t.xlsx", rows=5))
+    row = [c for c in book["目标"][2]]
+    assert row[2].value == "'" + EVIL[1] and row[3].value == "'" + EVIL[0]
+    assert row[9].value == "'" + EVIL[2]
+    assert all(c.data_type != "f" for ws in book.worksheets for r in ws.iter_rows() for c in r)
+    text = mapping_to_csv(suggest_mapping(plan), tmp_path / "m.csv")
+    lines = [ln for ln in text.splitlines() if not ln.startswith("#")]
+    rows = list(csv.DictReader(lines))
+    assert rows[0]["metric"] == "ledger_amount"
+    assert not any(v.startswith(("=", "+", "@")) for r in rows for v in r.values() if v)

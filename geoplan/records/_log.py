@@ -243,7 +243,11 @@ def read_records(
     for t in tables:
         if t.frame.empty and len(tables) > 1:
             continue
-        part = _normalise(t.frame, collect, t.sheet, t.rows, xy_crs=xy_crs)
+        frame = t.frame
+        if suffix != ".csv" and t.rows and "序号" in frame.columns:
+            # a workbook's 序号 restarts on every sheet: a row number, not a record id
+            frame = frame.rename(columns={"序号": "序号（行号）"})
+        part = _normalise(frame, collect, t.sheet, t.rows, xy_crs=xy_crs)
         if t.reporter:  # the unit a --split template was made for fills empty 填报单位
             given = part["reporter"] if "reporter" in part else pd.Series(None, index=part.index)
             part["reporter"] = given.where(given.notna(), t.reporter)
