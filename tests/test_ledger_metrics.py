@@ -182,6 +182,17 @@ def test_suggestion_agrees_with_the_bundled_mapping():
         "year",
         "2025",
     ]
+    # a bureau without layers: the ledger measures what the layers would have
+    alone = suggest_mapping(plan, layers=[])
+    assert alone["metric"].str.startswith("ledger_").all()
+    greenway = alone.set_index(["task_id", "target_index", "quantity_index"]).loc[(9, 0, 0)]
+    assert greenway["metric"] == "ledger_amount"  # 福道 km from the ledger's km
+    some = suggest_mapping(plan, layers=["greenways", "towns"])
+    assert set(some["metric"]) & {"greenway_completed_km", "ledger_amount"} == {
+        "greenway_completed_km",
+        "ledger_amount",
+    }
+    assert "village_plan_share" not in set(some["metric"])
 
 
 def _truth_plan(path: Path) -> Plan:

@@ -165,7 +165,22 @@ def metrics(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A mapping to measure the suggestion against (share of its lines reproduced).",
 )
-def suggest_mapping_cmd(plan_file: Path | None, output: Path | None, compare: Path | None) -> None:
+@click.option(
+    "--layers",
+    "layers_path",
+    type=click.Path(exists=True, path_type=Path),
+    help="The bureau's layers: layer metrics only for the kinds it has.",
+)
+@click.option(
+    "--no-layers", is_flag=True, help="No layers at all: the ledger measures every target."
+)
+def suggest_mapping_cmd(
+    plan_file: Path | None,
+    output: Path | None,
+    compare: Path | None,
+    layers_path: Path | None,
+    no_layers: bool,
+) -> None:
     """Suggest which metric measures each target of PLAN (default: the bundled plan).
 
     Layer metrics by keywords and unit, the ledger (台账) for what no layer holds, or none,
@@ -175,7 +190,14 @@ def suggest_mapping_cmd(plan_file: Path | None, output: Path | None, compare: Pa
     from ._common import read_plan
 
     plan = read_plan(plan_file)
-    frame = suggest_mapping(plan)
+    kinds = None
+    if no_layers:
+        kinds = []
+    elif layers_path is not None:
+        from ..layers._read import read_layers
+
+        kinds = [k for k, v in read_layers(layers_path).items() if len(v)]
+    frame = suggest_mapping(plan, layers=kinds)
     text = mapping_to_csv(frame, output, title=plan.meta.title or "")
     if output is None:
         click.echo(text, nl=False)

@@ -26,6 +26,7 @@ Examples
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -178,7 +179,17 @@ def _ledger_scope(q: pd.Series) -> tuple[str, str, str]:
     return "zone", "", "全区累计"
 
 
-def _quantity_line(q: pd.Series) -> list[dict[str, Any]]:
+def _usable(rule: Rule, kinds: frozenset[str] | None) -> bool:
+    """Whether the layers at hand let ``rule``'s metric measure anything."""
+    if kinds is None:
+        return True
+    from ._registry import METRICS
+
+    metric = METRICS.get(rule.metric)
+    return metric is not None and set(metric.requires) <= kinds
+
+
+def _quantity_line(q: pd.Series, kinds: frozenset[str] | None = None) -> list[dict[str, Any]]:
     text, unit = str(q.get("text") or ""), str(q["unit"])
     base = {
         "task_id": int(q["task_id"]),
@@ -186,7 +197,9 @@ def _quantity_line(q: pd.Series) -> list[dict[str, Any]]:
         "quantity_index": int(q["quantity_index"]),
         "year": None if pd.isna(q.get("year")) else int(q["year"]),
     }
-    hits = [r for r in RULES if r.units is not None and _matches(r, text, unit)]
+    hits = [
+        r for r in RULES if r.units is not None and _matches(r, text, unit) and _usable(r, kinds)
+    ]
     # 保护全覆盖 of 分散式 sources reads as both remediation and delineated zones
     if hits:
         first = hits[0]
@@ -232,7 +245,7 @@ def _quantity_line(q: pd.Series) -> list[dict[str, Any]]:
     return [{**base, "metric": "", "reason": "无：目标没有单位，台账无法累计"}]
 
 
-def _words_line(t: pd.Series) -> dict[str, Any]:
+def _words_line(t: pd.Series, kinds: frozenset[str] | None = None) -> dict[str, Any]:
     text = str(t["text"])
     base = {
         "task_id": int(t["task_id"]),
@@ -244,7 +257,12 @@ def _words_line(t: pd.Series) -> dict[str, Any]:
         "implied_comparator": ">=",
     }
     for rule in RULES:
-        if rule.units is not None and None in rule.units and _matches(rule, text, None):
+        if (
+            rule.units is not None
+            and None in rule.units
+            and _matches(rule, text, None)
+            and _usable(rule, kinds)
+        ):
             return {
                 **base,
                 "metric": rule.metric,
@@ -265,13 +283,17 @@ def _words_line(t: pd.Series) -> dict[str, Any]:
     }
 
 
-def suggest_mapping(plan: Any) -> pd.DataFrame:
+def suggest_mapping(plan: Any, *, layers: Iterable[str] | None = None) -> pd.DataFrame:
     """Suggest a metric for every target of ``plan`` (see the module docstring).
 
     Parameters
     ----------
     plan
         A :class:`~geoplan.Plan`.
+    layers
+        The layer kinds the bureau has (e.g. ``read_layers(...).keys()``); a layer metric
+        needing a kind not among them gives way to the ledger. ``[]`` for a plan tracked by
+        its ledger alone; None (default) assumes every kind.
 
     Returns
     -------
@@ -284,11 +306,12 @@ def suggest_mapping(plan: Any) -> pd.DataFrame:
 
     quantities = plan.quantities_frame()
     rows: list[dict[str, Any]] = []
+    kinds = None if layers is None else frozenset(layers)
     for _, q in quantities.iterrows():  # ~50 quantities
-        rows += _quantity_line(q)
+        rows += _quantity_line(q, kinds)
     targets = plan_targets(plan)
     for _, t in targets.loc[targets["quantities"] == 0].iterrows():
-        rows.append(_words_line(t))
+        rows.append(_words_line(t, kinds))
     frame = pd.DataFrame(rows, columns=list(SUGGEST_COLUMNS))
     frame = frame.sort_values(["task_id", "target_index"], kind="stable", ignore_index=True)
     for col in ("quantity_index", "year"):

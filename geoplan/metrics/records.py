@@ -224,10 +224,14 @@ def ledger_amount(
     if blank.any():
         notes.append(f"{int(blank.sum())} 条记录未填单位，按目标单位 {unit} 计：{_ids(use[blank])}")
         rec_unit = rec_unit.where(~blank, unit)
-    fits = rec_unit.map(lambda u: units_convert(u, unit))
+    fits = pd.Series([units_convert(u, unit) for u in rec_unit], index=use.index, dtype=bool)
     attrs = records.attrs if records is not None else {}
     siblings = (attrs.get("geoplan_target_units") or {}).get(target.key, [])
-    sibling = rec_unit.map(lambda u: any(units_convert(u, s) for s in siblings if s != unit))
+    sibling = pd.Series(
+        [any(units_convert(u, s) for s in siblings if s != unit) for u in rec_unit],
+        index=use.index,
+        dtype=bool,
+    )
     fits_other = ~fits & sibling  # the target's other quantity (套 beside 平方米)
     wrong_unit = ~fits & ~fits_other & qty.notna()
     if wrong_unit.any():
@@ -241,7 +245,9 @@ def ledger_amount(
     if missing.any():
         notes.append(f"{int(missing.sum())} 条记录没有数量，未计入：{_ids(use[missing])}")
     ok = fits & qty.notna()
-    factor = rec_unit[ok].map(lambda u: conversion_factor(u, unit))
+    factor = pd.Series(
+        [conversion_factor(u, unit) for u in rec_unit[ok]], index=rec_unit[ok].index, dtype=float
+    )
     value = qty[ok] * factor
     frame = pd.DataFrame(
         {
