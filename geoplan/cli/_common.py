@@ -35,8 +35,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 LAYERS_HELP = "GeoPackage or folder of layers (default: the bundled sample of 泉州台商投资区)."
 PLAN_HELP = "Action-plan text file (default: the bundled 泉台管〔2021〕57号)."
 RECORDS_HELP = (
-    "Progress log: CSV, Excel ledger (.xlsx) or GeoPackage (default: the sample's log with the sample layers; "
-    "none with --layers)."
+    "Progress log: CSV, Excel ledger (.xlsx) or GeoPackage (default: the sample's log with "
+    "the sample layers; none with --layers)."
 )
 AS_OF_HELP = "Evaluate targets as of this date (default: today; not before 2021-05-24)."
 
