@@ -50,7 +50,7 @@ import pandas as pd
 from .._errors import SchemaError
 from ..settings import PLAN_START, logger
 from ._registry import METRICS, SCOPE_TYPES, compute, get_metric, resolve_as_of
-from .records import attach_targets
+from .records import attach_targets, ledger_target
 
 DEFAULT_MAPPING = Path(__file__).with_name("targets.csv")
 
@@ -414,8 +414,6 @@ class _Frames:
 
     def for_target(self, metric: str, q: pd.Series) -> _Frames:
         """The frames one target reads: a ledger metric sums that target's records only."""
-        from .records import ledger_target
-
         target = ledger_target(metric, q)
         if target is None:
             return self

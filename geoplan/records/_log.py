@@ -19,6 +19,10 @@ note           备注               str
 lon, lat       经度, 纬度         optional WGS84 degrees, for records without feature_id
 =============  =================  ====================================================
 
+A ledger (台账) returned by a unit also gives 目标编号 (``target_index``), 填报单位
+(``reporter``), 乡镇 (``town``) and 项目名称 (``name``), and may leave 记录编号 and 图层
+empty: see :func:`read_records`, and :mod:`geoplan.records._template` for the workbook.
+
 Examples
 --------
 >>> import geoplan
