@@ -253,7 +253,8 @@ def read_records(
             frame = frame.rename(columns={"序号": "序号（行号）"})
         part = _normalise(frame, collect, t.sheet, t.rows, xy_crs=xy_crs)
         if t.reporter:  # the unit a --split template was made for fills empty 填报单位
-            given = part["reporter"] if "reporter" in part else pd.Series(None, index=part.index)
+            none = pd.Series(None, index=part.index, dtype=object)
+            given = part.get("reporter", none)
             part["reporter"] = given.where(given.notna(), t.reporter)
         parts.append(part)
     frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
