@@ -33,12 +33,13 @@ FILES: dict[str, str] = {
     "scorecard_json": "scorecard.json",
     "map": "map.html",
     "report": "report.html",
+    "ledger_template": "台账模板.xlsx",
 }
 
 #: The steps, in order, with the Chinese label the command line shows. The scorecard comes
 #: before the database because the database keeps it as a metric snapshot.
 STEPS: tuple[tuple[str, str], ...] = (
-    ("plan", "解析规划，写出任务清单"),
+    ("plan", "解析规划，写出任务清单和台账模板"),
     ("layers", "读取示例图层与进度记录"),
     ("scorecard", "计算目标清单（含历年年底进度）"),
     ("database", "写入数据库（GeoPackage）"),
@@ -79,6 +80,19 @@ class DemoResult:
     def total_seconds(self) -> float:
         """Wall time of all steps together."""
         return sum(self.timings.values())
+
+
+def scorecard_to_csv(card: pd.DataFrame) -> str:
+    """The scorecard as CSV for a spreadsheet: statuses in Chinese (已达标 …) with the code
+    in ``status_code`` beside them, and every cell Excel would run as a formula escaped."""
+    from ._common.cells import escape_frame
+    from .metrics._card import STATUS_LABELS
+
+    out = card.copy()
+    if "status" in out:
+        out.insert(out.columns.get_loc("status") + 1, "status_code", out["status"])
+        out["status"] = out["status"].map(lambda s: STATUS_LABELS.get(str(s), s))
+    return escape_frame(out).to_csv(index=False)
 
 
 def scorecard_to_json(card: pd.DataFrame) -> str:
@@ -151,6 +165,7 @@ def run_demo(
     from .datasets import load_sample, load_sample_plan, load_sample_records
     from .maps import make_map, save_map
     from .metrics import scorecard_history
+    from .records._template import write_template
     from .report import write_report
 
     out = Path(out_dir)
@@ -169,6 +184,8 @@ def run_demo(
         result.files.update(
             register_json=paths["register_json"], register_csv=paths["register_csv"]
         )
+        # the workbook the lead office sends to the units (geoplan records template)
+        result.files["ledger_template"] = write_template(plan, paths["ledger_template"])
 
     def step_layers() -> None:
         state["layers"] = load_sample()
@@ -181,7 +198,7 @@ def run_demo(
             day = dt.date.today()
         history = scorecard_history(state["plan"], state["layers"], state["records"], as_of=day)
         card = history[history["as_of"] == day].reset_index(drop=True)
-        write_text(paths["scorecard_csv"], card.to_csv(index=False), encoding="utf-8-sig")
+        write_text(paths["scorecard_csv"], scorecard_to_csv(card), encoding="utf-8-sig")
         write_text(paths["scorecard_json"], scorecard_to_json(card))
         state["scorecard"] = result.scorecard = card
         state["history"] = history

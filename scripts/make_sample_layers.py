@@ -782,6 +782,74 @@ EVENTS = [  # (kind, dated column, task id, record status, note)
 LOCATED = 30  # farmhouse records that carry lon/lat instead of a feature id
 
 
+#: Ledger rows for targets no layer holds (new housing, construction output, shares the
+#: departments report, qualitative targets): task, target (目标编号), date, status, quantity,
+#: unit, note. Illustrative figures, like the layers.
+LEDGER_ROWS: tuple[tuple[int, str, str, str, float | None, str, str], ...] = (
+    (4, "4-1", "2022-12-31", "completed", 82.0, "%", "新建商品住房全装修比例（年度统计）"),
+    (4, "4-1", "2023-12-31", "completed", 91.0, "%", "新建商品住房全装修比例（年度统计）"),
+    (4, "4-1", "2024-12-31", "completed", 96.0, "%", "新建商品住房全装修比例（年度统计）"),
+    (4, "4-1", "2025-12-31", "completed", 100.0, "%", "新建商品住房全装修比例（年度统计）"),
+    (4, "4-2", "2022-11-30", "completed", None, "个", "海江片区某小区创建示范达标小区"),
+    (4, "4-2", "2023-10-31", "completed", None, "个", "洛阳镇某小区创建示范达标小区"),
+    (4, "4-2", "2024-12-20", "completed", None, "个", "东园镇某小区创建示范达标小区"),
+    (7, "7-1", "2021-10-15", "under_construction", 1260.0, "套", "海江片区安置房一期开工"),
+    (7, "7-1", "2021-10-15", "under_construction", 15.2, "万平方米", "海江片区安置房一期开工"),
+    (7, "7-1", "2022-06-30", "under_construction", 1850.0, "套", "高铁片区商品住房开工"),
+    (7, "7-1", "2022-06-30", "under_construction", 212000.0, "平方米", "高铁片区商品住房开工"),
+    (7, "7-1", "2023-08-31", "under_construction", 2100.0, "套", "洛阳镇保障性租赁住房开工"),
+    (7, "7-1", "2023-08-31", "under_construction", 196000.0, "平方米", "洛阳镇保障性租赁住房开工"),
+    (7, "7-1", "2024-05-20", "under_construction", 2400.0, "套", "湖东片区安置房开工"),
+    (7, "7-1", "2024-05-20", "under_construction", 238000.0, "平方米", "湖东片区安置房开工"),
+    (7, "7-1", "2025-07-10", "under_construction", 1600.0, "套", "东园镇商品住房开工"),
+    (7, "7-1", "2025-07-10", "under_construction", 165000.0, "平方米", "东园镇商品住房开工"),
+    (7, "7-1", "2025-11-18", "under_construction", 900.0, "套", "张坂镇人才公寓开工"),
+    (7, "7-1", "2025-11-18", "under_construction", 8.8, "万平方米", "张坂镇人才公寓开工"),
+    (9, "9-1", "2023-03-01", "under_construction", None, "", "国家园林城市创建申报材料编制"),
+    (10, "10-1", "2023-06-30", "under_construction", 60.0, "%", "CIM基础平台建设进度"),
+    (10, "10-1", "2025-11-30", "completed", None, "", "地下管线信息管理系统、CIM基础平台建成"),
+    (12, "12-1", "2024-09-30", "under_construction", 75.0, "%", "乡镇农贸市场升级改造进度"),
+    (13, "13-1", "2021-12-20", "completed", None, "", "区级网格化平台改造提升完成"),
+    (14, "14-2", "2023-11-30", "completed", None, "", "文物保护单位“四有”工作完成"),
+    (19, "19-1", "2024-06-30", "under_construction", 70.0, "%", "百崎乡集镇环境综合整治进度"),
+    (23, "23-1", "2021-12-31", "completed", 268.0, "亿元", "建筑业总产值（2021年统计）"),
+    (23, "23-1", "2022-12-31", "completed", 3050000.0, "万元", "建筑业总产值（2022年统计）"),
+    (23, "23-1", "2023-12-31", "completed", 336.0, "亿元", "建筑业总产值（2023年统计）"),
+    (23, "23-1", "2024-12-31", "completed", 371.0, "亿元", "建筑业总产值（2024年统计）"),
+    (23, "23-1", "2025-12-31", "completed", 412.0, "亿元", "建筑业总产值（2025年统计）"),
+    (25, "25-1", "2022-12-31", "completed", 96.5, "%", "新建建筑中绿色建筑面积占比"),
+    (25, "25-1", "2023-12-31", "completed", 97.1, "%", "新建建筑中绿色建筑面积占比"),
+    (25, "25-1", "2024-12-31", "completed", 98.3, "%", "新建建筑中绿色建筑面积占比"),
+)
+
+
+def ledger_records() -> pd.DataFrame:
+    """:data:`LEDGER_ROWS` as records (ids L0001…), in the columns of :func:`make_records`."""
+    rows = pd.DataFrame(
+        LEDGER_ROWS, columns=["task_id", "target", "date", "status", "quantity", "unit", "note"]
+    )
+    rows.insert(0, "record_id", [f"L{k:04d}" for k in range(1, len(rows) + 1)])
+    rows.insert(2, "layer", "")
+    rows.insert(3, "feature_id", "")
+    rows["lon"], rows["lat"] = np.nan, np.nan
+    return rows[
+        [
+            "record_id",
+            "task_id",
+            "layer",
+            "feature_id",
+            "date",
+            "status",
+            "quantity",
+            "unit",
+            "note",
+            "lon",
+            "lat",
+            "target",
+        ]
+    ]
+
+
 def make_records(layers: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
     """One record per dated event in the layers."""
     parts = []
@@ -830,7 +898,8 @@ def make_records(layers: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
     rec.loc[located, "feature_id"] = ""
     rec.loc[located, "note"] = "既有农房整治完成(现场定位)"
     rec.insert(0, "record_id", [f"R{k:05d}" for k in range(1, len(rec) + 1)])
-    return rec
+    rec["target"] = ""
+    return pd.concat([rec, ledger_records()], ignore_index=True)
 
 
 # ------------------------------------------------------------------------- output

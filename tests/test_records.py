@@ -137,7 +137,21 @@ def test_sample_records_validate_against_plan_and_sample(plan) -> None:
     report = geoplan.validate_records(records, plan=plan, layers=geoplan.load_sample())
     assert report.ok, str(report)
     assert report.issues == []
-    assert set(records["task_id"]) == {5, 8, 9, 16, 17, 18, 20, 21, 22, 31}
+    layered = records.loc[records["layer"].notna(), "task_id"]
+    assert set(layered) == {5, 8, 9, 16, 17, 18, 20, 21, 22, 31}
+    # the ledger rows measure what no layer holds: housing, output, reported shares
+    assert set(records.loc[records["layer"].isna(), "task_id"]) == {
+        4,
+        7,
+        9,
+        10,
+        12,
+        13,
+        14,
+        19,
+        23,
+        25,
+    }
     gpkg = geoplan.read_records(data_path(SAMPLE_LAYERS))
     assert gpkg.equals(records)
 

@@ -235,7 +235,7 @@ def test_sample_farmhouse_2025_row_shows_both_values(sample_card_csv):
     (r,) = card_rows(sample_card_csv, 18, 2).itertuples()
     assert r.value == pytest.approx(judged) and r.value_today == pytest.approx(now)
     assert round(judged, 2) == 66.73 and round(now, 2) == 75.64  # the issue's figures
-    assert r.judged_on == "2025-12-31" and r.status == "met"
+    assert r.judged_on == "2025-12-31" and r.status_code == "met" and r.status == "已达标"
 
 
 def test_terminal_table_and_json_show_judged_and_today(tmp_path):
@@ -574,14 +574,15 @@ def test_sample_card_lists_every_target_of_the_register(sample_card_csv):
     }
     for task, ti, metric in measured:
         rows = card_rows(card, task, ti, metric)
-        assert len(rows) == 1 and rows["status"].iloc[0] != "unmapped", (task, ti, metric)
+        assert len(rows) == 1 and rows["status_code"].iloc[0] != "unmapped", (task, ti, metric)
         assert rows["value"].notna().all()
-    assert card_rows(card, 19, 0)["status"].tolist() == ["unmapped"]
+    # 百崎集镇 by 2025, stated in words: read from the ledger (issue 14), not left unmapped
+    assert card_rows(card, 19, 0)["metric"].tolist() == ["ledger_percent"]
     assert card_rows(card, 18, 3).iloc[0]["target"] == 100.0
     assert "基本完成整治" in card_rows(card, 18, 3).iloc[0]["note"]
     # the sample's 2000–2010 estates: none of the 10 done by the 2022 deadline
     est = card_rows(card, 5, 0, "estate_upgrade_share").iloc[0]
-    assert (est["value"], est["denominator"], est["status"]) == (0.0, 10.0, "missed")
+    assert (est["value"], est["denominator"], est["status_code"]) == (0.0, 10.0, "missed")
 
 
 def test_raster_metrics_reach_the_cli(tmp_path):
@@ -619,10 +620,10 @@ def test_definitions_can_be_set_from_the_cli(tmp_path):
     assert res.exit_code == 0, res.output
     card = pd.read_csv(out, encoding="utf-8-sig")
     fire = card_rows(card, 16, 1).iloc[0]
-    assert (fire["value"], fire["status"]) == (100.0, "met")  # the one national relic
+    assert (fire["value"], fire["status_code"]) == (100.0, "met")  # the one national relic
     assert "计入级别：国家级文物保护单位" in fire["definition"]
     first = card[card["scope"] == "东园镇 2021"].iloc[0]
-    assert (first["target"], first["status"]) == (200.0, "missed")  # 160 of a full 200
+    assert (first["target"], first["status_code"]) == (200.0, "missed")  # 160 of a full 200
     bad = CliRunner().invoke(main, ["metrics", "--set", "levels=national"])
     assert bad.exit_code == 2 and "unknown parameter 'levels'" in bad.output
     bad = CliRunner().invoke(main, ["metrics", "--set", "service_m=far"])

@@ -748,6 +748,9 @@ def test_cli_load_snapshot_dump_on_bundled_data(tmp_path, monkeypatch):
     db = tmp_path / "geoplan.gpkg"  # the default database in the working directory
     sample = geoplan.load_sample()
     records = geoplan.load_sample_records()
+    # the store keeps the record columns; the ledger's 目标编号 (target_index) is not stored
+    # yet, so the database's card is compared with a card from the same columns
+    records = records.drop(columns=["target_index"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PlanWarning)
         card = geoplan.scorecard(_plan(), sample, records, as_of="2023-12-31")

@@ -24,6 +24,7 @@ _COMMANDS: dict[str, str] = {
     "map": "geoplan.cli._map:map_cmd",
     "metrics": "geoplan.cli._metrics:metrics",
     "plan": "geoplan.cli._plan:plan",
+    "records": "geoplan.cli._records:records",
     "report": "geoplan.cli._report:report",
 }
 

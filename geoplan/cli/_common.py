@@ -41,8 +41,8 @@ PLAN_HELP = (
     "Action-plan document: .docx, .pdf, .html or .txt (default: the bundled 泉台管〔2021〕57号)."
 )
 RECORDS_HELP = (
-    "Progress log, CSV or GeoPackage (default: the sample's log with the sample layers; "
-    "none with --layers)."
+    "Progress log: CSV, Excel ledger (.xlsx) or GeoPackage (default: the sample's log with "
+    "the sample layers; none with --layers)."
 )
 AS_OF_HELP = "Evaluate targets as of this date (default: today; not before 2021-05-24)."
 CRS_HELP = (

@@ -4,7 +4,8 @@ Metrics are named functions registered with :func:`register_metric`; each return
 frame (one row per metric × scope). :func:`compute_metric` evaluates one as of a date and
 :func:`scorecard` evaluates every mapped target of the plan. Families: ``greenways``,
 ``parks``, ``water`` (with :func:`delineate_protection_zones`), ``villages``,
-``communities``, ``heritage``, ``sewage``, ``districts``.
+``communities``, ``heritage``, ``sewage``, ``districts``, and ``records`` (targets
+measured from the progress ledger alone).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from . import (  # noqa: F401  (imported for their registrations)
     heritage,
     parks,
     raster,
+    records,
     sewage,
     villages,
     water,

@@ -75,6 +75,7 @@ from .._common.labels import SCORE_STATUS_LABELS
 from .._errors import MetricError, SchemaError
 from ..settings import logger
 from ._registry import METRICS, SCOPE_TYPES, compute, get_metric, resolve_as_of
+from .records import attach_targets, ledger_target
 
 DEFAULT_MAPPING = Path(__file__).with_name("targets.csv")
 
@@ -433,6 +434,13 @@ class _Frames:
             self.cache[key] = compute(metric, self.layers, self.records, as_of=day, **self.inputs)
         return self.cache[key]
 
+    def for_target(self, metric: str, q: pd.Series) -> _Frames:
+        """The frames one target reads: a ledger metric sums that target's records only."""
+        target = ledger_target(metric, q)
+        if target is None:
+            return self
+        return _Frames(self.layers, self.records, {**self.inputs, "ledger_target": target})
+
     def value(self, metric: str, day: dt.date, scope_type: str, scope: str) -> float:
         return self.row(metric, day, scope_type, scope)["value"]
 
@@ -612,6 +620,7 @@ def _rule_rows(
 ) -> list[dict[str, Any]]:
     """The scorecard rows one mapping line gives for one target quantity."""
     implied = f"目标由指标映射推定，并非方案原文数字：{rule.implied.reason}" if rule.implied else ""
+    frames = frames.for_target(rule.metric, q)
     unit = get_metric(rule.metric).unit
     frame = frames.get(rule.metric, day)
     sel = frame.loc[frame["scope_type"] == rule.scope_type]
@@ -748,7 +757,9 @@ def scorecard(
     quantities = quantities.reset_index(drop=True)
     targets = None if isinstance(plan, pd.DataFrame) else plan_targets(plan)
     rules = read_mapping(mapping, quantities, targets)
-    frames = _Frames(layers, records, {"plan_start": start, **inputs})
+    frames = _Frames(
+        layers, attach_targets(records, quantities, targets), {"plan_start": start, **inputs}
+    )
     options = {"plan_start": start, "prorate_first_year": prorate_first_year}
     # The register's quantities, the targets the mapping gives an implied value, and the
     # targets stated in words only that nothing measures (one unmapped row each).

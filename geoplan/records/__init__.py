@@ -7,6 +7,24 @@ the plan register and the layers, :func:`join_records` attaches it to features.
 
 from __future__ import annotations
 
-from ._log import RECORD_COLUMNS, join_records, read_records, validate_records
+from ._log import (
+    LEDGER_COLUMNS,
+    RECORD_COLUMNS,
+    issues_frame,
+    join_records,
+    read_records,
+    validate_records,
+)
+from ._template import write_template
+from ._units import convert_quantity
 
-__all__ = ["RECORD_COLUMNS", "join_records", "read_records", "validate_records"]
+__all__ = [
+    "LEDGER_COLUMNS",
+    "RECORD_COLUMNS",
+    "convert_quantity",
+    "issues_frame",
+    "join_records",
+    "read_records",
+    "validate_records",
+    "write_template",
+]

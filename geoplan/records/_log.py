@@ -19,6 +19,10 @@ note           备注               str
 lon, lat       经度, 纬度         optional WGS84 degrees, for records without feature_id
 =============  =================  ====================================================
 
+A ledger (台账) returned by a unit also gives 目标编号 (``target_index``), 填报单位
+(``reporter``), 乡镇 (``town``) and 项目名称 (``name``), and may leave 记录编号 and 图层
+empty: see :func:`read_records`, and :mod:`geoplan.records._template` for the workbook.
+
 Examples
 --------
 >>> import geoplan
@@ -35,7 +39,7 @@ import os
 from collections.abc import Mapping
 from io import StringIO
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -65,8 +69,16 @@ RECORD_COLUMNS = (
     "lon",
     "lat",
 )
-#: Columns a records file must have.
-REQUIRED_COLUMNS = ("record_id", "task_id", "layer", "date", "status")
+#: A ledger's own columns, after the record columns when the file has them: the target
+#: (目标编号 ``9-1``, read as ``target_index`` 0), who reported (填报单位), the town (乡镇)
+#: and the name of the piece of work (项目名称).
+LEDGER_COLUMNS = ("target_index", "reporter", "town", "name")
+#: Every column a file's headers may map to (``target`` is read into ``target_index``;
+#: ``x``/``y`` projected metres into ``lon``/``lat``).
+ALL_COLUMNS = (*RECORD_COLUMNS, "target", "reporter", "town", "name", "x", "y")
+#: Columns a records file must have. A ledger without 记录编号 gets ids from its rows; one
+#: without 图层 logs work that no layer holds (套 of housing, 元 of output).
+REQUIRED_COLUMNS = ("task_id", "date", "status")
 #: Headers accepted for each column (matched without case and surrounding spaces).
 HEADER_ALIASES: dict[str, str] = {
     "记录编号": "record_id",
@@ -88,42 +100,112 @@ HEADER_ALIASES: dict[str, str] = {
     "单位": "unit",
     "备注": "note",
     "说明": "note",
+    "目标编号": "target",
+    "目标": "target",
+    "目标序号": "target",
+    "target": "target",
+    "填报单位": "reporter",
+    "报送单位": "reporter",
+    "责任单位": "reporter",
+    "reporter": "reporter",
+    "乡镇": "town",
+    "所在乡镇": "town",
+    "乡镇（街道）": "town",
+    "town": "town",
+    "项目名称": "name",
+    "工作内容": "name",
+    "名称": "name",
+    "name": "name",
+    "x坐标": "x",
+    "y坐标": "y",
+    "x": "x",
+    "y": "y",
     "经度": "lon",
     "lng": "lon",
     "longitude": "lon",
     "纬度": "lat",
     "latitude": "lat",
 }
+
+
+class Shared(dict):  # type: ignore[type-arg,unused-ignore]
+    """A dict kept in ``DataFrame.attrs`` that pandas does not deep-copy.
+
+    pandas deep-copies ``attrs`` on every operation; a ledger's row locations (one entry
+    per record) copied thousands of times made a scorecard minutes slower. The entries
+    are read, never changed in place, so sharing them is safe.
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Shared:
+        return self
+
+
+class SharedList(list):  # type: ignore[type-arg,unused-ignore]
+    """A list kept in ``DataFrame.attrs`` that pandas does not deep-copy (see :class:`Shared`)."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SharedList:
+        return self
+
+
+#: CRS of X/Y columns in a ledger: CGCS2000 3-degree Gauss-Kruger zone 40 (CM 120°E).
+LEDGER_XY_CRS = "EPSG:4549"
 _STATUS = Column("status", "status", "状态", True, dict(STATUS_LABELS))
 _LON, _LAT = (73.0, 136.0), (3.0, 54.0)  # China, generously: catches metres and swapped axes
 
 
-def read_records(path: str | os.PathLike[str], *, encoding: str | None = None) -> pd.DataFrame:
-    """Read the progress log from a CSV file or the ``records`` table of a GeoPackage.
+def read_records(
+    path: str | os.PathLike[str],
+    *,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    errors: Literal["raise", "skip"] = "raise",
+    xy_crs: Any = LEDGER_XY_CRS,
+) -> pd.DataFrame:
+    """Read the progress log: a CSV, an Excel ledger (台账) or a GeoPackage ``records`` table.
 
     Parameters
     ----------
     path
         A ``.csv`` file (UTF-8, UTF-8 with BOM, or GB18030/GBK as Excel in China saves
-        it; detected, the codec used is logged and kept in ``attrs["geoplan_encoding"]``)
-        or a ``.gpkg`` with a ``records`` table.
+        it; detected, the codec used is logged and kept in ``attrs["geoplan_encoding"]``),
+        an ``.xlsx`` ledger (every sheet with a ledger header is read; merged cells,
+        a title row above the headers, a 合计 row at the bottom, dates as cells or text and
+        numbers stored as text are all accepted, see :mod:`geoplan.records._excel`), or a
+        ``.gpkg`` with a ``records`` table.
     encoding
         Force a text encoding for a CSV, e.g. ``"gbk"``.
+    sheet
+        Read only this sheet of a workbook.
+    errors
+        ``"raise"``: a :class:`~geoplan.RecordsError` listing every bad cell. ``"skip"``:
+        rows with a bad cell are left out and every problem is kept, with its file, sheet,
+        row and column, in ``attrs["geoplan_issues"]`` (see :func:`issues_frame`) and
+        logged as a warning; nothing is dropped silently.
+    xy_crs
+        The CRS of ``X``/``Y`` columns (projected metres) a ledger may give instead of
+        经度/纬度; default CGCS2000 3° Gauss-Kruger zone 40 (EPSG:4549).
 
     Returns
     -------
     pandas.DataFrame
         The columns in :data:`RECORD_COLUMNS`, typed: ``task_id`` int64, ``date``
         ``datetime64[ms]``, ``quantity``/``lon``/``lat`` float (NaN when empty),
-        ``feature_id`` ``None`` when empty. Chinese headers are mapped; extra columns kept.
+        ``feature_id`` and ``layer`` ``None`` when empty. Chinese headers are mapped. A
+        ledger's own columns follow when present: ``target_index`` (Int64, from 目标编号
+        ``9-1`` = task 9's first target, so index 0), ``reporter`` (填报单位), ``town``
+        (乡镇), ``name`` (项目名称); other extra columns are kept. A ledger without 记录编号
+        gets ids ``<file>:<sheet>:<row>``. ``attrs["geoplan_locations"]`` maps each
+        record id to where it was read, ``(file name, sheet, row)``; see
+        :func:`record_location`.
 
     Raises
     ------
     DataReadError
-        The file is missing, empty or in no known encoding.
+        The file is missing, empty, in no known encoding or not a workbook.
     RecordsError
-        Listing every bad cell: missing column, unknown layer kind or status, unreadable
-        task id, date, quantity or coordinates, duplicate record ids.
+        With ``errors="raise"``, listing every bad cell: missing column, unknown layer
+        kind or status, unreadable task id, target, date, quantity or coordinates,
+        duplicate record ids.
 
     Examples
     --------
@@ -132,21 +214,105 @@ def read_records(path: str | os.PathLike[str], *, encoding: str | None = None) -
     >>> records.loc[0, ["layer", "status"]].tolist(), int(records.loc[0, "task_id"])
     (['parks', 'completed'], 9)
     """
+    from ._excel import SheetTable, read_workbook
+
     path = Path(path)
     if not path.is_file():
         raise DataReadError(f"records file `{path}` does not exist; check the path")
-    if path.suffix.lower() == ".gpkg":
+    suffix = path.suffix.lower()
+    skipped: list[str] = []
+    if suffix == ".gpkg":
         from ..io import read_file
 
         frame = pd.DataFrame(read_file(path, layer="records")).astype(object)
         frame = frame.where(frame.notna(), "")
+        tables = [SheetTable("records", frame, [], {})]
         used = "utf-8"
+    elif suffix in (".xlsx", ".xlsm"):
+        tables = read_workbook(path, HEADER_ALIASES)
+        if sheet is not None:
+            names = [t.sheet for t in tables]
+            tables = [t for t in tables if t.sheet == sheet]
+            if not tables:
+                raise DataReadError(
+                    f"ledger `{path}` has no ledger sheet {sheet!r}; its ledger sheets: "
+                    f"{', '.join(names)}"
+                )
+        skipped = [note for t in tables for note in t.skipped]
+        used = "xlsx"
+    elif suffix in (".xls", ".et"):
+        raise DataReadError(
+            f"ledger `{path}` is an old-format workbook ({suffix}); open it in Excel or WPS "
+            "and save it as .xlsx (Excel 工作簿), then read it again"
+        )
     else:
         frame, used = _read_csv(path, encoding)
-    frame = _normalise(frame, str(path))
+        # a header on line 1 and no quoted line breaks: data row i is line i + 2
+        tables = [SheetTable("", frame, [i + 2 for i in range(len(frame))], {})]
+    collect = _Problems(path)
+    parts = []
+    for t in tables:
+        if t.frame.empty and len(tables) > 1:
+            continue
+        frame = t.frame
+        if suffix != ".csv" and t.rows and "序号" in frame.columns:
+            # a workbook's 序号 restarts on every sheet: a row number, not a record id
+            frame = frame.rename(columns={"序号": "序号（行号）"})
+        part = _normalise(frame, collect, t.sheet, t.rows, xy_crs=xy_crs)
+        if t.reporter:  # the unit a --split template was made for fills empty 填报单位
+            none = pd.Series(None, index=part.index, dtype=object)
+            given = part.get("reporter", none)
+            part["reporter"] = given.where(given.notna(), t.reporter)
+        parts.append(part)
+    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    locations: dict[str, tuple[str, str, int]] = {}
+    columns: dict[str, dict[str, str]] = {}
+    for part in parts:
+        locations.update(part.attrs.get("geoplan_locations", {}))
+        columns.update(part.attrs.get("geoplan_columns", {}))
+    dup = frame["record_id"].notna() & frame["record_id"].duplicated(keep=False)
+    if dup.any() and len(parts) > 1:
+        for rid in sorted(set(frame.loc[dup, "record_id"])):
+            collect.add(
+                "record_id",
+                "record_id",
+                rid,
+                f"record id {rid!r} is used on more than one sheet",
+                "make record ids unique across sheets, or leave 记录编号 empty",
+                where=None,
+            )
+    if collect.items and errors == "raise":
+        raise RecordsError(collect.message())
+    bad_rows = frame.pop("_bad").astype(bool) | dup
+    if collect.items:
+        logger.warning(
+            "records file `%s`: %d row(s) left out for %d bad cell(s), e.g. %s; "
+            "`geoplan records check` lists them all",
+            path,
+            int(bad_rows.sum()),
+            len(collect.items),
+            collect.items[0]["message"],
+        )
+        frame = frame.loc[~bad_rows].reset_index(drop=True)
+    for note in skipped:
+        logger.info("%s", note)
     frame.attrs["geoplan_source"] = str(path)
     frame.attrs["geoplan_encoding"] = used
+    frame.attrs["geoplan_locations"] = Shared(locations)
+    frame.attrs["geoplan_columns"] = Shared(columns)
+    frame.attrs["geoplan_issues"] = SharedList(collect.items)
+    frame.attrs["geoplan_skipped"] = SharedList(skipped)
     return frame
+
+
+def issues_frame(records: pd.DataFrame) -> pd.DataFrame:
+    """The problems :func:`read_records` (``errors="skip"``) found, one row per cell.
+
+    Columns ``file``, ``sheet``, ``row``, ``column`` (the column letter and header as
+    written), ``field`` (the record column), ``value``, ``record_id``, ``message``, ``fix``.
+    """
+    cols = ["file", "sheet", "row", "column", "field", "value", "record_id", "message", "fix"]
+    return pd.DataFrame(records.attrs.get("geoplan_issues", []), columns=cols)
 
 
 def validate_records(
@@ -217,7 +383,7 @@ def validate_records(
                 bad,
             )
     if layers is not None:
-        for kind in records["layer"].unique():
+        for kind in records["layer"].dropna().unique():  # layer-less rows: 套, 元, shares
             rows = records["layer"].eq(kind)
             if kind not in layers:
                 add(
@@ -247,7 +413,11 @@ def validate_records(
                     f"correct 要素编号, or add the features to the {kind} layer",
                     orphan,
                 )
-    unplaced = records["feature_id"].isna() & (records["lon"].isna() | records["lat"].isna())
+    unplaced = (
+        records["layer"].notna()
+        & records["feature_id"].isna()
+        & (records["lon"].isna() | records["lat"].isna())
+    )
     if unplaced.any():
         add(
             "warning",
@@ -424,35 +594,175 @@ def _one_column_each(frame: pd.DataFrame, renames: dict[str, str], source: str) 
     return frame.loc[:, keep]
 
 
-def _normalise(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+#: Ledger statuses beyond the layer vocabulary's spellings.
+LEDGER_STATUS_ALIASES: dict[str, str] = {
+    "竣工": "completed",
+    "已竣工": "completed",
+    "已验收": "completed",
+    "已完成验收": "completed",
+    "推进中": "under_construction",
+    "进行中": "under_construction",
+    "实施中": "under_construction",
+    "已开工": "under_construction",
+    "前期": "planned",
+    "前期工作": "planned",
+    "计划中": "planned",
+}
+
+
+class _Problems:
+    """Bad cells of one file, each with where it is and how to fix it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.items: list[dict[str, Any]] = []
+        self.groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+
+    def add(
+        self,
+        field: str,
+        header: str,
+        value: Any,
+        problem: str,
+        fix: str,
+        *,
+        where: tuple[str, int | None, str, str | None] | None,
+        record_id: str | None = None,
+        group: str = "",
+    ) -> None:
+        sheet, row, column = (where[0], where[1], where[2]) if where else ("", None, header)
+        place = f"`{self.path.name}`"
+        if sheet:
+            place += f", sheet {sheet}"
+        if row is not None:
+            place += f", row {row}"
+        if column:
+            place += f", column {column}"
+        item = {
+            "file": str(self.path),
+            "sheet": sheet,
+            "row": row,
+            "column": column,
+            "field": field,
+            "value": value,
+            "record_id": record_id,
+            "message": f"{place}: {problem} — fix: {fix}",
+            "fix": fix,
+        }
+        self.items.append(item)
+        self.groups.setdefault((field, group or problem, fix), []).append(item)
+
+    def message(self) -> str:
+        lines = []
+        for (field, what, fix), items in self.groups.items():
+            values = sorted({str(i["value"]) for i in items})[:5]
+            ids = [str(i["record_id"] or "(no id)") for i in items]
+            places = [
+                " ".join(
+                    p
+                    for p in (
+                        i["sheet"] and f"sheet {i['sheet']}",
+                        i["row"] is not None and f"row {i['row']}",
+                        i["column"] and f"column {i['column']}",
+                    )
+                    if p
+                )
+                for i in items
+            ]
+            lines.append(
+                f"{field}: {len(items)} {what} {values} in records "
+                f"{', '.join(ids[:8])}{' …' if len(ids) > 8 else ''} "
+                f"({'; '.join(places[:4])}{' …' if len(places) > 4 else ''}) — fix: {fix}"
+            )
+        return (
+            f"records file `{self.path}` has {len(lines)} problem(s):\n  "
+            + "\n  ".join(lines)
+            + "\n(`geoplan records check FILE` lists every cell; read the rest with "
+            "read_records(..., errors='skip'))"
+        )
+
+
+def _normalise(
+    frame: pd.DataFrame,
+    problems: _Problems,
+    sheet: str,
+    rows: list[int],
+    *,
+    xy_crs: Any = LEDGER_XY_CRS,
+) -> pd.DataFrame:
     frame = frame.rename(columns=lambda c: str(c).strip())
+    frame = frame.loc[:, ~frame.columns.duplicated()]
+    written = {c: c for c in frame.columns}
     lower = {c: c.lower() for c in frame.columns}
     renames = {c: HEADER_ALIASES.get(c, HEADER_ALIASES.get(low, low)) for c, low in lower.items()}
-    renames = {c: n for c, n in renames.items() if n in RECORD_COLUMNS}
-    frame = _one_column_each(frame.rename(columns=renames), renames, source)
-    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    renames = {c: n for c, n in renames.items() if n in ALL_COLUMNS}
+    source = str(problems.path)
+    renamed = frame.rename(columns=renames)
+    letters: dict[str, str] = {}
+    if rows:  # spreadsheet column letters, from the columns as the file has them
+        from openpyxl.utils import get_column_letter
+
+        positions = list(enumerate(renamed.columns))[::-1]  # the first of two wins
+        letters = {c: get_column_letter(j + 1) for j, c in positions}
+    frame = _one_column_each(renamed, renames, source)
+    header = {n: written[c] for c, n in renames.items()}
+    header.update({c: c for c in frame.columns if c not in header})
+    required = [c for c in REQUIRED_COLUMNS if c not in ("record_id", "layer")]
+    missing = [c for c in required if c not in frame.columns]
     if missing:
+        on_sheet = f"sheet {sheet} of " if sheet and sheet != "records" else ""
         raise RecordsError(
-            f"records file `{source}` lacks the columns {missing}; found: "
+            f"records file `{on_sheet}{source}` lacks the columns {missing}; found: "
             f"{', '.join(map(str, frame.columns))}. Expected headers: "
-            f"{', '.join(RECORD_COLUMNS)} (or 记录编号, 任务编号, 图层, 要素编号, 日期, 状态, "
-            "数量, 单位, 备注, 经度, 纬度)"
+            f"{', '.join(RECORD_COLUMNS)} (or 记录编号, 任务编号, 目标编号, 图层, 要素编号, 日期, "
+            "状态, 数量, 单位, 备注, 经度, 纬度); `geoplan records template` writes a ledger "
+            "with them"
         )
-    for col in RECORD_COLUMNS:
+    generated = "record_id" not in frame.columns
+    for col in ALL_COLUMNS:
         if col not in frame.columns:
             frame[col] = ""
-    problems: list[str] = []
-    out = pd.DataFrame(index=frame.index)
-    rid = to_text(frame["record_id"])
+    frame = frame.fillna("").astype(str)
+    index = frame.index
+    line = pd.Series(rows if rows else [None] * len(frame), index=index, dtype=object)
+    out = pd.DataFrame(index=index)
+    if generated:
+        stem = problems.path.stem
+        rid = pd.Series(
+            [f"{stem}:{sheet}:{r}" if sheet else f"{stem}:{r}" for r in line],
+            index=index,
+            dtype=object,
+        )
+    else:
+        rid = to_text(frame["record_id"])
     out["record_id"] = rid
+    bad_rows = pd.Series(False, index=index)
 
-    def bad(mask: pd.Series, column: str, what: str, fix: str) -> None:
-        if mask.any():
-            ids = rid.fillna("(no id)")[mask].astype(str).tolist()
-            values = sorted(set(frame.loc[mask, column].astype(str)))[:5]
-            problems.append(
-                f"{column}: {int(mask.sum())} {what} {values} in records "
-                f"{', '.join(ids[:8])}{' …' if len(ids) > 8 else ''} — fix: {fix}"
+    def where(col: str, i: Any) -> tuple[str, int | None, str, str | None]:
+        head = header.get(col, col)
+        letter = letters.get(col)
+        column = f"{letter} ({head})" if letter and sheet else head
+        row = line[i]
+        number = None if row is None else int(row)
+        return (sheet if sheet != "records" else "", number, column, head)
+
+    def bad(mask: pd.Series, column: str, what: str, fix: str, *, problem: str = "") -> None:
+        nonlocal bad_rows
+        mask = mask.fillna(False).astype(bool)
+        if not mask.any():
+            return
+        bad_rows = bad_rows | mask
+        for i in index[mask.to_numpy()]:
+            value = frame.at[i, column]
+            problems.add(
+                column,
+                header.get(column, column),
+                value,
+                problem or f"{what}: {value!r}",
+                fix,
+                where=where(column, i),
+                record_id=rid[i],
+                group=what,
             )
 
     bad(rid.isna(), "record_id", "records without record_id", "give every record an id")
@@ -463,19 +773,52 @@ def _normalise(frame: pd.DataFrame, source: str) -> pd.DataFrame:
         "make record ids unique",
     )
     # NFKC: full-width ９ from a Chinese input method is 9; 9.0 is how a float column saves 9
-    task_text = frame["task_id"].astype(str).str.normalize("NFKC").str.strip()
+    task_text = frame["task_id"].str.normalize("NFKC").str.strip()
+    target_text = frame["target"].str.normalize("NFKC").str.strip()
     task = task_text.str.extract(r"^[^0-9]*?([0-9]+)(?:\.0+)?[^0-9]*$")[0]
     negative = task_text.str.match(r"^[-−]")
     task = task.where(~negative)
+    # a row with no task: the task of its target (9-1), else an error
+    key = target_text.str.extract(r"^\D*?(?:(\d+)\s*[-－—–_/]\s*)?(\d+)(?!\d)")
+    no_task = task_text.eq("")
+    task = task.where(~no_task | key[0].isna(), key[0])
     bad(
-        task.isna(),
+        no_task & key[0].isna(),
+        "task_id",
+        "rows with no task",
+        "write the plan task number (任务编号), e.g. 9, or leave the row out",
+        problem="the row has no task number",
+    )
+    bad(
+        ~no_task & task.isna(),
         "task_id",
         "task ids that are not numbers",
         "write the plan task number in digits, e.g. 18 (not 十八号, not -1)",
     )
     out["task_id"] = pd.to_numeric(task).fillna(-1).astype("int64")
-    layer = frame["layer"].astype(str).map(kind_for_name)
-    bad(layer.isna(), "layer", "unknown layer kinds", f"use one of: {', '.join(KIND_NAMES)}")
+    target_task = pd.to_numeric(key[0])
+    target_no = pd.to_numeric(key[1])
+    bad(
+        target_text.ne("") & (target_no.isna() | target_no.lt(1)),
+        "target",
+        "targets that are not target numbers",
+        "write the target number from the 目标 sheet, e.g. 9-1 (task 9, its first target)",
+    )
+    bad(
+        target_task.notna() & task.notna() & target_task.ne(pd.to_numeric(task)),
+        "target",
+        "targets of another task",
+        "make 任务编号 and 目标编号 agree (目标编号 9-1 belongs to task 9)",
+    )
+    out["target_index"] = pd.array(target_no - 1, dtype="Int64")
+    layer_text = frame["layer"].str.strip()
+    layer = layer_text.map(lambda v: kind_for_name(v) if v else None)
+    bad(
+        layer_text.ne("") & layer.isna(),
+        "layer",
+        "unknown layer kinds",
+        f"use one of: {', '.join(KIND_NAMES)}",
+    )
     out["layer"] = layer.astype(object)
     out["feature_id"] = to_text(frame["feature_id"])
     dates, flags = parse_dates(frame["date"])
@@ -486,36 +829,108 @@ def _normalise(frame: pd.DataFrame, source: str) -> pd.DataFrame:
         "write dates as 2023-05-01",
     )
     out["date"] = dates
-    status, unknown, _ = map_vocabulary(frame["status"], _STATUS)
+    status_text = frame["status"].str.strip()
+    status, unknown, _ = map_vocabulary(status_text, _STATUS)
+    extra_status = status_text.map(LEDGER_STATUS_ALIASES)
+    status = status.where(status.notna(), extra_status)
+    unknown = unknown & extra_status.isna()
     bad(
         unknown | status.isna(),
         "status",
         "missing or unknown statuses",
         "use planned 计划, under_construction 在建 or completed 已完成",
     )
-    out["status"] = status
-    for col, limits in (("quantity", None), ("lon", _LON), ("lat", _LAT)):
-        text = frame[col].astype(str).str.strip()
-        num = pd.to_numeric(text.where(text.ne("")), errors="coerce")
+    out["status"] = status.astype(object)
+    unit = frame["unit"].str.strip()
+    for col, limits in (("quantity", None), ("lon", _LON), ("lat", _LAT), ("x", None), ("y", None)):
+        text = frame[col].str.normalize("NFKC").str.strip()
+        clean = text.str.replace(r"(?<=\d)[,\s](?=\d{3})", "", regex=True)
+        if col == "quantity":  # 85% typed in the cell: a share, when the unit says so or is empty
+            pct = clean.str.endswith("%") & unit.isin(("", "%", "％"))
+            clean = clean.where(~pct, clean.str[:-1])
+            unit = unit.where(~pct, "%")
+        num = pd.to_numeric(clean.where(clean.ne("")), errors="coerce")
         bad(
-            text.ne("") & num.isna(), col, "values that are not numbers", f"write {col} as a number"
+            text.ne("") & num.isna(),
+            col,
+            "values that are not numbers",
+            f"write {header.get(col, col)} as a number (text such as '约' or a unit belongs in 备注"
+            " or 单位)",
         )
         if limits is not None:
             bad(
                 num.notna() & ~num.between(*limits),
                 col,
                 "coordinates outside China",
-                "give WGS84 degrees (lon ≈ 118.7, lat ≈ 24.9 here), not metres",
+                "give WGS84 degrees (lon ≈ 118.7, lat ≈ 24.9 here), not metres; metres go in X/Y",
             )
         out[col] = num.astype(float)
-    out["unit"] = frame["unit"].astype(str).str.strip().astype(object)
-    out["note"] = frame["note"].astype(str).str.strip().astype(object)
-    if problems:
-        raise RecordsError(
-            f"records file `{source}` has {len(problems)} problem(s):\n  " + "\n  ".join(problems)
+    has_xy = out["x"].notna() & out["y"].notna() & (out["lon"].isna() | out["lat"].isna())
+    if has_xy.any():
+        from pyproj import Transformer
+
+        lon, lat = Transformer.from_crs(xy_crs, STORAGE_CRS, always_xy=True).transform(
+            out.loc[has_xy, "x"].to_numpy(), out.loc[has_xy, "y"].to_numpy()
         )
-    extra = [c for c in frame.columns if c not in RECORD_COLUMNS]
-    return pd.concat([out[list(RECORD_COLUMNS)], frame[extra]], axis=1).reset_index(drop=True)
+        out.loc[has_xy, "lon"], out.loc[has_xy, "lat"] = lon, lat
+        far = has_xy & ~(out["lon"].between(*_LON) & out["lat"].between(*_LAT))
+        bad(
+            far,
+            "x",
+            "X/Y that fall outside China",
+            f"give X/Y in {xy_crs} (CGCS2000 Gauss-Kruger, false easting 500000), or pass xy_crs=",
+        )
+    out["unit"] = unit.astype(object)
+    out["note"] = frame["note"].str.strip().astype(object)
+    given = set(renames.values())
+    ledger = [c for c in LEDGER_COLUMNS if ("target" if c == "target_index" else c) in given]
+    for col in ledger:
+        if col != "target_index":
+            out[col] = to_text(frame[col])
+    extra = [c for c in frame.columns if c not in ALL_COLUMNS]
+    result = pd.concat([out[[*RECORD_COLUMNS, *ledger]], frame[extra]], axis=1)
+    result["_bad"] = bad_rows.to_numpy()
+    result = result.reset_index(drop=True)
+    if rows:
+        name = problems.path.name
+        result.attrs["geoplan_locations"] = Shared(
+            (r, (name, sheet, int(n))) for r, n in zip(rid, line, strict=True) if r is not None
+        )
+        result.attrs["geoplan_columns"] = Shared(
+            {
+                sheet: {
+                    c: (f"{letters[c]} ({header.get(c, c)})" if sheet else header.get(c, c))
+                    for c in frame.columns
+                    if c in letters
+                }
+            }
+        )
+    return result
 
 
-__all__ = ["RECORD_COLUMNS", "join_records", "read_records", "validate_records"]
+def record_location(records: pd.DataFrame, record_id: str, field: str | None = None) -> str:
+    """Where a record was read: ```台账.xlsx`, sheet 台账, row 12, column H (数量)``.
+
+    The record id itself when the frame does not say (records built in code).
+    """
+    loc = records.attrs.get("geoplan_locations", {}).get(record_id)
+    if loc is None:
+        return f"record {record_id}"
+    name, sheet, row = loc
+    text = f"`{name}`" + (f", sheet {sheet}" if sheet else "") + f", row {row}"
+    if field is not None:
+        column = records.attrs.get("geoplan_columns", {}).get(sheet, {}).get(field)
+        if column:
+            text += f", column {column}"
+    return text
+
+
+__all__ = [
+    "LEDGER_COLUMNS",
+    "RECORD_COLUMNS",
+    "issues_frame",
+    "join_records",
+    "read_records",
+    "record_location",
+    "validate_records",
+]
