@@ -565,8 +565,8 @@ def test_db_load_with_crs_gcj02_stores_wgs84(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     from geoplan.store import read_layers_from_db
 
-    stored = read_layers_from_db(str(db))["towns"].geometry.iloc[0]
-    vertex = stored.exterior.coords[0]
+    stored = read_layers_from_db(str(db))["towns"].geometry.iloc[0]  # stored as MultiPolygon
+    vertex = stored.geoms[0].exterior.coords[0]
     assert metres(gcj_forward(*vertex), GCJ_TOWN[0]) < 0.05
 
 

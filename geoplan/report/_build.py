@@ -25,7 +25,7 @@ from .._common.labels import (
     is_missing,
     status_label,
 )
-from ..metrics import metric_label
+from ..metrics import METRICS, metric_label
 
 #: Columns the report reads from a scorecard; ``task_id`` and ``status`` are required.
 SCORECARD_COLUMNS: tuple[str, ...] = (
@@ -265,7 +265,9 @@ def input_notices(
                         "请核对图层的 task_ids 字段或所用的规划文件。"
                     )
                 )
-            mapped = sorted({int(t) for t in card.loc[card["metric"].notna(), "task_id"].dropna()})
+            # tasks measured from layers; the ledger's metrics need no feature
+            on_layers = card["metric"].map(lambda m: bool(getattr(METRICS.get(m), "requires", ())))
+            mapped = sorted({int(t) for t in card.loc[on_layers, "task_id"].dropna()})
             unserved = [t for t in mapped if t not in served]
             if unserved:
                 notices.append(
