@@ -266,7 +266,9 @@ def input_notices(
                     )
                 )
             # tasks measured from layers; the ledger's metrics need no feature
-            on_layers = card["metric"].map(lambda m: bool(getattr(METRICS.get(m), "requires", ())))
+            on_layers = card["metric"].notna() & card["metric"].map(
+                lambda m: m not in METRICS or bool(METRICS[m].requires)
+            )
             mapped = sorted({int(t) for t in card.loc[on_layers, "task_id"].dropna()})
             unserved = [t for t in mapped if t not in served]
             if unserved:
