@@ -22,6 +22,7 @@ import pyogrio
 import pyproj
 import pytest
 import shapely
+from _services import require_spatialite
 from click.testing import CliRunner
 
 import geoplan
@@ -557,6 +558,7 @@ def gcj_towns_folder(tmp_path: Path) -> Path:
 
 
 def test_db_load_with_crs_gcj02_stores_wgs84(tmp_path: Path) -> None:
+    require_spatialite()
     folder = gcj_towns_folder(tmp_path)
     db = tmp_path / "plan.gpkg"
     result = CliRunner().invoke(

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 import pytest
-from _services import require
+from _services import require, require_spatialite
 from click.testing import CliRunner
 from pyproj import Geod
 
@@ -86,6 +86,7 @@ def test_greenway_km_matches_geodesic_length(demo: tuple[Path, object]) -> None:
 
 
 def test_database_holds_layers_records_and_yearly_snapshots(demo: tuple[Path, object]) -> None:
+    require_spatialite()  # without it the demo skips the database (see the last test)
     out, _ = demo
     from geoplan import load_sample, load_sample_records
 
@@ -149,6 +150,7 @@ def test_report_is_offline_and_says_sample(demo: tuple[Path, object]) -> None:
 def test_report_command_reads_progress_from_the_database(
     demo: tuple[Path, object], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    require_spatialite()
     out, _ = demo
     import geoplan.report
     from geoplan.datasets import SAMPLE_LAYERS, data_path
