@@ -56,3 +56,33 @@ def test_plan_start_set_at_run_time_is_the_start_of_a_plan_without_a_date(monkey
     with pytest.raises(MetricError, match="2022-03-01"):
         resolve_as_of("2022-02-28", today=dt.date(2023, 1, 1))
     assert resolve_as_of("2022-03-01", today=dt.date(2023, 1, 1)) == dt.date(2022, 3, 1)
+
+
+#: Modules that still copy a setting at import; each is being rewritten on another branch
+#: (store, maps, records, cli/_db.py) or reads it where a call-time read is impossible
+#: (cli/_map.py: a click option's ``envvar`` is fixed when the command is declared).
+#: Empty this list as they are converted; the test below keeps it from growing.
+STILL_COPIED = {
+    "geoplan/cli/_db.py": {"ENV_DB_URL"},
+    "geoplan/cli/_map.py": {"ENV_TIANDITU_KEY"},
+    "geoplan/maps/__init__.py": {"STORAGE_CRS"},
+    "geoplan/maps/_basemaps.py": {"ENV_TIANDITU_KEY"},
+    "geoplan/records/_log.py": {"STORAGE_CRS"},
+    "geoplan/store/_backends.py": {"ENV_DB_URL"},
+}
+
+
+def test_no_module_copies_a_setting_at_import():
+    """``from geoplan.settings import X`` freezes X; modules read ``settings.X`` instead."""
+    import ast
+    from pathlib import Path
+
+    root = Path(geoplan.settings.__file__).resolve().parents[1]
+    copied: dict[str, set[str]] = {}
+    for path in sorted((root / "geoplan").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").endswith("settings"):
+                names = {a.name for a in node.names} - {"logger"}
+                if names:
+                    copied.setdefault(path.relative_to(root).as_posix(), set()).update(names)
+    assert copied == STILL_COPIED
