@@ -179,6 +179,7 @@ def test_generator_is_deterministic(tmp_path, sample) -> None:
     assert (tmp_path / SAMPLE_LAYERS).stat().st_size < 20e6
 
 
+@pytest.mark.slow  # copies the package and reads the whole sample in a fresh Python
 def test_load_sample_from_the_wheel_layout(tmp_path) -> None:
     # a wheel carries layers/ as geoplan/_layers (pyproject force-include)
     shutil.copytree(
