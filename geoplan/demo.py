@@ -161,103 +161,119 @@ def run_demo(
     >>> sorted(result.files)[:3]  # doctest: +SKIP
     ['card_csv', 'card_json', 'database']
     """
-    from ._common.dates import as_date
-    from .datasets import load_sample, load_sample_plan, load_sample_records
-    from .maps import make_map, save_map
-    from .metrics import scorecard_history
-    from .records._template import write_template
-    from .report import write_report
-
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise ReportError(f"demo output {out} is a file, not a folder; pass another -o DIR")
     out.mkdir(parents=True, exist_ok=True)
-    result = DemoResult(out_dir=out)
-    paths = {key: out / name for key, name in FILES.items()}
-    state: dict[str, Any] = {}
-
-    def step_plan() -> None:
-        plan = load_sample_plan()
-        plan.to_json(paths["register_json"])
-        plan.to_csv(paths["register_csv"])
-        state["plan"] = result.plan = plan
-        result.files.update(
-            register_json=paths["register_json"], register_csv=paths["register_csv"]
-        )
-        # the workbook the lead office sends to the units (geoplan records template)
-        result.files["ledger_template"] = write_template(plan, paths["ledger_template"])
-
-    def step_layers() -> None:
-        state["layers"] = load_sample()
-        state["records"] = load_sample_records()
-
-    def step_scorecard() -> None:
-        day = as_date(as_of, "as_of", error=ReportError) or dt.date.today()
-        if day > dt.date.today():
-            logger.warning("demo: as_of %s is in the future; using today", day)
-            day = dt.date.today()
-        history = scorecard_history(state["plan"], state["layers"], state["records"], as_of=day)
-        card = history[history["as_of"] == day].reset_index(drop=True)
-        write_text(paths["scorecard_csv"], scorecard_to_csv(card), encoding="utf-8-sig")
-        write_text(paths["scorecard_json"], scorecard_to_json(card))
-        state["scorecard"] = result.scorecard = card
-        state["history"] = history
-        state["day"] = day
-        result.files.update(
-            scorecard_csv=paths["scorecard_csv"], scorecard_json=paths["scorecard_json"]
-        )
-
-    def step_database() -> None:
-        try:
-            _write_database(
-                paths["database"],
-                state["plan"],
-                state["layers"],
-                state["records"],
-                state["history"],
-            )
-        except StoreError as exc:
-            # the map and the report do not need the database: write them anyway and say
-            # what was left out and why
-            result.skipped["database"] = str(exc)
-            logger.warning("demo: the database was not written: %s", exc)
-            return
-        result.files["database"] = paths["database"]
-
-    def step_map() -> None:
-        fmap = make_map(
-            state["layers"], plan=state["plan"], scorecard=state["scorecard"], offline=True
-        )
-        result.files["map"] = save_map(fmap, paths["map"])
-
-    def step_report() -> None:
-        result.files["report"] = write_report(
-            state["plan"],
-            state["layers"],
-            state["records"],
-            path=paths["report"],
-            as_of=state["day"],
-            scorecard=state["scorecard"],
-            history=state["history"],
-            sample=True,
-            pdf=pdf,
-        )
-        if pdf:
-            result.files["report_pdf"] = paths["report"].with_suffix(".pdf")
-
-    actions = {
-        "plan": step_plan,
-        "layers": step_layers,
-        "scorecard": step_scorecard,
-        "database": step_database,
-        "map": step_map,
-        "report": step_report,
-    }
+    run = _DemoRun(DemoResult(out_dir=out), as_of=as_of, pdf=pdf)
+    result = run.result
     for number, (name, label) in enumerate(STEPS, start=1):
         if progress is not None:
             progress(number, name, label)
         start = time.perf_counter()
-        actions[name]()
+        getattr(run, f"step_{name}")()
         result.timings[name] = time.perf_counter() - start
         logger.info("demo: %s took %.1f s", name, result.timings[name])
     return result
+
+
+class _DemoRun:
+    """The steps of :func:`run_demo`, one method per name in :data:`STEPS`, in that order.
+
+    Each step reads what the earlier ones left on the instance and records the files it
+    wrote in :attr:`result`.
+    """
+
+    def __init__(self, result: DemoResult, *, as_of: dt.date | str | None, pdf: bool) -> None:
+        self.result = result
+        self.as_of = as_of
+        self.pdf = pdf
+        self.paths = {key: result.out_dir / name for key, name in FILES.items()}
+        self.plan: Any = None
+        self.layers: dict[str, Any] = {}
+        self.records: pd.DataFrame = pd.DataFrame()
+        self.history: pd.DataFrame = pd.DataFrame()
+        self.card: pd.DataFrame = pd.DataFrame()
+        self.day: dt.date = dt.date.today()
+
+    def _wrote(self, *keys: str) -> None:
+        self.result.files.update({key: self.paths[key] for key in keys})
+
+    def step_plan(self) -> None:
+        """Parse the bundled plan; write the task register (JSON and CSV)."""
+        from .datasets import load_sample_plan
+
+        self.plan = self.result.plan = load_sample_plan()
+        self.plan.to_json(self.paths["register_json"])
+        self.plan.to_csv(self.paths["register_csv"])
+        self._wrote("register_json", "register_csv")
+        # the workbook the lead office sends to the units (geoplan records template)
+        from .records._template import write_template
+
+        self.result.files["ledger_template"] = write_template(
+            self.plan, self.paths["ledger_template"]
+        )
+
+    def step_layers(self) -> None:
+        """Load the sample layers and progress log."""
+        from .datasets import load_sample, load_sample_records
+
+        self.layers = load_sample()
+        self.records = load_sample_records()
+
+    def step_scorecard(self) -> None:
+        """Compute the scorecard history up to the as-of day; write that day's card."""
+        from ._common.dates import as_date
+        from .metrics import scorecard_history
+
+        day = as_date(self.as_of, "as_of", error=ReportError) or dt.date.today()
+        if day > dt.date.today():
+            logger.warning("demo: as_of %s is in the future; using today", day)
+            day = dt.date.today()
+        history = scorecard_history(self.plan, self.layers, self.records, as_of=day)
+        card = history[history["as_of"] == day].reset_index(drop=True)
+        write_text(self.paths["scorecard_csv"], scorecard_to_csv(card), encoding="utf-8-sig")
+        write_text(self.paths["scorecard_json"], scorecard_to_json(card))
+        self.card = self.result.scorecard = card
+        self.history = history
+        self.day = day
+        self._wrote("scorecard_csv", "scorecard_json")
+
+    def step_database(self) -> None:
+        """Store everything in the GeoPackage; skipped (with the reason) without SpatiaLite."""
+        try:
+            _write_database(
+                self.paths["database"], self.plan, self.layers, self.records, self.history
+            )
+        except StoreError as exc:
+            # the map and the report do not need the database: write them anyway and say
+            # what was left out and how to get it (the message names the package to install)
+            self.result.skipped["database"] = str(exc)
+            logger.warning("demo: the database was not written: %s", exc)
+            return
+        self._wrote("database")
+
+    def step_map(self) -> None:
+        """Write the offline map."""
+        from .maps import make_map, save_map
+
+        fmap = make_map(self.layers, plan=self.plan, scorecard=self.card, offline=True)
+        self.result.files["map"] = save_map(fmap, self.paths["map"])
+
+    def step_report(self) -> None:
+        """Write the progress report (and its PDF when asked)."""
+        from .report import write_report
+
+        self.result.files["report"] = write_report(
+            self.plan,
+            self.layers,
+            self.records,
+            path=self.paths["report"],
+            as_of=self.day,
+            scorecard=self.card,
+            history=self.history,
+            sample=True,
+            pdf=self.pdf,
+        )
+        if self.pdf:
+            self.result.files["report_pdf"] = self.paths["report"].with_suffix(".pdf")

@@ -1,7 +1,8 @@
 """Package-wide defaults, each one documented and overridable by the caller.
 
-Functions take these as keyword defaults; change a value here (``geoplan.settings.X = ...``)
-only in a session that wants every call to see it.
+Functions read these when they run (``settings.X``, never a copy made at import), so a
+session that changes a value here (``geoplan.settings.X = ...``) is heard by every later
+call; pass the matching parameter instead to change one call only.
 """
 
 from __future__ import annotations

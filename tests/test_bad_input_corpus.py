@@ -98,6 +98,7 @@ class Case:
     same_figures: str | None = None  # "greenways" or "scorecard": compare with the clean run
     watch: list[str] = field(default_factory=list)  # file names in tmp_path left untouched
     root_only: bool = False
+    slow: bool = False  # computes the whole sample scorecard or renders the report
 
 
 def greenways_case(mutate: Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame], *, check: bool):
@@ -473,6 +474,7 @@ RECORDS = [
         code=0,
         warning="task ids [99] that are not in the plan register",
         same_figures="scorecard",
+        slow=True,
     ),
     Case(
         "records",
@@ -480,6 +482,7 @@ RECORDS = [
         log_case(cell("task_id", "99"), command="report"),
         code=0,
         warning="task ids [99]",
+        slow=True,
     ),
     Case(
         "records",
@@ -487,7 +490,14 @@ RECORDS = [
         log_case(cell("task_id", "-1")),
         needles=("log.csv", "task_id", "-1", "R00001"),
     ),
-    Case("records", "task-18.0", log_case(task_as_float), code=0, same_figures="scorecard"),
+    Case(
+        "records",
+        "task-18.0",
+        log_case(task_as_float),
+        code=0,
+        same_figures="scorecard",
+        slow=True,
+    ),
     Case(
         "records",
         "task-十八号",
@@ -513,6 +523,7 @@ RECORDS = [
         code=0,
         warning="the same status twice",
         same_figures="scorecard",
+        slow=True,
     ),
     Case(
         "records",
@@ -521,6 +532,7 @@ RECORDS = [
         code=0,
         warning="that are not in the layer",
         same_figures="scorecard",
+        slow=True,
     ),
     Case(
         "records",
@@ -528,6 +540,7 @@ RECORDS = [
         log_case(orphans, command="report"),
         code=0,
         warning="that are not in the layer",
+        slow=True,
     ),
     Case("records", "xlsx-renamed-csv", xlsx_as_csv, needles=("log.csv", "Excel workbook")),
 ]
@@ -625,7 +638,14 @@ OUTPUT = [
         plain([*METRIC, "-o", "{tmp}/no/such/card.csv"]),
         needles=("card.csv", "does not exist"),
     ),
-    Case("output", "full-disk", full_disk, needles=("card.csv", "no space left"), root_only=True),
+    Case(
+        "output",
+        "full-disk",
+        full_disk,
+        needles=("card.csv", "no space left"),
+        root_only=True,
+        slow=True,
+    ),
     Case(
         "output",
         "png-0x0",
@@ -714,7 +734,13 @@ def snapshot(paths: list[Path]) -> dict[Path, tuple[bytes, int]]:
     return {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in paths if p.exists()}
 
 
-@pytest.mark.parametrize("case", CASES, ids=[f"{c.kind}:{c.name}" for c in CASES])
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(c, id=f"{c.kind}:{c.name}", marks=[pytest.mark.slow] if c.slow else [])
+        for c in CASES
+    ],
+)
 def test_bad_input(case: Case, tmp_path: Path, sample, clean, caplog) -> None:
     if case.root_only and os.geteuid() != 0:
         pytest.skip("needs root (chattr / mount)")

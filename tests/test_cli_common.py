@@ -93,6 +93,7 @@ def test_bad_files_are_one_error_line(tmp_path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["layers.gpkg", "records.csv"]
 
 
+@pytest.mark.slow  # the sample scorecard through the CLI
 def test_a_user_plan_shows_its_warnings_on_stderr(tmp_path) -> None:
     plan = tmp_path / "plan.txt"
     plan.write_bytes(GBK_PLAN.encode("gbk"))
@@ -108,6 +109,7 @@ def test_a_user_plan_shows_its_warnings_on_stderr(tmp_path) -> None:
     assert quiet.exit_code == 0 and "warning: " not in quiet.stderr
 
 
+@pytest.mark.slow  # reads the whole sample
 def test_resolve_inputs_defaults() -> None:
     sample = resolve_inputs(None, None, None)
     assert sample.sample and sample.plan.meta.doc_number == "泉台管〔2021〕57号"
@@ -138,6 +140,7 @@ def test_plan_warnings_to_stderr_passes_other_warnings_on(capsys) -> None:
     assert capsys.readouterr().err == "warning: task 7 has no target\n"
 
 
+@pytest.mark.slow  # the sample scorecard and map through the CLI
 def test_map_scorecard_is_evaluated_as_of(tmp_path, monkeypatch) -> None:
     import geoplan.maps
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 
 from geoplan.cli import main
 
 
+@pytest.mark.slow  # the sample scorecard through the CLI
 def test_metrics_table_formats_numbers_and_statuses_for_the_planner(tmp_path):
     """km and % with one decimal and 千分位, statuses as 已达标/滞后…, as in the report."""
     import json

@@ -342,6 +342,7 @@ def test_popup_fields_are_chinese_with_task_titles(plan_path: Path) -> None:
     assert config["scorecard"][0]["value"] == "12.5 公里"
 
 
+@pytest.mark.slow  # renders a choropleth map of the sample
 def test_choropleth_quantile_classes() -> None:
     layers = small_layers()
     metric_frame = pd.DataFrame(
@@ -394,6 +395,7 @@ def test_projected_layers_are_reprojected() -> None:
 # -- the bundled sample and the CLI -----------------------------------------------------
 
 
+@pytest.mark.slow  # renders the whole sample map
 def test_sample_map_from_the_command_line(tmp_path: Path) -> None:
     out = tmp_path / "map.html"
     result = CliRunner().invoke(cli_main, ["map", "-o", str(out)])

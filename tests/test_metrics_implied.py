@@ -92,6 +92,7 @@ def test_task_20_packaged_share(sample, cards):
     assert f"截止日 2025-12-31 时为 {at_deadline:.4g}" in late.note
 
 
+@pytest.mark.slow  # the sample scorecard
 def test_task_21_centralized_sources(plan, sample, cards):
     w = sample[0]["water_sources"]
     w = w[w["scale"] == "centralized"]

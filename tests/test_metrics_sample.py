@@ -60,6 +60,7 @@ def grid_coverage(layers, service_of, spacing: float = 15.0) -> float:
     return 100.0 * service_of(pts).mean()
 
 
+@pytest.mark.slow  # grid-samples the zone to check coverage by hand
 def test_park_coverage_against_grid_sampling(sample):
     layers, records = sample
     day = DAYS[1]
@@ -82,6 +83,7 @@ def test_park_coverage_against_grid_sampling(sample):
     assert zone_value(out) == pytest.approx(expected, abs=1.0)
 
 
+@pytest.mark.slow  # grid-samples the zone to check coverage by hand
 def test_greenway_coverage_against_grid_sampling(sample):
     layers, records = sample
     day = DAYS[0]
@@ -136,6 +138,7 @@ def test_rates_against_the_progress_log(sample, day):
     )
 
 
+@pytest.mark.slow  # the sample scorecard at several dates
 def test_sample_scorecard_changes_with_as_of(sample):
     layers, records = sample
     early = scorecard(None, layers, records, as_of=DAYS[0])

@@ -261,6 +261,7 @@ def test_registered_metric_with_extra_input():
 
 # the real plan has tasks without targets; the parser says so with a PlanWarning
 @pytest.mark.filterwarnings("ignore::geoplan._errors.PlanWarning")
+@pytest.mark.slow  # the sample scorecard through the CLI, twice
 def test_cli_json_and_bom_csv(tmp_path, layers, plan_path):
     """The real bundled plan and mapping, on the hand-built layers."""
     gpkg = write_gpkg(tmp_path / "l.gpkg", layers)

@@ -149,6 +149,7 @@ def test_exact_coverage_fraction_of_zone_area(classes_tif, zone):
 @pytest.mark.filterwarnings(
     "ignore:Use `@` matmul instead of `\\*` mul operator:PendingDeprecationWarning:rasterstats"
 )
+@pytest.mark.slow  # zonal statistics by three engines
 def test_exactextract_and_rasterstats_agree_with_hand_values(classes_tif, zone, tmp_path):
     rasterstats = pytest.importorskip("rasterstats")
     (ee_shares,) = _exactextract_fractions(classes_tif, zone, tmp_path)
@@ -228,6 +229,7 @@ def test_zone_with_a_wrong_crs_is_refused(classes_tif, zone):
         class_shares(classes_tif, zone.set_crs(None, allow_override=True), name="towns")
 
 
+@pytest.mark.slow  # zonal statistics of a large raster, blocked and whole
 def test_blocked_reading_equals_whole_array(tmp_path):
     rng = np.random.default_rng(8)
     data = rng.integers(1, 5, size=(300, 300), dtype=np.uint8)
@@ -368,6 +370,7 @@ def _decode_png(url: str) -> np.ndarray:
             return src.read()
 
 
+@pytest.mark.slow  # renders raster overlays
 def test_overlay_placement_and_clipping(tmp_path):
     # 2 km x 2 km of 10 m cells in four class quadrants.
     data = np.ones((200, 200), dtype=np.uint8)
@@ -498,6 +501,7 @@ def _script():
     return module
 
 
+@pytest.mark.slow  # builds every bundled raster again
 def test_sample_rasters_are_small_deterministic_and_current(tmp_path):
     script = _script()
     towns, layers = _bundled_inputs(script)

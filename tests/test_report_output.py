@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def test_report_names_layer_kinds_in_chinese_for_the_planner():
     import datetime as dt
@@ -29,6 +31,7 @@ def test_report_names_layer_kinds_in_chinese_for_the_planner():
     assert f"towns {towns}" not in html
 
 
+@pytest.mark.slow  # renders the whole report with its yearly history
 def test_report_history_logs_each_missing_layer_once(caplog):
     import datetime as dt
     import logging

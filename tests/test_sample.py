@@ -45,6 +45,7 @@ def geodesic_km(gdf: gpd.GeoDataFrame) -> np.ndarray:
     return np.array([GEOD.geometry_length(g) / 1000 for g in gdf.geometry])
 
 
+@pytest.mark.slow  # reads and validates every sample layer
 def test_all_kinds_present_clean_and_in_catalogue_order(sample) -> None:
     assert tuple(sample) == KIND_NAMES
     report = geoplan.check_layers(data_path(SAMPLE_LAYERS))
@@ -159,6 +160,7 @@ def test_records_mirror_the_dated_columns(sample, records) -> None:
     assert km == pytest.approx(geodesic_km(g[g["completed_date"].notna()]).sum(), rel=1e-3)
 
 
+@pytest.mark.slow  # regenerates the sample
 def test_generator_is_deterministic(tmp_path, sample) -> None:
     env = dict(os.environ, PYTHONWARNINGS="ignore")
     subprocess.run(
@@ -178,6 +180,7 @@ def test_generator_is_deterministic(tmp_path, sample) -> None:
     assert (tmp_path / SAMPLE_LAYERS).stat().st_size < 20e6
 
 
+@pytest.mark.slow  # copies the package and reads the whole sample in a fresh Python
 def test_load_sample_from_the_wheel_layout(tmp_path) -> None:
     # a wheel carries layers/ as geoplan/_layers (pyproject force-include)
     shutil.copytree(

@@ -238,6 +238,7 @@ def test_sample_farmhouse_2025_row_shows_both_values(sample_card_csv):
     assert r.judged_on == "2025-12-31" and r.status_code == "met" and r.status == "已达标"
 
 
+@pytest.mark.slow  # the sample scorecard, twice, through the CLI
 def test_terminal_table_and_json_show_judged_and_today(tmp_path):
     res = CliRunner().invoke(main, ["metrics", "--as-of", "2026-11-26"])
     assert res.exit_code == 0, res.output
@@ -274,6 +275,7 @@ def test_report_shows_judged_value_today_and_definition(tmp_path):
 # --- 4. as-of dates after today ----------------------------------------------------------
 
 
+@pytest.mark.slow  # the sample scorecard through the CLI
 def test_future_as_of_is_refused_not_judged():
     with pytest.raises(MetricError, match="after today"):
         scorecard(as_of="2999-12-31")
@@ -585,6 +587,7 @@ def test_sample_card_lists_every_target_of_the_register(sample_card_csv):
     assert (est["value"], est["denominator"], est["status_code"]) == (0.0, 10.0, "missed")
 
 
+@pytest.mark.slow  # the sample scorecard with raster metrics, through the CLI
 def test_raster_metrics_reach_the_cli(tmp_path):
     from geoplan.datasets import SAMPLE_LAYERS, data_path, load_sample
 
@@ -611,6 +614,7 @@ def test_raster_metrics_reach_the_cli(tmp_path):
     assert bad.exit_code == 2 and "unknown raster kind 'elevation'" in bad.output
 
 
+@pytest.mark.slow  # the sample scorecard through the CLI
 def test_definitions_can_be_set_from_the_cli(tmp_path):
     out = tmp_path / "card.csv"
     args = ["metrics", "--as-of", "2026-11-26", "--format", "csv", "-o", str(out)]

@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .. import settings
 from .._errors import SchemaError
 from ..catalogue import (
     BOOL_WORDS,
@@ -67,7 +68,6 @@ from ..catalogue import (
     LayerKind,
     geometry_types,
 )
-from ..settings import STORAGE_CRS
 from ._values import is_blank, map_vocabulary, normalise_task_ids, parse_dates, to_text
 
 Level = Literal["error", "warning", "info"]
@@ -581,7 +581,7 @@ class _Checker:
 
     def reproject(self, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         """To the storage CRS; polygons that moving vertices made invalid are repaired."""
-        gdf = gdf.to_crs(STORAGE_CRS)
+        gdf = gdf.to_crs(settings.STORAGE_CRS)
         if "Polygon" not in geometry_types(self.kind):
             return gdf
         geom = np.asarray(gdf.geometry.array, dtype=object)
@@ -596,7 +596,7 @@ class _Checker:
                 gdf,
                 broken,
                 "polygons became invalid when reprojected to "
-                f"{STORAGE_CRS} (vertices too close) and were repaired",
+                f"{settings.STORAGE_CRS} (vertices too close) and were repaired",
             )
             self.repaired += int(broken.sum())
             gdf = gdf.set_geometry(gpd.GeoSeries(geom, index=gdf.index, crs=gdf.crs))
@@ -827,7 +827,7 @@ def validate_layer(
     gdf = _check_crs(gdf, kind, source, skip)
     gdf = check.rename_labels(gdf)
     if check.missing_columns(gdf):
-        return gdf.to_crs(STORAGE_CRS), check.issues, 0
+        return gdf.to_crs(settings.STORAGE_CRS), check.issues, 0
     added = [c.name for c in spec.columns if c.name not in gdf.columns]
     if added:
         check.add("info", None, f"optional columns missing, added empty: {', '.join(added)}")

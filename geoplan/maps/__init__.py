@@ -24,10 +24,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .. import settings
 from .._common.atomic import write_text
 from .._common.labels import KIND_LABELS, SCORE_STATUS_LABELS
 from .._errors import MapError
-from ..settings import STORAGE_CRS
 from ._basemaps import BASEMAPS, Basemap, get_basemap
 from ._browser import map_to_png
 from ._choropleth import Choropleth, choropleth_layer
@@ -71,8 +71,8 @@ def _prepare(kind: str, gdf: Any, *, gcj02: bool) -> tuple[gpd.GeoDataFrame, int
             "geoplan.read_layers(...) or geopandas.read_file(...)"
         )
     crs = ensure_crs(gdf, name=kind)
-    if not crs.equals(STORAGE_CRS):
-        gdf = gdf.to_crs(STORAGE_CRS)
+    if not crs.equals(settings.STORAGE_CRS):
+        gdf = gdf.to_crs(settings.STORAGE_CRS)
     geoms = gdf.geometry.array
     bad = np.asarray(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     if bad.any():

@@ -13,8 +13,8 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import settings
 from .._errors import MapError
-from ..settings import ENV_TIANDITU_KEY
 
 _TIANDITU_URL = (
     "https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
@@ -113,11 +113,11 @@ def get_basemap(name: str, *, tianditu_key: str | None = None) -> Basemap:
     if key == "openstreetmap":
         return Basemap(key, (_xyz("OpenStreetMap.Mapnik", "OpenStreetMap"),))
     if key.startswith("tianditu"):
-        tk = tianditu_key or os.environ.get(ENV_TIANDITU_KEY, "")
+        tk = tianditu_key or os.environ.get(settings.ENV_TIANDITU_KEY, "")
         if not tk.strip():
             raise MapError(
                 f"basemap {name!r} needs a Tianditu key: pass tianditu_key=... or set the "
-                f"{ENV_TIANDITU_KEY} environment variable (get a key at "
+                f"{settings.ENV_TIANDITU_KEY} environment variable (get a key at "
                 "https://console.tianditu.gov.cn)"
             )
         return Basemap(key, _tianditu(key.split("_")[1], urllib.parse.quote(tk.strip(), safe="")))

@@ -25,6 +25,7 @@ from . import (  # noqa: F401  (imported for their registrations)
     water,
 )
 from ._card import list_metrics, scorecard
+from ._card import plan_start_of as plan_start
 from ._registry import (
     FRAME_COLUMNS,
     METRICS,
@@ -34,7 +35,7 @@ from ._registry import (
     register_metric,
 )
 from ._registry import compute as compute_metric
-from .history import plan_start, scorecard_history, snapshot_scorecard
+from .history import scorecard_history, snapshot_scorecard
 from .water import delineate_protection_zones
 
 __all__ = [

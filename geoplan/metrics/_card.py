@@ -204,6 +204,18 @@ def read_mapping(
     if targets is None and not isinstance(plan, pd.DataFrame):
         targets = plan_targets(plan)
     path = Path(path) if path is not None else DEFAULT_MAPPING
+    records = _mapping_records(path)
+    tasks = sorted(set(quantities["task_id"].astype(int)))
+    return [
+        _mapping_row(
+            rec, number, f"target mapping file {path} line {number}", quantities, targets, tasks
+        )
+        for number, rec in records
+    ]
+
+
+def _mapping_records(path: Path) -> list[tuple[int, dict[str, str]]]:
+    """The mapping file's data lines as (line number, column -> text); header checked."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
@@ -224,66 +236,71 @@ def read_mapping(
             f"the header must name {', '.join(MAPPING_COLUMNS)} (scope, year, "
             f"definition, {', '.join(IMPLIED_COLUMNS)} optional)"
         )
-    tasks = sorted(set(quantities["task_id"].astype(int)))
-    rows = []
-    for (number, _), rec in zip(lines[1:], reader, strict=True):
-        where = f"target mapping file {path} line {number}"
-        task = _int(rec["task_id"], "task_id", where)
-        ti = _int(rec["target_index"], "target_index", where)
-        metric = rec["metric"].strip()
-        if metric not in METRICS:
-            raise SchemaError(
-                f"{where}: unknown metric {metric!r}; registered metrics are "
-                f"{', '.join(sorted(METRICS))}"
-            )
-        scope_type = rec["scope_type"].strip()
-        if scope_type not in SCOPE_TYPES:
-            raise SchemaError(
-                f"{where}: unknown scope_type {scope_type!r}; use one of {sorted(SCOPE_TYPES)}"
-            )
-        qi_text = (rec.get("quantity_index") or "").strip()
-        implied = {c: (rec.get(c) or "").strip() for c in IMPLIED_COLUMNS}
-        qi: int | None = None
-        if qi_text:
-            qi = _int(qi_text, "quantity_index", where)
-            reg_year = _check_quantity(quantities, task, ti, qi, tasks, where)
-            given = [c for c, v in implied.items() if v]
-            if given:
-                q = quantities.loc[
-                    (quantities["task_id"] == task)
-                    & (quantities["target_index"] == ti)
-                    & (quantities["quantity_index"] == qi)
-                ].iloc[0]
-                raise SchemaError(
-                    f"{where}: {', '.join(given)} given for task {task} target {ti}, which "
-                    f"already has a quantity in the plan ({q['value']:g} {q['unit']}); "
-                    "implied values are only for targets without one: leave them empty"
-                )
-            implied_target = None
-        else:
-            reg_year, implied_target = _implied(implied, targets, task, ti, metric, where)
-        year_text = (rec.get("year") or "").strip()
-        year = _int(year_text, "year", where) if year_text else None
-        if year_text and year != reg_year:
-            raise SchemaError(
-                f"{where}: says year {year} but task {task} target {ti} is for "
-                f"{reg_year or 'no year'} in the plan; fix the indices or the year"
-            )
-        rows.append(
-            MappingRow(
-                task,
-                ti,
-                qi,
-                metric,
-                scope_type,
-                (rec.get("scope") or "").strip(),
-                year,
-                number,
-                implied_target,
-                (rec.get("definition") or "").strip(),
-            )
+    return [(number, rec) for (number, _), rec in zip(lines[1:], reader, strict=True)]
+
+
+def _mapping_row(
+    rec: dict[str, str],
+    number: int,
+    where: str,
+    quantities: pd.DataFrame,
+    targets: pd.DataFrame | None,
+    tasks: list[int],
+) -> MappingRow:
+    """One mapping line checked against the register and the metric registry."""
+    task = _int(rec["task_id"], "task_id", where)
+    ti = _int(rec["target_index"], "target_index", where)
+    metric = rec["metric"].strip()
+    if metric not in METRICS:
+        raise SchemaError(
+            f"{where}: unknown metric {metric!r}; registered metrics are "
+            f"{', '.join(sorted(METRICS))}"
         )
-    return rows
+    scope_type = rec["scope_type"].strip()
+    if scope_type not in SCOPE_TYPES:
+        raise SchemaError(
+            f"{where}: unknown scope_type {scope_type!r}; use one of {sorted(SCOPE_TYPES)}"
+        )
+    qi_text = (rec.get("quantity_index") or "").strip()
+    implied = {c: (rec.get(c) or "").strip() for c in IMPLIED_COLUMNS}
+    qi: int | None = None
+    if qi_text:
+        qi = _int(qi_text, "quantity_index", where)
+        reg_year = _check_quantity(quantities, task, ti, qi, tasks, where)
+        given = [c for c, v in implied.items() if v]
+        if given:
+            q = quantities.loc[
+                (quantities["task_id"] == task)
+                & (quantities["target_index"] == ti)
+                & (quantities["quantity_index"] == qi)
+            ].iloc[0]
+            raise SchemaError(
+                f"{where}: {', '.join(given)} given for task {task} target {ti}, which "
+                f"already has a quantity in the plan ({q['value']:g} {q['unit']}); "
+                "implied values are only for targets without one: leave them empty"
+            )
+        implied_target = None
+    else:
+        reg_year, implied_target = _implied(implied, targets, task, ti, metric, where)
+    year_text = (rec.get("year") or "").strip()
+    year = _int(year_text, "year", where) if year_text else None
+    if year_text and year != reg_year:
+        raise SchemaError(
+            f"{where}: says year {year} but task {task} target {ti} is for "
+            f"{reg_year or 'no year'} in the plan; fix the indices or the year"
+        )
+    return MappingRow(
+        task,
+        ti,
+        qi,
+        metric,
+        scope_type,
+        (rec.get("scope") or "").strip(),
+        year,
+        number,
+        implied_target,
+        (rec.get("definition") or "").strip(),
+    )
 
 
 def _check_quantity(

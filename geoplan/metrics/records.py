@@ -48,9 +48,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import settings
 from ..records._log import Shared, SharedList
 from ..records._units import conversion_factor, normalise_unit, unit_kind, units_convert
-from ..settings import PLAN_START
 from ._registry import metric_frame, register_metric
 
 #: Metrics that measure one target of the ledger; the scorecard binds them to it.
@@ -188,9 +188,19 @@ def _no_target(metric: str, unit: str, as_of: dt.date) -> pd.DataFrame:
     description="台账中该目标已完成（新开工目标含在建）的工作量之和，换算为目标的单位。",
 )
 def ledger_amount(
-    layers: Any, records: pd.DataFrame | None, *, as_of: dt.date, ledger_target: Any = None
+    layers: Any,
+    records: pd.DataFrame | None,
+    *,
+    as_of: dt.date,
+    ledger_target: Any = None,
+    plan_start: dt.date | None = None,
 ) -> pd.DataFrame:
-    """Sum of the ledger's quantities for one target, in the target's unit."""
+    """Sum of the ledger's quantities for one target, in the target's unit.
+
+    Work dated before the plan began (``plan_start``: the plan's own date, which the
+    scorecard passes; else :data:`geoplan.settings.PLAN_START`) is not counted.
+    """
+    start = plan_start or settings.PLAN_START
     if ledger_target is None:
         return _no_target("ledger_amount", "目标单位", as_of)
     target: LedgerTarget = ledger_target
@@ -200,18 +210,18 @@ def ledger_amount(
     counted = ("completed", "under_construction") if starts else ("completed",)
     method = (
         f"按台账：目标 {target.key} 的{'已完成和在建（新开工）' if starts else '已完成'}记录"
-        f"（{PLAN_START.isoformat()} 以后）数量之和，换算为 {unit}"
+        f"（{start.isoformat()} 以后）数量之和，换算为 {unit}"
     )
     if mine.empty:
         note = f"台账没有目标 {target.key} 的记录（任务 {target.task_id}）"
         empty = [{"scope_type": "zone", "scope": "全区", "value": np.nan, "note": note}]
         return metric_frame("ledger_amount", empty, unit=unit, as_of=as_of, method=method)
     dates = pd.to_datetime(mine["date"])
-    use = mine.loc[mine["status"].isin(counted).to_numpy() & (dates >= pd.Timestamp(PLAN_START))]
+    use = mine.loc[mine["status"].isin(counted).to_numpy() & (dates >= pd.Timestamp(start))]
     notes = []
-    early = mine.loc[dates < pd.Timestamp(PLAN_START)]
+    early = mine.loc[dates < pd.Timestamp(start)]
     if len(early):
-        notes.append(f"{len(early)} 条记录早于方案实施（{PLAN_START}），未计入：{_ids(early)}")
+        notes.append(f"{len(early)} 条记录早于方案实施（{start}），未计入：{_ids(early)}")
     qty = use["quantity"].astype(float)
     rec_unit = use["unit"].fillna("").astype(str).map(normalise_unit)
     is_count = unit_kind(unit) == "count"
@@ -275,7 +285,7 @@ def ledger_amount(
         rows.append(
             {"scope_type": "town", "scope": town, "value": float(part["value"].sum()), "note": note}
         )
-    first = max(PLAN_START.year, int(frame["year"].min()) if len(frame) else PLAN_START.year)
+    first = max(start.year, int(frame["year"].min()) if len(frame) else start.year)
     for year in range(first, as_of.year + 1):
         part = frame.loc[frame["year"] == year]
         rows.append(

@@ -436,8 +436,6 @@ def delineate_protection_zones(
     >>> list(zones["level"]), bool(zones["draft"].all())
     (['level1', 'level2'], True)
     """
-    import geopandas as gpd
-
     p = params or ZoneParams()
     missing = {"id", "source_type"} - set(sources.columns)
     if missing:
@@ -449,88 +447,144 @@ def delineate_protection_zones(
     src = sources.to_crs(crs)
     if only_missing and "zone_delineated" in src:
         src = src.loc[~src["zone_delineated"].fillna(False).astype(bool)]
-    river_geoms = np.asarray(rivers.to_crs(crs).geometry.values) if rivers is not None else None
-    widths = (
-        rivers["width_m"].fillna(p.river_width_m).to_numpy(float)
-        if rivers is not None and "width_m" in rivers
-        else None
-    )
-    bodies = (
-        np.asarray(water_bodies.to_crs(crs).geometry.values)
-        if water_bodies is not None
-        else np.array([], dtype=object)
-    )
-    body_tree = shapely.STRtree(bodies)
-    river_tree = shapely.STRtree(river_geoms) if river_geoms is not None else None
+    waters = _Waters.of(rivers, water_bodies, crs, p)
     out: list[dict[str, Any]] = []
     # One geometry per source and per rule: a loop over the few unzoned sources, not a hot path.
     for row in src.itertuples():
-        pt, kind = row.geometry, row.source_type
+        kind = row.source_type
         if kind == "river":
-            if river_tree is None or river_geoms is None or len(river_geoms) == 0:
-                logger.warning("source %s is a river intake but no `rivers` were given", row.id)
-                continue
-            near = river_tree.query_nearest(pt, max_distance=p.river_snap_m)
-            if len(near) == 0:
-                logger.warning("source %s: no river line within %g m", row.id, p.river_snap_m)
-                continue
-            i = int(near[0])
-            width = widths[i] if widths is not None else p.river_width_m
-            l1, l2 = _river_zones(pt, river_geoms[i], width, p)
-            how = (
-                f"river: {p.river_upstream_m:g} m up, {p.river_downstream_m:g} m down, "
-                f"{p.river_land_m:g} m land"
-            )
+            draft = _river_draft(row, waters, p)
         elif kind in ("reservoir", "lake"):
-            size = _choice(row, "reservoir_size", "medium", p.lake_radius_m)
-            hit = body_tree.query(pt, predicate="within")
-            if kind == "reservoir" and size == "small" and len(hit):
-                l1 = shapely.buffer(bodies[int(hit[0])], p.lake_land_m)
-                how = f"small reservoir: whole water surface + {p.lake_land_m:g} m land"
-            else:
-                radius = p.lake_radius_m[size]
-                l1 = shapely.buffer(pt, radius)
-                how = f"{kind} ({size}): {radius:g} m radius"
-            l2 = shapely.difference(shapely.buffer(pt, p.lake_level2_m), l1)
+            draft = _lake_draft(row, waters, p)
         elif kind == "groundwater":
-            aquifer = _choice(row, "aquifer", "pore", p.well_radius_m)
-            l1 = shapely.buffer(pt, p.well_radius_m[aquifer])
-            l2 = shapely.difference(shapely.buffer(pt, p.well_level2_m[aquifer]), l1)
-            how = f"groundwater ({aquifer}): {p.well_radius_m[aquifer]:g} m radius"
+            draft = _well_draft(row, p)
         else:
             logger.warning("source %s has unknown source_type %r; no draft", row.id, kind)
             continue
-        name = getattr(row, "name", row.id)
-        for level, geom, label in (("level1", l1, "一级"), ("level2", l2, "二级")):
-            out.append(
-                {
-                    "id": f"{row.id}-{level}-draft",
-                    "name": f"{name}{label}保护区(草案)",
-                    "task_ids": "21",
-                    "source_id": row.id,
-                    "level": level,
-                    "delineated_date": pd.NaT,
-                    "draft": True,
-                    "method": f"HJ 338-2018 empirical, {how}",
-                    "geometry": geom,
-                }
-            )
-    frame = gpd.GeoDataFrame(
-        out,
-        columns=[
-            "id",
-            "name",
-            "task_ids",
-            "source_id",
-            "level",
-            "delineated_date",
-            "draft",
-            "method",
-            "geometry",
-        ],
-        geometry="geometry",
-        crs=crs,
+        if draft is not None:
+            out += _draft_rows(row, *draft)
+    return _draft_frame(out, crs).to_crs(sources.crs)
+
+
+#: A draft for one source: level-1 zone, level-2 zone (without level 1), how it was drawn.
+_Draft = tuple[shapely.Geometry, shapely.Geometry, str]
+
+#: Columns of :func:`delineate_protection_zones`' result, in order.
+_DRAFT_COLUMNS = [
+    "id",
+    "name",
+    "task_ids",
+    "source_id",
+    "level",
+    "delineated_date",
+    "draft",
+    "method",
+    "geometry",
+]
+
+
+@dataclass(frozen=True)
+class _Waters:
+    """River lines (with widths) and water-body polygons in the metric CRS, indexed."""
+
+    rivers: np.ndarray | None
+    widths: np.ndarray | None
+    river_tree: shapely.STRtree | None
+    bodies: np.ndarray
+    body_tree: shapely.STRtree
+
+    @classmethod
+    def of(cls, rivers: Any, water_bodies: Any, crs: Any, p: ZoneParams) -> _Waters:
+        river_geoms = np.asarray(rivers.to_crs(crs).geometry.values) if rivers is not None else None
+        widths = (
+            rivers["width_m"].fillna(p.river_width_m).to_numpy(float)
+            if rivers is not None and "width_m" in rivers
+            else None
+        )
+        bodies = (
+            np.asarray(water_bodies.to_crs(crs).geometry.values)
+            if water_bodies is not None
+            else np.array([], dtype=object)
+        )
+        return cls(
+            rivers=river_geoms,
+            widths=widths,
+            river_tree=shapely.STRtree(river_geoms) if river_geoms is not None else None,
+            bodies=bodies,
+            body_tree=shapely.STRtree(bodies),
+        )
+
+
+def _river_draft(row: Any, waters: _Waters, p: ZoneParams) -> _Draft | None:
+    """A river intake's zones along the nearest river line; None (warned) without one."""
+    pt = row.geometry
+    if waters.river_tree is None or waters.rivers is None or len(waters.rivers) == 0:
+        logger.warning("source %s is a river intake but no `rivers` were given", row.id)
+        return None
+    near = waters.river_tree.query_nearest(pt, max_distance=p.river_snap_m)
+    if len(near) == 0:
+        logger.warning("source %s: no river line within %g m", row.id, p.river_snap_m)
+        return None
+    i = int(near[0])
+    width = waters.widths[i] if waters.widths is not None else p.river_width_m
+    l1, l2 = _river_zones(pt, waters.rivers[i], width, p)
+    how = (
+        f"river: {p.river_upstream_m:g} m up, {p.river_downstream_m:g} m down, "
+        f"{p.river_land_m:g} m land"
     )
+    return l1, l2, how
+
+
+def _lake_draft(row: Any, waters: _Waters, p: ZoneParams) -> _Draft:
+    """A reservoir or lake intake's zones: a radius by size, or a small reservoir's surface."""
+    pt, kind = row.geometry, row.source_type
+    size = _choice(row, "reservoir_size", "medium", p.lake_radius_m)
+    hit = waters.body_tree.query(pt, predicate="within")
+    if kind == "reservoir" and size == "small" and len(hit):
+        l1 = shapely.buffer(waters.bodies[int(hit[0])], p.lake_land_m)
+        how = f"small reservoir: whole water surface + {p.lake_land_m:g} m land"
+    else:
+        radius = p.lake_radius_m[size]
+        l1 = shapely.buffer(pt, radius)
+        how = f"{kind} ({size}): {radius:g} m radius"
+    return l1, shapely.difference(shapely.buffer(pt, p.lake_level2_m), l1), how
+
+
+def _well_draft(row: Any, p: ZoneParams) -> _Draft:
+    """A groundwater well's zones: radii by aquifer."""
+    pt = row.geometry
+    aquifer = _choice(row, "aquifer", "pore", p.well_radius_m)
+    l1 = shapely.buffer(pt, p.well_radius_m[aquifer])
+    l2 = shapely.difference(shapely.buffer(pt, p.well_level2_m[aquifer]), l1)
+    return l1, l2, f"groundwater ({aquifer}): {p.well_radius_m[aquifer]:g} m radius"
+
+
+def _draft_rows(
+    row: Any, l1: shapely.Geometry, l2: shapely.Geometry, how: str
+) -> list[dict[str, Any]]:
+    """The level-1 and level-2 ``protection_zones`` rows of one source's draft."""
+    name = getattr(row, "name", row.id)
+    return [
+        {
+            "id": f"{row.id}-{level}-draft",
+            "name": f"{name}{label}保护区(草案)",
+            "task_ids": "21",
+            "source_id": row.id,
+            "level": level,
+            "delineated_date": pd.NaT,
+            "draft": True,
+            "method": f"HJ 338-2018 empirical, {how}",
+            "geometry": geom,
+        }
+        for level, geom, label in (("level1", l1, "一级"), ("level2", l2, "二级"))
+    ]
+
+
+def _draft_frame(rows: list[dict[str, Any]], crs: Any) -> Any:
+    """The draft rows as a ``protection_zones``-shaped GeoDataFrame in ``crs``."""
+    import geopandas as gpd
+
+    frame = gpd.GeoDataFrame(rows, columns=_DRAFT_COLUMNS, geometry="geometry", crs=crs)
     frame["delineated_date"] = pd.to_datetime(frame["delineated_date"]).astype("datetime64[ms]")
     frame["draft"] = frame["draft"].astype(bool)
-    return frame.to_crs(sources.crs)
+    return frame

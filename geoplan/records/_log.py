@@ -46,12 +46,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .. import settings
 from .._common.text import binary_kind, decode_bytes
 from .._errors import DataReadError, RecordsError
 from ..catalogue import KIND_NAMES, STATUS_LABELS, Column, kind_for_name
 from ..layers._validate import CheckReport, Issue, Level
 from ..layers._values import map_vocabulary, parse_dates, to_text
-from ..settings import STORAGE_CRS
 
 logger = logging.getLogger(__name__)
 
@@ -479,7 +479,7 @@ def join_records(
     for kind in out["layer"].unique():
         if kind not in layers:
             continue
-        layer = layers[kind].to_crs(STORAGE_CRS).drop_duplicates("id")
+        layer = layers[kind].to_crs(settings.STORAGE_CRS).drop_duplicates("id")
         rows = out["layer"].eq(kind).to_numpy()
         by_id = rows & out["feature_id"].notna().to_numpy()
         lookup = pd.Series(layer.geometry.to_numpy(), index=layer["id"].astype(str))
@@ -493,7 +493,7 @@ def join_records(
             continue
         crs = metric_crs(layer, name=kind)
         pts = gpd.GeoDataFrame(
-            {"row": np.flatnonzero(near)}, geometry=points[near], crs=STORAGE_CRS
+            {"row": np.flatnonzero(near)}, geometry=points[near], crs=settings.STORAGE_CRS
         ).to_crs(crs)
         joined = gpd.sjoin_nearest(
             pts,
@@ -519,7 +519,7 @@ def join_records(
     geom[pd.isna(geom)] = shapely.Point()
     out["matched_by"] = pd.Series(matched, index=out.index, dtype=object)
     out["distance_m"] = distance
-    return gpd.GeoDataFrame(out, geometry=list(geom), crs=STORAGE_CRS)
+    return gpd.GeoDataFrame(out, geometry=list(geom), crs=settings.STORAGE_CRS)
 
 
 # ---------------------------------------------------------------------------- internals
@@ -869,7 +869,7 @@ def _normalise(
     if has_xy.any():
         from pyproj import Transformer
 
-        lon, lat = Transformer.from_crs(xy_crs, STORAGE_CRS, always_xy=True).transform(
+        lon, lat = Transformer.from_crs(xy_crs, settings.STORAGE_CRS, always_xy=True).transform(
             out.loc[has_xy, "x"].to_numpy(), out.loc[has_xy, "y"].to_numpy()
         )
         out.loc[has_xy, "lon"], out.loc[has_xy, "lat"] = lon, lat

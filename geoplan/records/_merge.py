@@ -29,11 +29,11 @@ from typing import Any
 
 import pandas as pd
 
+from .. import settings
 from .._common.atomic import atomic_path, write_bytes
 from .._common.cells import escape_frame
 from .._errors import RecordsError
 from ..catalogue import LAYER_KINDS, STATUS_LABELS
-from ..settings import PLAN_START
 from ._log import Shared, read_records, record_location
 from ._units import units_convert
 
@@ -98,7 +98,7 @@ def check_ledger(
         problems :func:`read_records` kept (``errors="skip"``) come first.
     """
     today = today or dt.date.today()
-    start = (getattr(plan.meta, "date", None) if plan is not None else None) or PLAN_START
+    start = (getattr(plan.meta, "date", None) if plan is not None else None) or settings.PLAN_START
     issues = [
         {
             "level": "error",

@@ -23,11 +23,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .. import settings
 from .._common.atomic import atomic_path
 from .._common.cells import escape_cell
 from .._errors import RecordsError
 from ..catalogue import LAYER_KINDS, STATUS_LABELS
-from ..settings import PLAN_START, logger
+from ..settings import logger
 from ._units import same_kind_units
 
 #: The ledger sheet's columns: (header, width, record column).
@@ -293,11 +294,11 @@ def write_template(
         )
         dv.add(f"{col[h]}2:{col[h]}{last}")
         ledger.add_data_validation(dv)
-    today_limit = dt.date(PLAN_START.year + 30, 12, 31)
+    today_limit = dt.date(settings.PLAN_START.year + 30, 12, 31)
     dv = DataValidation(
         type="date",
         operator="between",
-        formula1=f"DATE({PLAN_START.year - 10},1,1)",
+        formula1=f"DATE({settings.PLAN_START.year - 10},1,1)",
         formula2=f"DATE({today_limit.year},12,31)",
         allow_blank=True,
         showErrorMessage=True,
@@ -410,7 +411,7 @@ def _example(tasks: Sequence[Any], units: set[str]) -> dict[str, Any]:
                         "目标编号": target_key(task.id, ti),
                         "项目名称": f"{task.title}（示例项目）",
                         "填报单位": task.units[0] if task.units else "",
-                        "日期": dt.date(PLAN_START.year + 1, 6, 30),
+                        "日期": dt.date(settings.PLAN_START.year + 1, 6, 30),
                         "状态": STATUS_LABELS["completed"],
                         "数量": round(q.value / 10, 2) if q.value >= 10 else q.value,
                         "单位": q.unit,
@@ -421,7 +422,7 @@ def _example(tasks: Sequence[Any], units: set[str]) -> dict[str, Any]:
         "任务编号": task.id,
         "目标编号": target_key(task.id, 0) if task.targets else "",
         "项目名称": f"{task.title}（示例）",
-        "日期": dt.date(PLAN_START.year + 1, 6, 30),
+        "日期": dt.date(settings.PLAN_START.year + 1, 6, 30),
         "状态": STATUS_LABELS["completed"],
         "备注": "示例：没有数量的目标完成时填一行“已完成”",
     }

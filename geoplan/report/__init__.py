@@ -42,7 +42,7 @@ from ._build import (
     summary,
 )
 from ._charts import cjk_font_family
-from ._tasks import task_sections
+from ._tasks import TaskSection, task_sections
 
 __all__ = [
     "cjk_font_family",
@@ -190,24 +190,9 @@ def _render_report(
     if requested > today:
         notices.append(future_as_of_notice(requested, today))
         requested = today
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", PlanWarning)
-        plan, plan_source = _load_plan(plan)
-    from ..metrics import plan_start, scorecard_history
+    plan, plan_source = _load_plan_for(plan, requested, notices)
+    from ..metrics import scorecard_history
 
-    start = plan_start(plan)
-    if requested < start:
-        raise ReportError(
-            f"as_of {requested.isoformat()} is before the plan started "
-            f"({start.isoformat()}); choose a date on or after it"
-        )
-    for warning in caught:
-        if issubclass(warning.category, PlanWarning):
-            notices.append(Notice(f"规划解析提示：{warning.message}", "info"))
-        else:
-            warnings.warn_explicit(
-                warning.message, warning.category, warning.filename, warning.lineno
-            )
     layer_map, layer_source = _load_layers(layers)
     records_given = records is not None
     recs, records_source = _load_records(records)
@@ -240,26 +225,81 @@ def _render_report(
         notices=notices,
     )
     if tasks and cjk_font_family() is None:
-        notices.append(
-            Notice(
-                "本机未找到中文字体，图表中的中文可能显示为方框。请安装中文字体"
-                "（Debian/Ubuntu：apt-get install fonts-noto-cjk；Windows 自带微软雅黑），"
-                "删除 matplotlib 的字体缓存后重新生成报告。"
-            )
+        notices.append(_NO_CJK_FONT)
+    context = _context(
+        plan,
+        card,
+        tasks,
+        as_of=requested,
+        provenance=[plan_source, layer_source, records_source, *provenance],
+        sample=sample,
+        notices=notices,
+    )
+    html = _environment().get_template("report.html.j2").render(**context)
+    logger.info(
+        "report: %d targets, %d task sections, %d notices", len(card), len(tasks), len(notices)
+    )
+    return html
+
+
+#: The notice shown when no CJK font was found for the charts.
+_NO_CJK_FONT = Notice(
+    "本机未找到中文字体，图表中的中文可能显示为方框。请安装中文字体"
+    "（Debian/Ubuntu：apt-get install fonts-noto-cjk；Windows 自带微软雅黑），"
+    "删除 matplotlib 的字体缓存后重新生成报告。"
+)
+
+
+def _load_plan_for(plan: Any, as_of: dt.date, notices: list[Notice]) -> tuple[Any, str]:
+    """Load the plan (and its source line); refuse an ``as_of`` before the plan started.
+
+    The parser's :class:`PlanWarning` s become info notices; other warnings pass through.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PlanWarning)
+        plan, plan_source = _load_plan(plan)
+    from ..metrics import plan_start
+
+    start = plan_start(plan)
+    if as_of < start:
+        raise ReportError(
+            f"as_of {as_of.isoformat()} is before the plan started "
+            f"({start.isoformat()}); choose a date on or after it"
         )
+    for warning in caught:
+        if issubclass(warning.category, PlanWarning):
+            notices.append(Notice(f"规划解析提示：{warning.message}", "info"))
+        else:
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+    return plan, plan_source
+
+
+def _context(
+    plan: Any,
+    card: pd.DataFrame,
+    tasks: list[TaskSection],
+    *,
+    as_of: dt.date,
+    provenance: list[str],
+    sample: bool,
+    notices: list[Notice],
+) -> dict[str, Any]:
+    """The report template's variables."""
     overall, per_section = summary(card, plan)
     meta = getattr(plan, "meta", None)
     from .. import __version__
 
-    context = {
+    return {
         "version": __version__,
         "title": getattr(meta, "title", None) or "规划任务进度",
         "doc_number": getattr(meta, "doc_number", None),
         "issuer": getattr(meta, "issuer", None),
         "issued": format_date(getattr(meta, "date", None)),
-        "as_of": requested.isoformat(),
+        "as_of": as_of.isoformat(),
         "generated": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
-        "provenance": [plan_source, layer_source, records_source, *provenance],
+        "provenance": provenance,
         "sample": sample,
         "notices": notices,
         "total": len(card),
@@ -272,11 +312,6 @@ def _render_report(
         "tasks": tasks,
         "task_anchors": {t.id for t in tasks},
     }
-    html = _environment().get_template("report.html.j2").render(**context)
-    logger.info(
-        "report: %d targets, %d task sections, %d notices", len(card), len(tasks), len(notices)
-    )
-    return html
 
 
 def _compute_scorecard(
