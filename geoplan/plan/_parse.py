@@ -190,7 +190,68 @@ def _blocks(norm: str, lines: list[tuple[int, int]]) -> list[_Block]:
             if found:
                 block.closed = block.kind == "task"
         prev_line = start
-    return _nest_sub_items(blocks)
+    return _inline_units(norm, _section_units(norm, _nest_sub_items(blocks)))
+
+
+# Responsibility written inside a task's text rather than in a closing bracket:
+# 由区住建局牵头，区水务局配合，… / 责任单位为区自然资源局、区住建局。 / 牵头单位：…；配合单位：…。
+# / 区水务局负责，各街道办事处配合，… (a sentence opening with the units).
+_INLINE_UNITS = (
+    re.compile(
+        r"由\s*([^,。;:()由]{2,40}?牵头(?:负责)?(?:\s*,\s*[^。;:()]{2,80}?(?:配合|协助|参与))?)"
+    ),
+    re.compile(r"((?:牵头|责任)(?:单位|部门)\s*(?::|为)[^。()]{2,160}?)(?=。|$)"),
+    re.compile(
+        r"(?:^|(?<=[。;\n]))\s*([^,。;:()\n]{2,40}?(?:牵头)?负责"
+        r"(?:\s*,\s*[^。;:()\n]{2,80}?(?:配合|协助|参与))?)\s*[,。]"
+    ),
+)
+
+
+def _inline_units(norm: str, blocks: list[_Block]) -> list[_Block]:
+    """Read the units of tasks and task headings that name them inside their text."""
+    for block in blocks:
+        if block.units is not None or block.kind == "l1":
+            continue
+        if block.kind == "l2" and block.children:
+            continue
+        text = norm[block.start : block.end]
+        for pattern in _INLINE_UNITS:
+            m = pattern.search(text)
+            if m is None:
+                continue
+            bare = re.sub(r"(?:牵头|责任|配合)(?:单位|部门)\s*(?::|为)", "", m.group(1))
+            head = next((x for x in re.split(r"牵头|负责|配合|协助|参与|[,、;]", bare) if x), "")
+            if not _annex.is_unit_cell(head):
+                continue  # 专人负责, 要明确责任: not a unit's name
+            block.units = (block.start + m.start(1), block.start + m.end(1))
+            break
+    return blocks
+
+
+def _section_units(norm: str, blocks: list[_Block]) -> list[_Block]:
+    """Give a units line written once after a section's last task to all of its tasks.
+
+    ``1.…  2.…  3.…`` then ``责任单位：区住建局、区征收办`` on a line of its own, and none of
+    the section's other tasks naming units: the line is meant for the whole section.
+    """
+    by_section: dict[int, list[_Block]] = {}
+    for block in blocks:
+        if block.kind == "task" and block.parent is not None:
+            by_section.setdefault(id(block.parent), []).append(block)
+    for tasks in by_section.values():
+        last = tasks[-1]
+        if len(tasks) < 2 or last.units is None or last.units_outer is None:
+            continue
+        outer = last.units_outer
+        own_line = outer > last.line_start and (outer == 0 or norm[outer - 1] == "\n")
+        if not own_line or not _UNITS_LINE.match(norm[outer : last.end]):
+            continue
+        if any(t.units is not None for t in tasks[:-1]):
+            continue
+        for task in tasks[:-1]:
+            task.units = last.units  # units_outer stays None: the task's text is not cut
+    return blocks
 
 
 def _nest_sub_items(blocks: list[_Block]) -> list[_Block]:
@@ -267,10 +328,11 @@ def _l1_kind(norm: str, block: _Block | None) -> str:
         return "duties"
     if _PROCEDURE.search(title) and not re.search(r"任务|行动", title):
         return "procedure"
-    # 保障措施, 组织保障, 组织实施 -- but 住房保障行动 is an action, and 主要措施 / 工作措施
+    # 保障措施, 组织保障, 组织实施 -- but 住房保障(行动) is an action, and 主要措施 / 工作措施
     # are the tasks of many plans
     if re.search(
-        r"保障措施|保障$|保障机制|实施保障|组织实施|工作要求|组织领导|监督考核|考核评估|附则",
+        r"保障措施|(?:组织|资金|要素|制度|政策|人才|经费|用地|工作|实施|法治|技术|财力|队伍|服务)保障$"
+        r"|保障机制|组织实施|工作要求|组织领导|监督考核|考核评估|附则",
         title,
     ) and not re.search(r"行动|任务|工程", title):
         return "safeguard"
@@ -810,6 +872,8 @@ def _targets(norm: str, orig: str, start: int, end: int, plan_year: int | None) 
             # 到2025年,…全覆盖;文物"四有"全面完成: the date runs on past the ； to the 。
             dates = [carried._replace(start=0), *dates]
             cuts = [s_start, *cuts]
+        elif cuts[0] > s_start and _dates_back(norm, orig, s_start, cuts[0], s_end, dates):
+            cuts[0] = s_start  # 整治易涝点8处,到2024年底前全部完成: one dated target
         elif cuts[0] > s_start:
             targets += _undated(norm, orig, s_start, cuts[0])
         carried = (dates[-1] if dates else None) if ends_clause else None
@@ -826,6 +890,19 @@ def _targets(norm: str, orig: str, start: int, end: int, plan_year: int | None) 
                 )
             )
     return targets
+
+
+def _dates_back(
+    norm: str, orig: str, start: int, cut: int, end: int, dates: list[_num.Deadline]
+) -> bool:
+    """Whether a sentence's one date phrase, in its last part, dates the quantities before it.
+
+    ``整治城市易涝积水点8处,到2024年底前全部完成``: the closing date phrase promises no number
+    of its own; it is the deadline of the sentence's work.
+    """
+    if len(dates) != 1 or "," in norm[cut:end]:
+        return False
+    return not _quantities(norm, orig, cut, end) and bool(_quantities(norm, orig, start, cut))
 
 
 def _undated(norm: str, orig: str, start: int, end: int) -> list[Target]:

@@ -60,7 +60,7 @@ def parse_units(norm: str, orig: str, start: int, end: int) -> list[str]:
         for part in re.finditer(r"[^;]+", norm[a:b]):
             x, y = a + part.start(), a + part.end()
             led = _LEAD.match(norm[x:y])
-            if led:
+            if led and not _MARKED_ANY.search(norm, x, y):  # 区住建局（牵头）、…: split_names
                 lead += split_names(norm, orig, x + led.start(1), x + led.end(1))
                 others += split_names(norm, orig, x + led.start(2), x + led.end(2))
             else:
@@ -71,8 +71,9 @@ def parse_units(norm: str, orig: str, start: int, end: int) -> list[str]:
 _ROLE_ANY = re.compile(
     r"(责任单位|责任部门|牵头单位|牵头部门|主办单位|主责单位|推进单位|实施单位"
     r"|配合单位|配合部门|协办单位|支撑单位|参与单位|协同单位|协助单位"
-    r"|牵头|配合|责任|主办|协办)\s*:"
+    r"|牵头|配合|责任|主办|协办)\s*(?::|为(?=\S))"
 )
+_MARKED_ANY = re.compile(r"\(\s*牵头(?:单位|部门)?\s*\)")
 # 区住建局（牵头）: the lead marked after its name
 _MARKED_LEAD = re.compile(r"\s*\(\s*牵头(?:单位|部门)?\s*\)\s*$")
 # split on 、 ， ； / only: a space inside a name (区发展 改革委, from a web page) is no break
