@@ -13,6 +13,7 @@ import bisect
 import calendar
 import datetime as dt
 import re
+import unicodedata
 from typing import NamedTuple
 
 # Full-width ASCII (！ to ～) -> ASCII, ideographic space -> space.
@@ -28,10 +29,12 @@ _CHARMAP[ord("–")] = ord("-")
 _TRADITIONAL = (
     "責單牽頭門負職關於發機構號備註計劃達體標點務動蓋鄉鎮個萬億"
     "兩棟處項條戶輛臺噸畝頃時間總產實現區設規農過價幾為"
+    "約內協辦參與撐張場盞冊組塊輪員隊廳會團黨學醫銀級縣"
 )
 _SIMPLIFIED = (
     "责单牵头门负职关于发机构号备注计划达体标点务动盖乡镇个万亿"
     "两栋处项条户辆台吨亩顷时间总产实现区设规农过价几为"
+    "约内协办参与撑张场盏册组块轮员队厅会团党学医银级县"
 )
 _CHARMAP.update({ord(t): ord(s) for t, s in zip(_TRADITIONAL, _SIMPLIFIED, strict=True)})
 
@@ -72,7 +75,7 @@ _UNIT_WORDS = """
 平方公里 平方千米 平方米 平米 立方米 公里 千米 公顷 千瓦时 千瓦 兆瓦 吉瓦 kWh kW MW GW
 km km2 m2 m3 ㎡ 米 延米 亩 % ‰ 个百分点 百分点
 个 栋 幢 套 户 座 处 所 家 条 项 元 人次 人 名 吨 辆 台 间 张 宗 村 镇 场次 场 次 棵 株
-批 件 册 部 艘 盏 床
+批 件 册 部 艘 盏 床 组 块 轮 支 倍
 """
 UNITS = sorted(_UNIT_WORDS.split(), key=len, reverse=True)
 
@@ -105,6 +108,11 @@ _NOT_AFTER = {
     "村": "庄民",
     "米": "粮",
     "批": "准复示次",
+    "组": "织建成合团长",  # 组织, 组建 …: verbs, not 4组 of benches
+    "块": "状",
+    "轮": "流换岗",
+    "支": "持撑付出部",
+    "倍": "数",
 }
 # "四个到位", "三个一批", "两个体系" written without quotation marks: slogans, not counts.
 _SLOGAN_AFTER = re.compile(
@@ -224,6 +232,14 @@ def find_quantities(norm: str, orig: str, start: int, end: int) -> list[RawQuant
             upper = cn_to_number(num2) * factor
             words.append(f"range:{_fmt(value)}-{_fmt(upper)}")
             comparator = comparator or ">="
+        if m.group("unit") is not None:  # the unit as written (個, 條 in a traditional text)
+            unit = orig[start + m.start("unit") : start + m.end("unit")]
+            folded = unicodedata.normalize("NFKC", unit)  # ％ and ｍ２ stay % and m2
+            unit = (
+                m.group("unit")
+                if folded == m.group("unit") or normalise(unit) != m.group("unit")
+                else unit
+            )
         found.append(RawQuantity(start + m.start(), value, unit, comparator, codes + words))
         prev_end = m.end()
     for m in _QUALITATIVE.finditer(clause):

@@ -79,9 +79,10 @@ _LABEL_MARKER = re.compile(
 )
 _BARE_DATE = re.compile(r"((?:19|20)\d\d)\s*(?:年\s*(?:(\d{1,2})\s*月)?|[.\-/]\s*(\d{1,2}))")
 # A parenthesis naming who is responsible: (责任单位:…), (牵头单位:…;配合单位:…), (XX局牵头,…),
-# (XX局负责). One level of nested parentheses is allowed inside it.
+# (XX局负责). One level of nested parentheses is allowed inside it. A bare (牵头) marks the
+# lead inside a list (区住建局（牵头）、区水务局): it is no clause of its own.
 _UNITS_CLAUSE = re.compile(
-    r"\(((?:[^()]|\([^()]*\))*?(?:责任|牵头|配合|主办|协办|负责|支撑单位|推进单位|参与单位"
+    r"\((?!\s*(?:牵头|配合|负责|主办|协办)(?:单位|部门)?\s*\))((?:[^()]|\([^()]*\))*?(?:责任|牵头|配合|主办|协办|负责|支撑单位|推进单位|参与单位"
     r"|实施单位|主责)(?:[^()]|\([^()]*\))*)\)"
 )
 _SENTENCE = re.compile(r"[^。;!?]+[。;!?]?")
@@ -471,6 +472,30 @@ def parse_plan(text_or_path: str | os.PathLike[str]) -> Plan:
     return dataclasses.replace(plan, meta=meta)
 
 
+def _is_implied(q: Quantity) -> bool:
+    return any(w in _num.QUALITATIVE for w in q.qualifiers)
+
+
+def _without_echoes(targets: list[Target]) -> list[Target]:
+    """Drop a 全覆盖 read as 100 % when the task writes the 100 % out (覆盖率达到100%).
+
+    The heading 推行物业管理全覆盖 and the sentence 物业管理覆盖率达到100% make one promise.
+    """
+    written = any(
+        q.value == 100 and q.unit == "%" and not _is_implied(q)
+        for t in targets
+        for q in t.quantities
+    )
+    if not written:
+        return targets
+    kept = []
+    for t in targets:
+        qs = [q for q in t.quantities if not _is_implied(q)]
+        if qs or not t.quantities or t.year is not None:
+            kept.append(dataclasses.replace(t, quantities=qs))
+    return kept
+
+
 def _date_by_window(plan: Plan, year: int, source: str) -> Plan:
     """Date the undated targets that carry a written number by the plan's title year.
 
@@ -736,6 +761,7 @@ class _Reader:
             targets += self.targets(body, body_end)
         else:
             targets = self.targets(block.start, body_end)
+        targets = _without_echoes(targets)
         return Task(
             id=number,
             title=title,
