@@ -138,6 +138,13 @@ def find_tables(norm: str, lines: list[Span]) -> list[Table]:
                 table, i = _read_tab_table(norm, lines, i + 1, cols)
                 tables.append(table)
                 continue
+        elif len(words := line.split()) >= 3 and all(_HEADER_WORD.match(w) for w in words):
+            cols = _columns(words)  # 序号 工作任务 牵头单位 配合单位 完成时限 on one line
+            if cols is not None and cols["num"]:
+                table, i = _read_space_table(norm, lines, i + 1, cols, len(words))
+                if table.rows or table.skipped:
+                    tables.append(table)
+                    continue
         elif (_HEADER_WORD.match(line.strip()) and _NUM_HEAD.match(line.strip())) or (
             _HEADER_WORD.match(line.strip()) and _GROUP_HEAD.search(line)
         ):
@@ -238,26 +245,102 @@ def _read_tab_table(
         for g in cols["group"]:
             if g < len(cells) and cells[g][1] > cells[g][0]:
                 section = cells[g]
-        number = None
-        if cols["num"] and cols["num"][0] < len(cells):
-            number = _number(texts[cols["num"][0]])
-        row = Row(number, task, section=section)
-        for role, is_lead in (("lead", True), ("other", False)):
-            for c in cols[role]:
-                if c < len(cells) and cells[c][1] > cells[c][0]:
-                    row.units.append((cells[c], is_lead))
-        for c in cols["date"]:
-            if c < len(cells) and cells[c][1] > cells[c][0]:
-                row.deadline = cells[c]
-        for c in cols["goal"] + cols["task"][1:]:
-            if c < len(cells) and cells[c][1] > cells[c][0]:
-                row.extra.append(cells[c])
-        for c, year in zip(cols["year"], cols["year_value"], strict=True):
-            if c < len(cells) and cells[c][1] > cells[c][0]:
-                row.by_year.append((cells[c], year))
-        rows.append(row)
+        rows.append(_row(norm, cells, cols, section))
         end = b
         i += 1
+    _inherit_units(rows, by_column=True)
+    return Table(start, end, "tab", rows, skipped), i
+
+
+def _row(norm: str, cells: list[Span], cols: dict[str, list[int]], section: Span | None) -> Row:
+    """A task row from its cells, one per column of the header."""
+    task_col = cols["task"][0]
+    task = cells[task_col] if task_col < len(cells) else (cells[-1][1], cells[-1][1])
+    number = None
+    if cols["num"] and cols["num"][0] < len(cells):
+        number = _number(norm[slice(*cells[cols["num"][0]])])
+    row = Row(number, task, section=section)
+    for role, is_lead in (("lead", True), ("other", False)):
+        for c in cols[role]:
+            if c < len(cells) and cells[c][1] > cells[c][0]:
+                row.units.append((cells[c], is_lead))
+    for c in cols["date"]:
+        if c < len(cells) and cells[c][1] > cells[c][0]:
+            row.deadline = cells[c]
+    for c in cols["goal"] + cols["task"][1:]:
+        if c < len(cells) and cells[c][1] > cells[c][0]:
+            row.extra.append(cells[c])
+    for c, year in zip(cols["year"], cols["year_value"], strict=True):
+        if c < len(cells) and cells[c][1] > cells[c][0]:
+            row.by_year.append((cells[c], year))
+    return row
+
+
+def _short_row(norm: str, cells: list[Span], cols: dict[str, list[int]], width: int) -> Row | None:
+    """A space-separated row with fewer cells than the header: merged unit cells.
+
+    It is read only when the number, task, unit and deadline cells fall in the header's
+    order with nothing but unit cells missing (``5 改造管道12公里 区城管执法局 2024年12月底前``
+    under 序号 任务 牵头单位 配合单位 完成时限): the lead cell is merged with the row above.
+    """
+    order = sorted(
+        [(c, "num") for c in cols["num"][:1]]
+        + [(c, "task") for c in cols["task"][:1]]
+        + [(c, "lead") for c in cols["lead"]]
+        + [(c, "other") for c in cols["other"]]
+        + [(c, "date") for c in cols["date"]]
+    )
+    if len(order) != width or len(cells) < 3:
+        return None
+    texts = [norm[slice(*c)] for c in cells]
+    kinds = [k for _, k in order]
+    n_units = len(cells) - (len(kinds) - kinds.count("lead") - kinds.count("other"))
+    if kinds[:2] != ["num", "task"] or n_units < 1:
+        return None
+    if any(k not in ("num", "task", "lead", "other", "date") for k in kinds):
+        return None
+    unit_texts = texts[2 : 2 + n_units]
+    rest = texts[2 + n_units :]
+    if not all(is_unit_cell(t) for t in unit_texts) or not all(is_date_cell(t) for t in rest):
+        return None
+    if len(rest) != kinds.count("date"):
+        return None
+    row = Row(_number(texts[0]), cells[1])
+    unit_kinds = [k for k in kinds if k in ("lead", "other")][-n_units:]  # the lead is lost
+    unit_cells = cells[2 : 2 + n_units]
+    row.units = [(cell, k == "lead") for cell, k in zip(unit_cells, unit_kinds, strict=True)]
+    if rest:
+        row.deadline = cells[-1]
+    return row
+
+
+def _read_space_table(
+    norm: str, lines: list[Span], first: int, cols: dict[str, list[int]], width: int
+) -> tuple[Table, int]:
+    """Read rows flattened to one line of space-separated cells (``1 编制规划 区住建局 …``).
+
+    A row is read only when it splits into exactly as many cells as the header has: then
+    the split is unambiguous. Any other line that opens with a row number is skipped (and
+    reported), since a space inside a cell or a merged cell makes the split a guess.
+    """
+    rows: list[Row] = []
+    skipped: list[str] = []
+    start, end = lines[first - 1]
+    i = first
+    while i < len(lines):
+        a, b = lines[i]
+        cells = [(a + m.start(), a + m.end()) for m in re.finditer(r"\S+", norm[a:b])]
+        if not cells or _number(norm[slice(*cells[0])]) is None:
+            break
+        if len(cells) == width:
+            rows.append(_row(norm, cells, cols, None))
+        elif (row := _short_row(norm, cells, cols, width)) is not None:
+            rows.append(row)
+        else:
+            skipped.append(norm[a:b].strip())
+        end = b
+        i += 1
+    _inherit_units(rows, by_column=True)
     return Table(start, end, "tab", rows, skipped), i
 
 
@@ -315,15 +398,46 @@ def _read_line_table(
         label = (a, b)
         if _MAJOR_LABEL.match(text):
             section = (a, b)
-    _inherit_units(rows)
+    two_roles = bool(cols["lead"]) and bool(cols["other"])
+    if two_roles:
+        _lead_merged_away(norm, rows)
+    _inherit_units(rows, by_column=two_roles)
     return Table(start, end, "lines", rows, skipped), i
 
 
-def _inherit_units(rows: list[Row]) -> None:
-    """A row with no unit (or deadline) cell of its own takes the cell above (a merged cell)."""
+def _lead_merged_away(norm: str, rows: list[Row]) -> None:
+    """Mark the one unit cell of a row as its 配合单位 when the 牵头单位 cell was merged away.
+
+    A table with a 牵头单位 and a 配合单位 column, written one cell per line, loses the
+    lead cell of the rows under a merged one: such a row shows one unit cell. Unless that
+    cell repeats the lead above (then the 配合单位 cell is the empty one), it is the
+    配合单位 cell, and the row's lead is the merged cell above.
+    """
+    lead_above: str | None = None
+    for row in rows:
+        if len(row.units) == 1 and lead_above is not None:
+            ((cell, _),) = row.units
+            if re.sub(r"\s", "", norm[slice(*cell)]) != lead_above:
+                row.units = [(cell, False)]
+                continue
+        leads = [cell for cell, is_lead in row.units if is_lead]
+        if leads:
+            lead_above = re.sub(r"\s", "", norm[slice(*leads[0])])
+
+
+def _inherit_units(rows: list[Row], *, by_column: bool = False) -> None:
+    """A row with no unit (or deadline) cell of its own takes the cell above (a merged cell).
+
+    With ``by_column`` (the cells' columns are known) a row that has 配合单位 but no
+    牵头单位 takes the lead cell above: the lead column is merged over several rows.
+    """
     previous: list[tuple[Span, bool]] = []
     deadline: Span | None = None
     for row in rows:
+        leads = [cell for cell in previous if cell[1]]
+        if by_column and row.units and leads and not any(lead for _, lead in row.units):
+            row.units = leads + row.units
+            row.inherited_units = True
         if row.units:
             previous = row.units
         elif previous:
