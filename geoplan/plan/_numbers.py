@@ -75,7 +75,7 @@ _UNIT_WORDS = """
 平方公里 平方千米 平方米 平米 立方米 公里 千米 公顷 千瓦时 千瓦 兆瓦 吉瓦 kWh kW MW GW
 km km2 m2 m3 ㎡ 米 延米 亩 % ‰ 个百分点 百分点
 个 栋 幢 套 户 座 处 所 家 条 项 元 人次 人 名 吨 辆 台 间 张 宗 村 镇 场次 场 次 棵 株
-批 件 册 部 艘 盏 床 组 块 轮 支 倍
+批 件 册 部 艘 盏 床 组 块 轮 支 倍 斤 公斤 千克
 """
 UNITS = sorted(_UNIT_WORDS.split(), key=len, reverse=True)
 
@@ -333,6 +333,9 @@ _DATE = re.compile(
     rf"|(?<![\d年起])(?P<within>{_N})\s*年(?:之)?内"
     # 十四五期间 / “十四五”末 -> the last year of that five-year plan
     r"|[\"“]?十(?P<fyp>[一二三四五六七八九])五[\"”]?\s*(?:期间|末|时期|期末|规划期)"
+    # 10月底前, 6月30日前, 9月中旬前: a month of the plan's own year
+    r"|(?<![\d年月第])(?P<mo>1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])\s*月份?\s*"
+    r"(?:(?P<mday>[12]\d|3[01]|0?[1-9])\s*日)?\s*(?P<msuf>底前|末前|上旬前|中旬前|前|以前|底|末)"
     # 年内, 今年, 本年度: the plan's own year
     r"|(?<![\d年])(?P<this>年内|今年|本年度|年底前)(?:底前|底|内)?"
     r"|(?<![\d年])(?P<next>明年)(?:底前|底)?"
@@ -360,7 +363,8 @@ def find_deadlines(sentence: str, *, plan_year: int | None) -> list[Deadline]:
     counts from the plan's year: the deadline is the upper bound (``plan_year + 5``) and
     ``year_from`` keeps the lower one (``plan_year + 3``). ``2012年起5年内`` ends in 2016
     (the start year is the first year), ``3年内`` two years after the plan's year,
-    ``十四五期间`` and ``“十四五”末`` in 2025, ``年内`` / ``今年`` in the plan's year.
+    ``十四五期间`` and ``“十四五”末`` in 2025, ``年内`` / ``今年`` and a month without a
+    year (``10月底前``, ``6月30日前``) in the plan's year.
     Relative phrases have no date when the plan's year is not known.
 
     Examples
@@ -369,6 +373,8 @@ def find_deadlines(sentence: str, *, plan_year: int | None) -> list[Deadline]:
     [(2016, 'relative')]
     >>> [d.deadline.isoformat() for d in find_deadlines("到“十四五”末，建成", plan_year=None)]
     ['2025-12-31']
+    >>> [d.deadline.isoformat() for d in find_deadlines("10月底前完成改造", plan_year=2024)]
+    ['2024-10-31']
     """
     masked = _TITLED.sub(lambda m: "\u3000" * len(m.group()), sentence)
     found: list[Deadline] = []
@@ -410,6 +416,14 @@ def _deadline(m: re.Match[str], plan_year: int | None) -> Deadline | None:
     if m.group("fyp"):
         year = 1955 + 5 * int(10 + cn_to_number(m.group("fyp")))
         return Deadline(start, year, dt.date(year, 12, 31), None)
+    if m.group("mo"):
+        if plan_year is None:
+            return Deadline(start, None, None, None, "relative")
+        month = int(cn_to_number(m.group("mo")))
+        suffix = m.group("msuf")
+        day = int(m.group("mday")) if m.group("mday") else None
+        day = {"上旬前": 10, "中旬前": 20}.get(suffix, day)
+        return Deadline(start, plan_year, _end_of(plan_year, month, day), None, "relative")
     if m.group("this") or m.group("next"):
         if plan_year is None:
             return Deadline(start, None, None, None, "relative")

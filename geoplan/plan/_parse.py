@@ -169,6 +169,13 @@ def _blocks(norm: str, lines: list[tuple[int, int]]) -> list[_Block]:
                     style=style,
                 )
             )
+        elif (
+            blocks
+            and blocks[-1].closed
+            and blocks[-1].units_outer == prev_line
+            and _UNITS_LINE.match(line)
+        ):
+            blocks[-1].end = end  # 牵头单位：… then 责任单位：… on the next line
         elif blocks and not blocks[-1].closed and not _SIGNATURE_END.search(line):
             blocks[-1].end = end  # a continuation line of the heading or task above
         elif blocks and blocks[-1].kind != "task" and not _SIGNATURE_END.search(line):
@@ -185,8 +192,13 @@ def _blocks(norm: str, lines: list[tuple[int, int]]) -> list[_Block]:
                     found = True
             units_line = _UNITS_LINE.match(line)
             if not found and units_line and block.start <= start:
-                block.units, block.units_outer = (start + units_line.start(1), end), start
-                block.clauses.append((start, end))
+                if block.units is not None and block.units_outer == prev_line:
+                    # a second units line right under the first: one clause over both
+                    block.units = (block.units[0], end)
+                    block.clauses[-1] = (block.clauses[-1][0], end)
+                else:
+                    block.units, block.units_outer = (start + units_line.start(1), end), start
+                    block.clauses.append((start, end))
                 found = True
             if found:
                 block.closed = block.kind == "task"
@@ -926,9 +938,16 @@ def _dates_back(
     ``整治城市易涝积水点8处,到2024年底前全部完成``: the closing date phrase promises no number
     of its own; it is the deadline of the sentence's work.
     """
-    if len(dates) != 1 or "," in norm[cut:end]:
+    if len(dates) != 1 or not _CLOSING_DATE.match(norm[cut:end]):
         return False
     return not _quantities(norm, orig, cut, end) and bool(_quantities(norm, orig, start, cut))
+
+
+# A date phrase that closes a sentence with a bare verb of completion: 到2024年底前全部完成.
+_CLOSING_DATE = re.compile(
+    r"^[^,;。]{0,16}?(?:前|底|末|内)\s*(?:全部|全面|基本|确保|力争)?\s*"
+    r"(?:完成|建成|到位|落实|实现|竣工|投用|投入使用)(?:任务|目标)?\s*$"
+)
 
 
 def _undated(norm: str, orig: str, start: int, end: int) -> list[Target]:
