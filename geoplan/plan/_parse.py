@@ -85,6 +85,10 @@ _UNITS_CLAUSE = re.compile(
     r"\((?!\s*(?:牵头|配合|负责|主办|协办)(?:单位|部门)?\s*\))((?:[^()]|\([^()]*\))*?(?:责任|牵头|配合|主办|协办|负责|支撑单位|推进单位|参与单位"
     r"|实施单位|主责)(?:[^()]|\([^()]*\))*)\)"
 )
+# A task's own deadline field: 完成时限：2024年11月底前 (a 工作台账 layout of field lines).
+_DUE_LINE = re.compile(
+    r"^[ \t]*(?:完成时限|完成时间|时间节点|完成期限|时限要求|时间要求)\s*:\s*(\S[^\n]*)$", re.M
+)
 _SENTENCE = re.compile(r"[^。;!?]+[。;!?]?")
 _SIGNATURE_END = re.compile(r"印发\s*$|^\s*\(此件|^\s*扫一扫")
 # Sections whose numbered items are steps or duties, never tasks.
@@ -337,7 +341,7 @@ def _l1_kind(norm: str, block: _Block | None) -> str:
     title = _title_of(norm, block)
     if "目标" in title and not re.search(r"任务|行动|措施", title):
         return "goals"
-    if _DUTIES.search(title) and not re.search(r"任务|行动", title):
+    if _DUTIES.search(title) and not re.search(r"任务|行动|项目|内容|措施|工程", title):
         return "duties"
     if _PROCEDURE.search(title) and not re.search(r"任务|行动", title):
         return "procedure"
@@ -774,6 +778,11 @@ class _Reader:
         else:
             targets = self.targets(block.start, body_end)
         targets = _without_echoes(targets)
+        due = _DUE_LINE.search(norm, block.start, block.end)
+        if due is not None:  # 完成时限：2024年11月底前 on a line of the task's own
+            value = orig[due.start(1) : due.end(1)].strip()
+            targets = [t for t in targets if t.quantities or t.text.strip() not in value]
+            targets = self.row_deadline(targets, due.span(1), block.start, body_end)
         return Task(
             id=number,
             title=title,
