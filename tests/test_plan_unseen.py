@@ -229,3 +229,42 @@ def test_a_space_separated_row_is_read_only_when_its_split_is_unambiguous() -> N
     ]
     (target,) = plan.tasks[1].targets
     assert (target.deadline.isoformat(), target.quantities[0].value) == ("2024-12-31", 300.0)
+
+
+HALF_PAREN = """XX区城市更新工作方案
+
+一、重点任务
+
+（一）推进旧区改造
+
+1）完成旧住房成套改造1.2万余户。【责任单位：区房管局】
+
+2）2024年12月31日前完成近3000户居民签约。【牵头单位：区旧改办　配合单位：区财政局、各街道】
+
+（二）完善公共服务
+
+1）2024—2025年每年新建养老床位200张。（牵头单位：区民政局　配合单位：区卫健委）
+
+二、保障措施
+
+加强组织领导。
+"""
+
+
+def test_items_opening_with_a_year_bracketed_units_and_more_than_counts() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PlanWarning)
+        plan = parse_plan(HALF_PAREN)
+    assert [t.units for t in plan.tasks] == [
+        ["区房管局"],  # 【责任单位：…】 is a units clause
+        ["区旧改办", "区财政局", "各街道"],
+        ["区民政局", "区卫健委"],
+    ]
+    # 2）2024年… and 1）2024—2025年… are items, not numbers run into a year
+    assert [t.title[:4] for t in plan.tasks] == ["完成旧住", "2024", "2024"]
+    (q,) = plan.tasks[0].targets[0].quantities
+    assert (q.value, q.unit, q.comparator) == (12000.0, "户", ">=")  # 1.2万余户: more than
+    (t2,) = plan.tasks[1].targets
+    assert (t2.deadline.isoformat(), t2.quantities[0].comparator) == ("2024-12-31", "~")  # 近
+    (t3,) = plan.tasks[2].targets
+    assert (t3.year, t3.quantities[0].value) == (2025, 200.0)

@@ -20,6 +20,8 @@ from typing import NamedTuple
 _CHARMAP: dict[int, int] = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _CHARMAP[0x3000] = 0x20
 _CHARMAP[ord("〜")] = ord("~")
+_CHARMAP[ord("【")] = ord("(")  # 【责任单位：…】 is a units clause like （责任单位：…）
+_CHARMAP[ord("】")] = ord(")")
 _CHARMAP[ord("—")] = ord("-")
 _CHARMAP[ord("–")] = ord("-")
 
@@ -126,7 +128,7 @@ _QUANTITY = re.compile(
     rf"百分之(?P<pnum>{_ARABIC}|{_CN_NUM})"
     rf"|(?<![\d.零〇一二两三四五六七八九十百千第])(?P<num>{_ARABIC}|{_CN_NUM})"
     rf"(?:\s*(?:-|~|至|到)\s*(?P<num2>{_ARABIC}|{_CN_NUM}))?"
-    rf"\s*(?P<mult>{_MULT})?\s*(?P<unit>{_UNIT})"
+    rf"\s*(?P<mult>{_MULT})?\s*(?P<over>余|多)?\s*(?P<unit>{_UNIT})"
 )
 _GE_AFTER = re.compile(r"\s*(?:及以上|或以上|以上)")
 _LIMIT_AFTER = re.compile(r"\s*(?:及以上|或以上|以上|及以下|或以下|以下|以内)的")
@@ -227,6 +229,8 @@ def find_quantities(norm: str, orig: str, start: int, end: int) -> list[RawQuant
         sub_start = _subclause_start(clause, m.start())
         window = clause[max(sub_start, prev_end) : m.start()]
         comparator = _comparator(clause, m.end(), window)
+        if m.group("over") and comparator is None:
+            comparator = ">="  # 1.2万余户, 300多个: more than
         codes, words = _qualifiers(clause, orig, start, sub_start, m.start())
         if num2 is not None:
             upper = cn_to_number(num2) * factor

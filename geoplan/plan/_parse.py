@@ -66,7 +66,7 @@ _L2 = re.compile(
 )
 _TASK = re.compile(
     rf"^{_STRAY}(?:\(\s*(\d+)\s*\)|(?:重点)?任务\s*(\d+|{_CN_NUMERAL})\s*[:.、]"
-    r"|(\d+)\s*(?:[.、](?!\d)|\)(?!\d)))\s*(\S.*)$"
+    r"|(\d+)\s*(?:[.、](?!\d)|\)(?!\d)|[.、)](?=(?:19|20)\d\d\s*(?:年|[-—–~至到]))))\s*(\S.*)$"
 )
 # A units line of its own, without brackets: "责任单位：区住建局、区财政局".
 _UNITS_LINE = re.compile(
