@@ -268,3 +268,35 @@ def test_items_opening_with_a_year_bracketed_units_and_more_than_counts() -> Non
     assert (t2.deadline.isoformat(), t2.quantities[0].comparator) == ("2024-12-31", "~")  # 近
     (t3,) = plan.tasks[2].targets
     assert (t3.year, t3.quantities[0].value) == (2025, 200.0)
+
+
+DUE_IN_CLAUSE = """
+XX区2024年生态环境保护工作要点
+
+一、深入打好蓝天保卫战
+
+1.推进工业源深度治理。完成重点行业超低排放改造企业5家，PM2.5平均浓度降至30微克/立方米以下。（责任单位：区生态环境局；完成时限：2024年12月底前）
+
+2.加强扬尘污染管控。建筑工地扬尘治理“六个百分百”落实率提升至95%。（牵头单位：区住建局；配合单位：区城管局；完成时限：2024年10月）
+
+二、深入打好碧水保卫战
+
+3.推进入河排污口整治。一是完成入河排污口排查整治30个（责任单位：区水务局）；二是新建污水管网15公里（责任单位：区住建局，各镇街）。
+
+4.保障饮用水安全。集中式饮用水水源地水质达标率保持100%，农村千吨万人水源地保护区划定率达到100%。（责任单位：区水务局、区生态环境局）
+"""
+
+
+def test_a_deadline_inside_the_units_clause_and_units_of_every_clause() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PlanWarning)
+        plan = parse_plan(DUE_IN_CLAUSE)
+    t1, t2, t3, _ = plan.tasks
+    assert t1.units == ["区生态环境局"]  # 完成时限：… is no unit
+    assert t2.units == ["区住建局", "区城管局"]
+    assert {t.deadline.isoformat() for t in t1.targets} == {"2024-12-31"}
+    assert [t.deadline.isoformat() for t in t2.targets] == ["2024-10-31"]  # 完成时限：2024年10月
+    pm = t1.targets[1].quantities[0]
+    assert (pm.value, pm.unit, pm.comparator) == (30.0, "微克/立方米", "<=")  # PM2.5 is a name
+    # 一是…（责任单位：A）；二是…（责任单位：B，C）in one numbered task: every clause's units
+    assert t3.units == ["区水务局", "区住建局", "各镇街"]

@@ -85,9 +85,10 @@ _UNITS_CLAUSE = re.compile(
     r"\((?!\s*(?:牵头|配合|负责|主办|协办)(?:单位|部门)?\s*\))((?:[^()]|\([^()]*\))*?(?:责任|牵头|配合|主办|协办|负责|支撑单位|推进单位|参与单位"
     r"|实施单位|主责)(?:[^()]|\([^()]*\))*)\)"
 )
-# A task's own deadline field: 完成时限：2024年11月底前 (a 工作台账 layout of field lines).
-_DUE_LINE = re.compile(
-    r"^[ \t]*(?:完成时限|完成时间|时间节点|完成期限|时限要求|时间要求)\s*:\s*(\S[^\n]*)$", re.M
+# A task's own deadline field: 完成时限：2024年11月底前 on a line of its own (a 工作台账 layout
+# of field lines) or inside the units clause (责任单位：区水务局；完成时限：2024年12月底前).
+_DUE_FIELD = re.compile(
+    r"(?:完成时限|完成时间|时间节点|完成期限|时限要求|时间要求)\s*:\s*([^;()\n]+)"
 )
 _SENTENCE = re.compile(r"[^。;!?]+[。;!?]?")
 _SIGNATURE_END = re.compile(r"印发\s*$|^\s*\(此件|^\s*扫一扫")
@@ -771,6 +772,13 @@ class _Reader:
         if block.units is not None:
             units = _units.parse_units(norm, orig, *block.units)
             body_end = block.units_outer if block.units_outer is not None else block.end
+        if block.kind == "task" and len(block.clauses) > 1:
+            # 一是…（责任单位：A）；二是…（责任单位：B）inside one numbered task: all of them
+            every = []
+            for a, b in block.clauses:
+                inner = _UNITS_CLAUSE.match(norm, a, b)
+                every += _units.parse_units(norm, orig, *(inner.span(1) if inner else (a, b)))
+            units = list(dict.fromkeys(every))
         if heading:  # the heading line, then its paragraph: a sentence never spans both
             body = self.heading_body(block)
             targets = self.targets(block.start, min(body, body_end))
@@ -778,7 +786,7 @@ class _Reader:
         else:
             targets = self.targets(block.start, body_end)
         targets = _without_echoes(targets)
-        due = _DUE_LINE.search(norm, block.start, block.end)
+        due = _DUE_FIELD.search(norm, block.start, block.end)
         if due is not None:  # 完成时限：2024年11月底前 on a line of the task's own
             value = orig[due.start(1) : due.end(1)].strip()
             targets = [t for t in targets if t.quantities or t.text.strip() not in value]
