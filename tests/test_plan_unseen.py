@@ -300,3 +300,51 @@ def test_a_deadline_inside_the_units_clause_and_units_of_every_clause() -> None:
     assert (pm.value, pm.unit, pm.comparator) == (30.0, "微克/立方米", "<=")  # PM2.5 is a name
     # 一是…（责任单位：A）；二是…（责任单位：B，C）in one numbered task: every clause's units
     assert t3.units == ["区水务局", "区住建局", "各镇街"]
+
+
+BOX_AND_BARE_UNITS = """
+XX市城市更新行动实施方案（2024—2027年）
+
+一、总体要求
+
+（一）指导思想。坚持以人民为中心的发展思想，推动城市高质量发展。
+
+（二）主要目标。到2025年，完成城镇老旧小区改造200个；到2027年，累计完成城中村改造项目12个，新增城市绿道50公里以上。
+
+二、重点任务
+
+（一）实施老旧小区改造行动
+
+1.推进老旧小区综合改造。每年改造城镇老旧小区60个以上，同步开展完整社区建设。（市住建局牵头，各区政府负责）
+
+专栏1  老旧小区改造重点项目
+1.东城片区老旧小区改造项目，涉及小区12个。
+2.西湖片区老旧小区改造项目，涉及小区8个。
+
+2.加装电梯。力争每年完成既有住宅加装电梯100台。（市住建局、市市场监管局，各区政府）
+
+（二）实施城中村改造行动
+
+3.稳步推进城中村改造。按照“拆除新建、整治提升、拆整结合”方式，2027年底前累计完成改造项目12个。（市住建局、市自然资源和规划局，各区政府）
+
+三、保障措施
+
+（一）强化组织领导。市城市更新工作领导小组统筹推进。
+"""
+
+
+def test_a_box_of_examples_is_not_tasks_and_a_bare_closing_list_names_units() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PlanWarning)
+        plan = parse_plan(BOX_AND_BARE_UNITS)
+    assert [(t.id, t.title, t.units) for t in plan.tasks] == [
+        (1, "推进老旧小区综合改造", ["市住建局", "各区政府"]),
+        # 专栏1's items 1. 2. are examples; the next 2. continues the tasks
+        (2, "加装电梯", ["市住建局", "市市场监管局", "各区政府"]),
+        (3, "稳步推进城中村改造", ["市住建局", "市自然资源和规划局", "各区政府"]),
+    ]
+    # the goals of （二）主要目标 under 一、总体要求
+    assert [(g.year, [q.value for q in g.quantities]) for g in plan.goals] == [
+        (2025, [200.0]),
+        (2027, [12.0, 50.0]),
+    ]

@@ -90,6 +90,12 @@ _UNITS_CLAUSE = re.compile(
 _DUE_FIELD = re.compile(
     r"(?:完成时限|完成时间|时间节点|完成期限|时限要求|时间要求)\s*:\s*([^;()\n]+)"
 )
+# A closing parenthesis that only names units: （市住建局、市市场监管局，各区政府）。
+# It follows the end of a sentence: 各镇（街道） at a line's end is one name, not a clause.
+_BARE_UNITS_END = re.compile(
+    r"(?:(?<=[。.;])|(?<=^))\s*\(((?:[^()]|\([^()]*\))*)\)\s*[。.;]?\s*$", re.M
+)
+_BOX = re.compile(r"^\s*专栏\s*(?:\d+|[一二三四五六七八九十]+)?\s*(?:[:.、]|\s|$)")
 _SENTENCE = re.compile(r"[^。;!?]+[。;!?]?")
 _SIGNATURE_END = re.compile(r"印发\s*$|^\s*\(此件|^\s*扫一扫")
 # Sections whose numbered items are steps or duties, never tasks.
@@ -132,6 +138,7 @@ def _blocks(norm: str, lines: list[tuple[int, int]]) -> list[_Block]:
     l2: _Block | None = None
     last_task = 0
     prev_line = 0
+    box: int | None = None  # inside a 专栏: the number of its last item
     for start, end in lines:
         line = norm[start:end]
         match_l1, match_l2, match_task = _L1.match(line), _L2.match(line), _TASK.match(line)
@@ -141,6 +148,25 @@ def _blocks(norm: str, lines: list[tuple[int, int]]) -> list[_Block]:
             # 2025、2026年…: a year opening a line, unless the numbering really runs there
             if 1900 <= number <= 2099 and number != last_task + 1:
                 match_task = None
+        # 专栏1 重点项目 and its numbered list: a box of examples inside a section, not tasks.
+        # The box ends at a heading, a units clause, or an item that does not continue it.
+        if _BOX.match(line) and not (match_l1 or match_l2):
+            box = 0
+            prev_line = start
+            continue
+        if box is not None:
+            if match_l1 or match_l2 or _UNITS_CLAUSE.search(line):
+                box = None
+            elif match_task:
+                number = _cn_or_int(next(g for g in match_task.groups()[:3] if g))
+                if number == box + 1:
+                    box = number
+                    prev_line = start
+                    continue
+                box = None
+            else:
+                prev_line = start
+                continue
         if match_l1:
             number = _cn_or_int(match_l1.group(1) or match_l1.group(2))
             l1 = _Block("l1", number, start + match_l1.start(3), end, line_start=start)
@@ -195,6 +221,12 @@ def _blocks(norm: str, lines: list[tuple[int, int]]) -> list[_Block]:
                     block.units, block.units_outer = match.span(1), match.start()
                     block.clauses.append((match.start(), match.end()))
                     found = True
+            bare = None if found else _BARE_UNITS_END.search(norm, max(lo, start), end)
+            if bare is not None and block.start <= bare.start() and _annex.is_unit_cell(bare[1]):
+                # （市住建局、市市场监管局，各区政府） closing a task: units without a label
+                block.units, block.units_outer = bare.span(1), bare.start()
+                block.clauses.append((bare.start(), bare.end()))
+                found = True
             units_line = _UNITS_LINE.match(line)
             if not found and units_line and block.start <= start:
                 if block.units is not None and block.units_outer == prev_line:
