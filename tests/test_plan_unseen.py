@@ -348,3 +348,36 @@ def test_a_box_of_examples_is_not_tasks_and_a_bare_closing_list_names_units() ->
         (2025, [200.0]),
         (2027, [12.0, 50.0]),
     ]
+
+
+LEADER_COLUMN = """XX市2024年重点工作任务分解
+
+序号
+工作任务
+牵头市领导
+牵头单位
+责任单位
+完成时限
+1
+新开工保障性住房3000套
+张某某
+市住建局
+各区政府
+2024年12月底
+2
+完成老旧小区改造50个
+张某某
+市住建局
+各区政府、市财政局
+2024年11月底
+"""
+
+
+def test_a_one_cell_per_line_table_with_a_column_of_leaders_names() -> None:
+    plan = parse_plan(LEADER_COLUMN)
+    assert [(t.title, t.units) for t in plan.tasks] == [
+        ("新开工保障性住房3000套", ["市住建局", "各区政府"]),
+        ("完成老旧小区改造50个", ["市住建局", "各区政府", "市财政局"]),
+    ]
+    assert [t.targets[0].deadline.isoformat() for t in plan.tasks] == ["2024-12-31", "2024-11-30"]
+    assert plan.goals == []  # the table's rows are not a preamble

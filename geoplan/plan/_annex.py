@@ -161,7 +161,10 @@ def find_tables(norm: str, lines: list[Span]) -> list[Table]:
                 header_end += 1
             cols = _columns(cells)
             if cols is not None and cols["num"] and len(cells) >= 3:
-                table, i = _read_line_table(norm, lines, header_end, cols)
+                known = {c for idx in cols.values() for c in idx if c < len(cells)}
+                table, i = _read_line_table(
+                    norm, lines, header_end, cols, unknown=len(cells) - len(known)
+                )
                 table.start = a
                 if table.rows:
                     tables.append(table)
@@ -345,9 +348,13 @@ def _read_space_table(
 
 
 def _read_line_table(
-    norm: str, lines: list[Span], first: int, cols: dict[str, list[int]]
+    norm: str, lines: list[Span], first: int, cols: dict[str, list[int]], *, unknown: int = 0
 ) -> tuple[Table, int]:
-    """Read a table flattened to one cell per line (see the module docstring)."""
+    """Read a table flattened to one cell per line (see the module docstring).
+
+    ``unknown`` header cells have no role (牵头市领导, 备注): a row's short cells that are
+    neither units nor dates are theirs, up to that many, and are passed over.
+    """
     rows: list[Row] = []
     skipped: list[str] = []
     section: Span | None = None
@@ -358,6 +365,7 @@ def _read_line_table(
     end = start
     i = first
     has_date = bool(cols["date"])
+    unknown_left = unknown
     while i < len(lines):
         a, b = _strip(norm, *lines[i])
         i += 1
@@ -369,6 +377,7 @@ def _read_line_table(
         if number is not None and phase != "task" and number in (expected, 1):
             rows.append(Row(number, (b, b), section=section or label))
             phase, seen_cell = "task", False
+            unknown_left = unknown
             end = b
             continue
         if phase == "task":
@@ -390,6 +399,10 @@ def _read_line_table(
                 continue
             if not seen_cell and (len(text) > 25 or text[-1] in "。；;，,"):
                 row.task = (row.task[0], b)  # the task cell runs over several lines
+                end = b
+                continue
+            if unknown_left > 0 and len(text) <= 12 and not re.search(r"[。;]", text):
+                unknown_left -= 1  # 张某某 under 牵头市领导: a column without a role
                 end = b
                 continue
             phase = "labels"

@@ -499,6 +499,8 @@ def parse_plan(text_or_path: str | os.PathLike[str]) -> Plan:
             f"being {first[:40]!r}"
         )
     head_end = min(blocks[0].line_start if blocks else len(norm), body_end)
+    if tables:  # a plan that is one task table: its rows are no preamble
+        head_end = min(head_end, tables[0].start)
     meta = _meta.parse_meta(norm, orig, head_end, body_end)
     window, one_year = _meta.plan_window(norm, meta, head_end)
     # 年内 and 用3年时间 count from the plan's date, or from the year of a 2024年度 title
