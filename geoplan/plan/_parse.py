@@ -444,8 +444,16 @@ def parse_plan(text_or_path: str | os.PathLike[str]) -> Plan:
     Tasks are, in this order of preference: the numbered items under the action sections
     (``1.`` ``1、`` ``（1）`` ``——任务1：``); the ``（一）`` headings that carry their own
     ``（责任单位：…）``; the rows of a task table (附件：重点任务分解表, as TAB-separated rows
-    or one cell per line). Numbered steps of a procedure (审批流程) and the paragraphs of
-    a duty list (职责分工) are not tasks.
+    or one cell per line, or one space-separated line per row when the split is
+    unambiguous). Numbered steps of a procedure (审批流程), the paragraphs of a duty list
+    (职责分工) and the numbered examples of a 专栏 box are not tasks.
+
+    Units are read from a closing clause (（责任单位：…）, 【牵头单位：…】, （A牵头，B配合）,
+    a parenthesis that only names units), a 责任单位： line (牵头单位： and 责任单位： on two
+    lines make one clause; a line written once after a section's last task serves all of
+    its tasks), or the task's own text (由A牵头，B配合，… / 责任单位为A。 / A负责，B配合，…).
+    Merged table cells are resolved downwards. A 完成时限： field dates the task's undated
+    targets.
 
     Deadlines: 到2025年 and 2023年底前 / 2021年年底前 mean 31 December of that year (the
     last day of the month when a month is given); 用3-5年时间 means the upper bound counted
