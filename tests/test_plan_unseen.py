@@ -381,3 +381,61 @@ def test_a_one_cell_per_line_table_with_a_column_of_leaders_names() -> None:
     ]
     assert [t.targets[0].deadline.isoformat() for t in plan.tasks] == ["2024-12-31", "2024-11-30"]
     assert plan.goals == []  # the table's rows are not a preamble
+
+
+GROUP_COLUMN = """
+附件
+
+长宁区2025年美丽街区建设重点任务清单
+
+序号
+
+任务类别
+
+具体任务
+
+责任单位
+
+完成时间
+
+1
+
+街区环境
+
+（1）完成架空线入地和合杆整治道路12条；
+（2）完成道路积水点改造5处。
+
+区建管委、区绿化市容局
+
+2025年12月
+
+2
+
+绿化景观
+
+新建口袋公园4座，新增绿道3公里。
+
+区绿化市容局
+
+2025年10月
+
+3
+
+公共设施
+
+完成公厕改造10座。
+
+区绿化市容局、各街道
+
+2025年12月
+"""
+
+
+def test_a_one_cell_per_line_table_with_a_group_column_before_the_task() -> None:
+    plan = parse_plan(GROUP_COLUMN)
+    assert [(t.section, t.title[:8], t.units) for t in plan.tasks] == [
+        ("街区环境", "（1）完成架空线", ["区建管委", "区绿化市容局"]),
+        ("绿化景观", "新建口袋公园4座", ["区绿化市容局"]),
+        ("公共设施", "完成公厕改造10", ["区绿化市容局", "各街道"]),
+    ]
+    assert [q.value for t in plan.tasks[0].targets for q in t.quantities] == [12.0, 5.0]

@@ -366,6 +366,7 @@ def _read_line_table(
     i = first
     has_date = bool(cols["date"])
     unknown_left = unknown
+    group_first = bool(cols["group"]) and cols["group"][0] < cols["task"][0]
     while i < len(lines):
         a, b = _strip(norm, *lines[i])
         i += 1
@@ -381,6 +382,10 @@ def _read_line_table(
             end = b
             continue
         if phase == "task":
+            if group_first and _is_group_cell(norm, lines, i, text):
+                rows[-1].section = section = (a, b)  # 任务类别 before 具体任务: a group cell
+                end = b
+                continue
             rows[-1].task = (a, b)
             phase = "cells"
             end = b
@@ -436,6 +441,22 @@ def _lead_merged_away(norm: str, rows: list[Row]) -> None:
         leads = [cell for cell, is_lead in row.units if is_lead]
         if leads:
             lead_above = re.sub(r"\s", "", norm[slice(*leads[0])])
+
+
+def _is_group_cell(norm: str, lines: list[Span], after: int, text: str) -> bool:
+    """Whether a short line after a row's number is its 任务类别 cell, not its task.
+
+    The group cell is short and bare (街区环境); the task cell follows it. A merged group
+    cell appears only in its first row: then the line after the number is the task.
+    """
+    if len(text) > 12 or re.search(r"[\d。;,，、:]", text) or is_unit_cell(text):
+        return False
+    for a, b in lines[after:]:
+        a, b = _strip(norm, a, b)
+        if a < b:
+            nxt = norm[a:b]
+            return not (is_unit_cell(nxt) or is_date_cell(nxt) or _number(nxt) is not None)
+    return False
 
 
 def _inherit_units(rows: list[Row], *, by_column: bool = False) -> None:
