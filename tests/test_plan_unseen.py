@@ -439,3 +439,16 @@ def test_a_one_cell_per_line_table_with_a_group_column_before_the_task() -> None
         ("公共设施", "完成公厕改造10", ["区绿化市容局", "各街道"]),
     ]
     assert [q.value for t in plan.tasks[0].targets for q in t.quantities] == [12.0, 5.0]
+
+
+def test_space_separated_cells_set_apart_by_two_spaces_may_hold_one() -> None:
+    text = (
+        "XX区道路整治方案\n\n附件\n\n序号  工作任务  牵头单位  配合单位  完成时限\n"
+        "1  改造 人行道 5公里  区住建局  区交通局  2024年11月底前\n"
+        "2  整治背街小巷20条  区城管局  各街道办事处  2024年10月底前\n"
+    )
+    plan = parse_plan(text)
+    assert [(t.title, t.units) for t in plan.tasks] == [
+        ("改造 人行道 5公里", ["区住建局", "区交通局"]),
+        ("整治背街小巷20条", ["区城管局", "各街道办事处"]),
+    ]

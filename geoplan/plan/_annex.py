@@ -322,8 +322,9 @@ def _read_space_table(
 ) -> tuple[Table, int]:
     """Read rows flattened to one line of space-separated cells (``1 编制规划 区住建局 …``).
 
-    A row is read only when it splits into exactly as many cells as the header has: then
-    the split is unambiguous. Any other line that opens with a row number is skipped (and
+    A row is read only when it splits into exactly as many cells as the header has (on
+    runs of two spaces or more when that fits, else on every space): then the split is
+    unambiguous. Any other line that opens with a row number is skipped (and
     reported), since a space inside a cell or a merged cell makes the split a guess.
     """
     rows: list[Row] = []
@@ -335,6 +336,10 @@ def _read_space_table(
         cells = [(a + m.start(), a + m.end()) for m in re.finditer(r"\S+", norm[a:b])]
         if not cells or _number(norm[slice(*cells[0])]) is None:
             break
+        # cells set apart by two spaces or more may hold single spaces (改造 人行道)
+        wide = [(a + m.start(), a + m.end()) for m in re.finditer(r"\S+(?: \S+)*", norm[a:b])]
+        if len(wide) == width:
+            cells = wide
         if len(cells) == width:
             rows.append(_row(norm, cells, cols, None))
         elif (row := _short_row(norm, cells, cols, width)) is not None:
