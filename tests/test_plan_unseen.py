@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from geoplan._errors import PlanWarning
-from geoplan.plan import parse_plan
+from geoplan.plan import Quantity, parse_plan
 
 HERE = Path(__file__).resolve().parent / "plans_unseen"
 TRUTHS = sorted((HERE / "truth").glob("*.json"))
@@ -451,4 +451,33 @@ def test_space_separated_cells_set_apart_by_two_spaces_may_hold_one() -> None:
     assert [(t.title, t.units) for t in plan.tasks] == [
         ("改造 人行道 5公里", ["区住建局", "区交通局"]),
         ("整治背街小巷20条", ["区城管局", "各街道办事处"]),
+    ]
+
+
+INDICATORS = """
+XX区城市更新三年行动计划（2024—2026年）
+
+一、主要目标
+
+到2026年，城市更新取得明显成效。主要指标如下：
+
+序号\t指标名称\t单位\t2023年\t2026年目标
+1\t老旧小区改造\t个\t20\t80
+2\t城市绿道长度\t公里\t30\t60
+
+二、重点任务
+
+（一）推进老旧小区改造。三年改造老旧小区60个。（责任单位：区住建局）
+
+（二）建设城市绿道。新建绿道30公里。（责任单位：区园林局）
+"""
+
+
+def test_a_table_of_main_indicators_gives_goals_of_its_target_year() -> None:
+    plan = parse_plan(INDICATORS)
+    assert len(plan.tasks) == 2  # the indicator table is no task table
+    table = [(g.year, g.text, g.quantities) for g in plan.goals if g.quantities]
+    assert table == [
+        (2026, "老旧小区改造", [Quantity(80.0, "个", None, [])]),  # not the 2023 baseline 20
+        (2026, "城市绿道长度", [Quantity(60.0, "公里", None, [])]),
     ]

@@ -486,3 +486,80 @@ def _inherit_units(rows: list[Row], *, by_column: bool = False) -> None:
             deadline = row.deadline
         else:
             row.deadline = deadline
+
+
+_INDICATOR_HEAD = re.compile(r"指标")
+_INDICATOR_VALUE = re.compile(
+    r"^\s*(?P<sign>[≥≤><]=?)?\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<rest>[^\d]{0,12})$"
+)
+
+
+@dataclass
+class Indicator:
+    """One row of a table of main indicators (指标名称 | 单位 | 2023年 | 2026年目标)."""
+
+    name: Span
+    value: float
+    unit: str
+    comparator: str | None
+    year: int
+
+
+def find_indicators(norm: str, lines: list[Span]) -> list[Indicator]:
+    """Return the target values of TAB-separated tables of main indicators.
+
+    The header names an indicator column (指标, 指标名称), a unit column (单位) and year
+    columns; the values of the last year column (or of each column headed …目标) are
+    the plan's targets for that year. Earlier year columns (基期, 现状) are baselines.
+    """
+    found: list[Indicator] = []
+    i = 0
+    while i < len(lines):
+        a, b = lines[i]
+        i += 1
+        line = norm[a:b]
+        if "\t" not in line:
+            continue
+        head = [re.sub(r"\s", "", c) for c in line.split("\t")]
+        name_col = next((k for k, c in enumerate(head) if _INDICATOR_HEAD.search(c)), None)
+        unit_col = next((k for k, c in enumerate(head) if c in ("单位", "计量单位")), None)
+        years = [(k, int(m.group(1))) for k, c in enumerate(head) if (m := _YEAR_HEAD.match(c))]
+        if name_col is None or not years:
+            continue
+        targets = [(k, y) for k, y in years if "目标" in head[k]] or [
+            max(years, key=lambda x: x[1])
+        ]
+        while i < len(lines):
+            a, b = lines[i]
+            if "\t" not in norm[a:b]:
+                break
+            i += 1
+            cells = _cells(norm, a, b)
+            if name_col >= len(cells) or cells[name_col][0] == cells[name_col][1]:
+                continue
+            unit = (
+                norm[slice(*cells[unit_col])]
+                if unit_col is not None and unit_col < len(cells)
+                else ""
+            )
+            for k, year in targets:
+                if k >= len(cells):
+                    continue
+                m = _INDICATOR_VALUE.match(norm[slice(*cells[k])])
+                if m is None:
+                    continue
+                rest = m.group("rest").strip()
+                sign = m.group("sign") or ""
+                comparator = (
+                    ">="
+                    if sign.startswith(("≥", ">")) or "以上" in rest
+                    else "<="
+                    if sign.startswith(("≤", "<")) or "以下" in rest or "以内" in rest
+                    else None
+                )
+                written_unit = re.sub(r"以上|以下|以内|左右", "", rest) or unit.strip()
+                if not written_unit:
+                    continue
+                value = float(m.group("num"))
+                found.append(Indicator(cells[name_col], value, written_unit, comparator, year))
+    return found

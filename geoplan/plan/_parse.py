@@ -453,7 +453,8 @@ def parse_plan(text_or_path: str | os.PathLike[str]) -> Plan:
     lines make one clause; a line written once after a section's last task serves all of
     its tasks), or the task's own text (由A牵头，B配合，… / 责任单位为A。 / A负责，B配合，…).
     Merged table cells are resolved downwards. A 完成时限： field dates the task's undated
-    targets.
+    targets. A TAB table of main indicators (指标名称 | 单位 | 2023年 | 2026年目标) adds a
+    goal per indicator for its target year.
 
     Deadlines: 到2025年 and 2023年底前 / 2021年年底前 mean 31 December of that year (the
     last day of the month when a month is given); 用3-5年时间 means the upper bound counted
@@ -515,6 +516,20 @@ def parse_plan(text_or_path: str | os.PathLike[str]) -> Plan:
     plan_year = meta.date.year if meta.date else (window if one_year else None)
     reader = _Reader(norm, orig, name, plan_year)
     plan = reader.read(blocks, tables, head_end)
+    indicators = _annex.find_indicators(norm, lines)
+    if indicators:  # 主要指标 table: each target value is a goal of its year
+        goals = [
+            Target(
+                x.year,
+                dt.date(x.year, 12, 31),
+                orig[x.name[0] : x.name[1]].strip(),
+                [Quantity(x.value, x.unit, x.comparator, [])],  # type: ignore[arg-type]
+                None,
+                "text",
+            )
+            for x in indicators
+        ]
+        plan = dataclasses.replace(plan, goals=plan.goals + goals)
     if window is not None:
         plan = _date_by_window(plan, window, "title")
     elif len(goal_years := {g.year for g in plan.goals if g.year is not None}) == 1:
