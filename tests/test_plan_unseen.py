@@ -481,3 +481,17 @@ def test_a_table_of_main_indicators_gives_goals_of_its_target_year() -> None:
         (2026, "老旧小区改造", [Quantity(80.0, "个", None, [])]),  # not the 2023 baseline 20
         (2026, "城市绿道长度", [Quantity(60.0, "公里", None, [])]),
     ]
+
+
+def test_a_merged_main_task_column_before_the_details_groups_rows() -> None:
+    cells = ["附件", "", "XX区2025年城市更新重点任务分解表", "", "序号", "主要任务", "具体内容"]
+    cells += ["责任单位", "完成时限", "1", "旧住房更新", "完成小梁薄板房屋改造5万平方米。"]
+    cells += ["区房管局", "2025年12月", "2", "完成老旧小区综合改造20个。", "区房管局、各街道"]
+    cells += ["2025年12月", "3", "公共空间提升", "新建改建口袋公园6个。", "区绿化市容局"]
+    cells += ["2025年10月"]
+    plan = parse_plan("\n".join(cells))
+    assert [(t.section, t.title, t.units) for t in plan.tasks] == [
+        ("旧住房更新", "完成小梁薄板房屋改造5万平方米", ["区房管局"]),
+        ("旧住房更新", "完成老旧小区综合改造20个", ["区房管局", "各街道"]),  # merged away
+        ("公共空间提升", "新建改建口袋公园6个", ["区绿化市容局"]),
+    ]

@@ -371,7 +371,10 @@ def _read_line_table(
     i = first
     has_date = bool(cols["date"])
     unknown_left = unknown
-    group_first = bool(cols["group"]) and cols["group"][0] < cols["task"][0]
+    # 任务类别 before the task, or 主要任务 before 具体内容: a short first cell groups rows
+    group_first = (bool(cols["group"]) and cols["group"][0] < cols["task"][0]) or len(
+        cols["task"]
+    ) > 1
     while i < len(lines):
         a, b = _strip(norm, *lines[i])
         i += 1
