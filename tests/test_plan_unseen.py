@@ -495,3 +495,25 @@ def test_a_merged_main_task_column_before_the_details_groups_rows() -> None:
         ("旧住房更新", "完成老旧小区综合改造20个", ["区房管局", "各街道"]),  # merged away
         ("公共空间提升", "新建改建口袋公园6个", ["区绿化市容局"]),
     ]
+
+
+INLINE_SAFEGUARD = """
+XX区城市更新工作方案
+
+一、重点任务
+
+（一）推进旧区改造。由区住建局牵头，区财政局配合，完成改造10个。
+
+二、保障措施
+
+（一）加强组织领导。由区发改委牵头，各部门配合，建立联席会议制度。
+
+（二）强化资金保障。区财政局负责，统筹安排资金。
+"""
+
+
+def test_units_written_in_the_text_make_tasks_only_in_action_sections() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PlanWarning)
+        plan = parse_plan(INLINE_SAFEGUARD)
+    assert [(t.title, t.units) for t in plan.tasks] == [("推进旧区改造", ["区住建局", "区财政局"])]

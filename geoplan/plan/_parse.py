@@ -265,6 +265,8 @@ def _inline_units(norm: str, blocks: list[_Block]) -> list[_Block]:
             continue
         if block.kind == "l2" and block.children:
             continue
+        if _kind(norm, block) != "action":
+            continue  # 保障措施: 由区发改委牵头建立…机制 describes a measure, not a task's units
         text = norm[block.start : block.end]
         for pattern in _INLINE_UNITS:
             m = pattern.search(text)
