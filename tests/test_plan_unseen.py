@@ -517,3 +517,14 @@ def test_units_written_in_the_text_make_tasks_only_in_action_sections() -> None:
         warnings.simplefilter("ignore", PlanWarning)
         plan = parse_plan(INLINE_SAFEGUARD)
     assert [(t.title, t.units) for t in plan.tasks] == [("推进旧区改造", ["区住建局", "区财政局"])]
+
+
+def test_a_preambles_undated_numbers_are_background_not_goals() -> None:
+    text = (
+        "XX区2024年老旧小区改造工作方案\n\n"
+        "我区现有老旧小区200个，涉及居民5万户。到2025年，基本完成2000年前建成小区改造。\n\n"
+        "一、重点任务\n\n1.完成老旧小区改造40个。（责任单位：区住建局）\n"
+    )
+    plan = parse_plan(text)
+    assert [(g.year, g.quantities) for g in plan.goals] == [(2025, [])]
+    assert plan.tasks[0].targets[0].quantities[0].value == 40.0

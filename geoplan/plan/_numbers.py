@@ -390,10 +390,15 @@ def find_deadlines(sentence: str, *, plan_year: int | None) -> list[Deadline]:
         if any(a <= m.start() < b or m.start() <= a < m.end() for a, b in taken):
             continue
         deadline = _deadline(m, plan_year)
-        if deadline is not None:
+        if deadline is not None and not _past(deadline, plan_year):
             found.append(deadline)
     found.sort(key=lambda d: d.start)
     return found
+
+
+def _past(deadline: Deadline, plan_year: int | None) -> bool:
+    """A date well before the plan's year describes things (2000年前建成的小区)."""
+    return plan_year is not None and deadline.year is not None and deadline.year < plan_year - 1
 
 
 def _deadline(m: re.Match[str], plan_year: int | None) -> Deadline | None:

@@ -694,7 +694,9 @@ class _Reader:
                 f"not read as tasks: {where}"
             )
         if not goals and not found_goal_section:
-            goals = self.targets(self.preamble_start(head_end), head_end)
+            # a preamble's undated numbers are background (我区现有…), not commitments
+            preamble = self.targets(self.preamble_start(head_end), head_end)
+            goals = [g for g in preamble if g.year is not None or g.deadline is not None]
         units_in_body = sum(1 for b, _ in body if b.units is not None)
         use_annex = bool(annex_rows) and (not body or units_in_body * 2 < len(body))
         if use_annex:
