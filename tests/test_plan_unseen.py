@@ -528,3 +528,31 @@ def test_a_preambles_undated_numbers_are_background_not_goals() -> None:
     plan = parse_plan(text)
     assert [(g.year, g.quantities) for g in plan.goals] == [(2025, [])]
     assert plan.tasks[0].targets[0].quantities[0].value == 40.0
+
+
+SECTION_UNITS_FIRST = """
+XX区2024年城市更新工作要点
+
+一、重点任务
+
+（一）推进旧区改造
+责任单位：区住建局、区征收办
+1.完成旧区改造签约1000户。
+2.启动城中村改造项目2个。
+
+（二）完善公共服务
+责任单位：区民政局
+1.新建社区食堂5个。
+2.新增养老床位300张。
+"""
+
+
+def test_a_units_line_under_a_heading_serves_the_tasks_below_it() -> None:
+    with pytest.warns(PlanWarning, match="numbering restarts in each section"):
+        plan = parse_plan(SECTION_UNITS_FIRST)
+    assert [t.units for t in plan.tasks] == [
+        ["区住建局", "区征收办"],
+        ["区住建局", "区征收办"],
+        ["区民政局"],
+        ["区民政局"],
+    ]

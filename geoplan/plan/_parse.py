@@ -782,8 +782,14 @@ class _Reader:
             task = self.task(block, block.number, section, heading=how != "numbered")
             if not task.units and holder is not None and how == "numbered":
                 # 行动1：…（牵头单位：市住建局） on the section's own line: its tasks' units
-                own = holder.units_outer is not None and holder.units_outer < _line_end(
-                    norm, holder
+                # or 责任单位：… on a line of its own under the heading, before the tasks
+                outer = holder.units_outer
+                own = outer is not None and (
+                    outer < _line_end(norm, holder)
+                    or (
+                        norm[outer - 1] == "\n"
+                        and bool(_UNITS_LINE.match(norm[outer : holder.end]))
+                    )
                 )
                 if own and holder.units is not None:
                     task = dataclasses.replace(task, units=self.units(*holder.units))
