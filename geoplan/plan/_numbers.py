@@ -77,7 +77,7 @@ _UNIT_WORDS = """
 平方公里 平方千米 平方米 平米 立方米 公里 千米 公顷 千瓦时 千瓦 兆瓦 吉瓦 kWh kW MW GW
 微克/立方米 毫克/立方米 毫克/升 km km2 m2 m3 ㎡ 米 延米 亩 % ‰ 个百分点 百分点
 个 栋 幢 套 户 座 处 所 家 条 项 元 人次 人 名 吨 辆 台 间 张 宗 村 镇 场次 场 次 棵 株
-批 件 册 部 艘 盏 床 组 块 轮 支 倍 斤 公斤 千克 个工作日 工作日
+批 件 册 部 艘 盏 床 组 块 轮 倍 斤 公斤 千克 个工作日 工作日
 """
 UNITS = sorted(_UNIT_WORDS.split(), key=len, reverse=True)
 
@@ -113,7 +113,6 @@ _NOT_AFTER = {
     "组": "织建成合团长",  # 组织, 组建 …: verbs, not 4组 of benches
     "块": "状",
     "轮": "流换岗",
-    "支": "持撑付出部",
     "倍": "数",
 }
 # "四个到位", "三个一批", "两个体系" written without quotation marks: slogans, not counts.
