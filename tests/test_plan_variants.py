@@ -164,14 +164,14 @@ def test_traditional_characters() -> None:
     assert t1.targets[0].deadline == D(2025, 12, 31)
     assert t1.targets[0].quantities == [
         Quantity(12.0, "公里", ">=", []),
-        Quantity(2.0, "个", None, []),
+        Quantity(2.0, "個", None, []),  # the unit as written, like titles and units
     ]
     assert t2.units == ["區發改局", "區財政局"]
     (target,) = t2.targets
     assert target.year == 2026
     assert target.quantities == [
         Quantity(1.5e12, "元", ">=", []),
-        Quantity(300.0, "栋", ">=", ["per_town", "per_year", "各鄉鎮", "每年"]),
+        Quantity(300.0, "棟", ">=", ["per_town", "per_year", "各鄉鎮", "每年"]),
     ]
 
 

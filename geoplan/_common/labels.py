@@ -73,7 +73,7 @@ UNIT_LABELS: dict[str, str] = {
     "%": "%",
 }
 
-_COMPARATORS = {">=": "≥", "<=": "≤", "==": "=", ">": ">", "<": "<"}
+_COMPARATORS = {">=": "≥", "<=": "≤", "==": "=", ">": ">", "<": "<", "~": "约"}
 
 
 def is_missing(value: Any) -> bool:
@@ -143,7 +143,15 @@ def display_unit(record: Any) -> Any:
 
 
 def format_target(value: Any, unit: Any, comparator: Any) -> str:
-    """Format a plan target, e.g. ``"≥ 10.0 公里"``; a missing value is ``"—"``."""
+    """Format a plan target, e.g. ``"≥ 10.0 公里"``; a missing value is ``"—"``.
+
+    Examples
+    --------
+    >>> format_target(50, "个", "~")
+    '约 50 个'
+    >>> format_target(None, "个", ">=")
+    '—'
+    """
     if is_missing(value):
         return "—"
     sign = _COMPARATORS.get(str(comparator), "") if not is_missing(comparator) else ""

@@ -138,6 +138,13 @@ def find_tables(norm: str, lines: list[Span]) -> list[Table]:
                 table, i = _read_tab_table(norm, lines, i + 1, cols)
                 tables.append(table)
                 continue
+        elif len(words := line.split()) >= 3 and all(_HEADER_WORD.match(w) for w in words):
+            cols = _columns(words)  # 序号 工作任务 牵头单位 配合单位 完成时限 on one line
+            if cols is not None and cols["num"]:
+                table, i = _read_space_table(norm, lines, i + 1, cols, len(words))
+                if table.rows or table.skipped:
+                    tables.append(table)
+                    continue
         elif (_HEADER_WORD.match(line.strip()) and _NUM_HEAD.match(line.strip())) or (
             _HEADER_WORD.match(line.strip()) and _GROUP_HEAD.search(line)
         ):
@@ -154,7 +161,10 @@ def find_tables(norm: str, lines: list[Span]) -> list[Table]:
                 header_end += 1
             cols = _columns(cells)
             if cols is not None and cols["num"] and len(cells) >= 3:
-                table, i = _read_line_table(norm, lines, header_end, cols)
+                known = {c for idx in cols.values() for c in idx if c < len(cells)}
+                table, i = _read_line_table(
+                    norm, lines, header_end, cols, unknown=len(cells) - len(known)
+                )
                 table.start = a
                 if table.rows:
                     tables.append(table)
@@ -238,33 +248,118 @@ def _read_tab_table(
         for g in cols["group"]:
             if g < len(cells) and cells[g][1] > cells[g][0]:
                 section = cells[g]
-        number = None
-        if cols["num"] and cols["num"][0] < len(cells):
-            number = _number(texts[cols["num"][0]])
-        row = Row(number, task, section=section)
-        for role, is_lead in (("lead", True), ("other", False)):
-            for c in cols[role]:
-                if c < len(cells) and cells[c][1] > cells[c][0]:
-                    row.units.append((cells[c], is_lead))
-        for c in cols["date"]:
-            if c < len(cells) and cells[c][1] > cells[c][0]:
-                row.deadline = cells[c]
-        for c in cols["goal"] + cols["task"][1:]:
-            if c < len(cells) and cells[c][1] > cells[c][0]:
-                row.extra.append(cells[c])
-        for c, year in zip(cols["year"], cols["year_value"], strict=True):
-            if c < len(cells) and cells[c][1] > cells[c][0]:
-                row.by_year.append((cells[c], year))
-        rows.append(row)
+        rows.append(_row(norm, cells, cols, section))
         end = b
         i += 1
+    _inherit_units(rows, by_column=True)
+    return Table(start, end, "tab", rows, skipped), i
+
+
+def _row(norm: str, cells: list[Span], cols: dict[str, list[int]], section: Span | None) -> Row:
+    """A task row from its cells, one per column of the header."""
+    task_col = cols["task"][0]
+    task = cells[task_col] if task_col < len(cells) else (cells[-1][1], cells[-1][1])
+    number = None
+    if cols["num"] and cols["num"][0] < len(cells):
+        number = _number(norm[slice(*cells[cols["num"][0]])])
+    row = Row(number, task, section=section)
+    for role, is_lead in (("lead", True), ("other", False)):
+        for c in cols[role]:
+            if c < len(cells) and cells[c][1] > cells[c][0]:
+                row.units.append((cells[c], is_lead))
+    for c in cols["date"]:
+        if c < len(cells) and cells[c][1] > cells[c][0]:
+            row.deadline = cells[c]
+    for c in cols["goal"] + cols["task"][1:]:
+        if c < len(cells) and cells[c][1] > cells[c][0]:
+            row.extra.append(cells[c])
+    for c, year in zip(cols["year"], cols["year_value"], strict=True):
+        if c < len(cells) and cells[c][1] > cells[c][0]:
+            row.by_year.append((cells[c], year))
+    return row
+
+
+def _short_row(norm: str, cells: list[Span], cols: dict[str, list[int]], width: int) -> Row | None:
+    """A space-separated row with fewer cells than the header: merged unit cells.
+
+    It is read only when the number, task, unit and deadline cells fall in the header's
+    order with nothing but unit cells missing (``5 改造管道12公里 区城管执法局 2024年12月底前``
+    under 序号 任务 牵头单位 配合单位 完成时限): the lead cell is merged with the row above.
+    """
+    order = sorted(
+        [(c, "num") for c in cols["num"][:1]]
+        + [(c, "task") for c in cols["task"][:1]]
+        + [(c, "lead") for c in cols["lead"]]
+        + [(c, "other") for c in cols["other"]]
+        + [(c, "date") for c in cols["date"]]
+    )
+    if len(order) != width or len(cells) < 3:
+        return None
+    texts = [norm[slice(*c)] for c in cells]
+    kinds = [k for _, k in order]
+    n_units = len(cells) - (len(kinds) - kinds.count("lead") - kinds.count("other"))
+    if kinds[:2] != ["num", "task"] or n_units < 1:
+        return None
+    if any(k not in ("num", "task", "lead", "other", "date") for k in kinds):
+        return None
+    unit_texts = texts[2 : 2 + n_units]
+    rest = texts[2 + n_units :]
+    if not all(is_unit_cell(t) for t in unit_texts) or not all(is_date_cell(t) for t in rest):
+        return None
+    if len(rest) != kinds.count("date"):
+        return None
+    row = Row(_number(texts[0]), cells[1])
+    unit_kinds = [k for k in kinds if k in ("lead", "other")][-n_units:]  # the lead is lost
+    unit_cells = cells[2 : 2 + n_units]
+    row.units = [(cell, k == "lead") for cell, k in zip(unit_cells, unit_kinds, strict=True)]
+    if rest:
+        row.deadline = cells[-1]
+    return row
+
+
+def _read_space_table(
+    norm: str, lines: list[Span], first: int, cols: dict[str, list[int]], width: int
+) -> tuple[Table, int]:
+    """Read rows flattened to one line of space-separated cells (``1 编制规划 区住建局 …``).
+
+    A row is read only when it splits into exactly as many cells as the header has (on
+    runs of two spaces or more when that fits, else on every space): then the split is
+    unambiguous. Any other line that opens with a row number is skipped (and
+    reported), since a space inside a cell or a merged cell makes the split a guess.
+    """
+    rows: list[Row] = []
+    skipped: list[str] = []
+    start, end = lines[first - 1]
+    i = first
+    while i < len(lines):
+        a, b = lines[i]
+        cells = [(a + m.start(), a + m.end()) for m in re.finditer(r"\S+", norm[a:b])]
+        if not cells or _number(norm[slice(*cells[0])]) is None:
+            break
+        # cells set apart by two spaces or more may hold single spaces (改造 人行道)
+        wide = [(a + m.start(), a + m.end()) for m in re.finditer(r"\S+(?: \S+)*", norm[a:b])]
+        if len(wide) == width:
+            cells = wide
+        if len(cells) == width:
+            rows.append(_row(norm, cells, cols, None))
+        elif (row := _short_row(norm, cells, cols, width)) is not None:
+            rows.append(row)
+        else:
+            skipped.append(norm[a:b].strip())
+        end = b
+        i += 1
+    _inherit_units(rows, by_column=True)
     return Table(start, end, "tab", rows, skipped), i
 
 
 def _read_line_table(
-    norm: str, lines: list[Span], first: int, cols: dict[str, list[int]]
+    norm: str, lines: list[Span], first: int, cols: dict[str, list[int]], *, unknown: int = 0
 ) -> tuple[Table, int]:
-    """Read a table flattened to one cell per line (see the module docstring)."""
+    """Read a table flattened to one cell per line (see the module docstring).
+
+    ``unknown`` header cells have no role (牵头市领导, 备注): a row's short cells that are
+    neither units nor dates are theirs, up to that many, and are passed over.
+    """
     rows: list[Row] = []
     skipped: list[str] = []
     section: Span | None = None
@@ -275,6 +370,11 @@ def _read_line_table(
     end = start
     i = first
     has_date = bool(cols["date"])
+    unknown_left = unknown
+    # 任务类别 before the task, or 主要任务 before 具体内容: a short first cell groups rows
+    group_first = (bool(cols["group"]) and cols["group"][0] < cols["task"][0]) or len(
+        cols["task"]
+    ) > 1
     while i < len(lines):
         a, b = _strip(norm, *lines[i])
         i += 1
@@ -286,9 +386,14 @@ def _read_line_table(
         if number is not None and phase != "task" and number in (expected, 1):
             rows.append(Row(number, (b, b), section=section or label))
             phase, seen_cell = "task", False
+            unknown_left = unknown
             end = b
             continue
         if phase == "task":
+            if group_first and _is_group_cell(norm, lines, i, text):
+                rows[-1].section = section = (a, b)  # 任务类别 before 具体任务: a group cell
+                end = b
+                continue
             rows[-1].task = (a, b)
             phase = "cells"
             end = b
@@ -309,21 +414,72 @@ def _read_line_table(
                 row.task = (row.task[0], b)  # the task cell runs over several lines
                 end = b
                 continue
+            if unknown_left > 0 and len(text) <= 12 and not re.search(r"[。;]", text):
+                unknown_left -= 1  # 张某某 under 牵头市领导: a column without a role
+                end = b
+                continue
             phase = "labels"
         if re.match(r"^\s*附\s*件", text) or (re.search(r"[。；;]$", text) and len(text) > 40):
             break  # the next annex, or prose after the table
         label = (a, b)
         if _MAJOR_LABEL.match(text):
             section = (a, b)
-    _inherit_units(rows)
+    two_roles = bool(cols["lead"]) and bool(cols["other"])
+    if two_roles:
+        _lead_merged_away(norm, rows)
+    _inherit_units(rows, by_column=two_roles)
     return Table(start, end, "lines", rows, skipped), i
 
 
-def _inherit_units(rows: list[Row]) -> None:
-    """A row with no unit (or deadline) cell of its own takes the cell above (a merged cell)."""
+def _lead_merged_away(norm: str, rows: list[Row]) -> None:
+    """Mark the one unit cell of a row as its 配合单位 when the 牵头单位 cell was merged away.
+
+    A table with a 牵头单位 and a 配合单位 column, written one cell per line, loses the
+    lead cell of the rows under a merged one: such a row shows one unit cell. Unless that
+    cell repeats the lead above (then the 配合单位 cell is the empty one), it is the
+    配合单位 cell, and the row's lead is the merged cell above.
+    """
+    lead_above: str | None = None
+    for row in rows:
+        if len(row.units) == 1 and lead_above is not None:
+            ((cell, _),) = row.units
+            if re.sub(r"\s", "", norm[slice(*cell)]) != lead_above:
+                row.units = [(cell, False)]
+                continue
+        leads = [cell for cell, is_lead in row.units if is_lead]
+        if leads:
+            lead_above = re.sub(r"\s", "", norm[slice(*leads[0])])
+
+
+def _is_group_cell(norm: str, lines: list[Span], after: int, text: str) -> bool:
+    """Whether a short line after a row's number is its 任务类别 cell, not its task.
+
+    The group cell is short and bare (街区环境); the task cell follows it. A merged group
+    cell appears only in its first row: then the line after the number is the task.
+    """
+    if len(text) > 12 or re.search(r"[\d。;,，、:]", text) or is_unit_cell(text):
+        return False
+    for a, b in lines[after:]:
+        a, b = _strip(norm, a, b)
+        if a < b:
+            nxt = norm[a:b]
+            return not (is_unit_cell(nxt) or is_date_cell(nxt) or _number(nxt) is not None)
+    return False
+
+
+def _inherit_units(rows: list[Row], *, by_column: bool = False) -> None:
+    """A row with no unit (or deadline) cell of its own takes the cell above (a merged cell).
+
+    With ``by_column`` (the cells' columns are known) a row that has 配合单位 but no
+    牵头单位 takes the lead cell above: the lead column is merged over several rows.
+    """
     previous: list[tuple[Span, bool]] = []
     deadline: Span | None = None
     for row in rows:
+        leads = [cell for cell in previous if cell[1]]
+        if by_column and row.units and leads and not any(lead for _, lead in row.units):
+            row.units = leads + row.units
+            row.inherited_units = True
         if row.units:
             previous = row.units
         elif previous:
@@ -333,3 +489,80 @@ def _inherit_units(rows: list[Row]) -> None:
             deadline = row.deadline
         else:
             row.deadline = deadline
+
+
+_INDICATOR_HEAD = re.compile(r"指标")
+_INDICATOR_VALUE = re.compile(
+    r"^\s*(?P<sign>[≥≤><]=?)?\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<rest>[^\d]{0,12})$"
+)
+
+
+@dataclass
+class Indicator:
+    """One row of a table of main indicators (指标名称 | 单位 | 2023年 | 2026年目标)."""
+
+    name: Span
+    value: float
+    unit: str
+    comparator: str | None
+    year: int
+
+
+def find_indicators(norm: str, lines: list[Span]) -> list[Indicator]:
+    """Return the target values of TAB-separated tables of main indicators.
+
+    The header names an indicator column (指标, 指标名称), a unit column (单位) and year
+    columns; the values of the last year column (or of each column headed …目标) are
+    the plan's targets for that year. Earlier year columns (基期, 现状) are baselines.
+    """
+    found: list[Indicator] = []
+    i = 0
+    while i < len(lines):
+        a, b = lines[i]
+        i += 1
+        line = norm[a:b]
+        if "\t" not in line:
+            continue
+        head = [re.sub(r"\s", "", c) for c in line.split("\t")]
+        name_col = next((k for k, c in enumerate(head) if _INDICATOR_HEAD.search(c)), None)
+        unit_col = next((k for k, c in enumerate(head) if c in ("单位", "计量单位")), None)
+        years = [(k, int(m.group(1))) for k, c in enumerate(head) if (m := _YEAR_HEAD.match(c))]
+        if name_col is None or not years:
+            continue
+        targets = [(k, y) for k, y in years if "目标" in head[k]] or [
+            max(years, key=lambda x: x[1])
+        ]
+        while i < len(lines):
+            a, b = lines[i]
+            if "\t" not in norm[a:b]:
+                break
+            i += 1
+            cells = _cells(norm, a, b)
+            if name_col >= len(cells) or cells[name_col][0] == cells[name_col][1]:
+                continue
+            unit = (
+                norm[slice(*cells[unit_col])]
+                if unit_col is not None and unit_col < len(cells)
+                else ""
+            )
+            for k, year in targets:
+                if k >= len(cells):
+                    continue
+                m = _INDICATOR_VALUE.match(norm[slice(*cells[k])])
+                if m is None:
+                    continue
+                rest = m.group("rest").strip()
+                sign = m.group("sign") or ""
+                comparator = (
+                    ">="
+                    if sign.startswith(("≥", ">")) or "以上" in rest
+                    else "<="
+                    if sign.startswith(("≤", "<")) or "以下" in rest or "以内" in rest
+                    else None
+                )
+                written_unit = re.sub(r"以上|以下|以内|左右", "", rest) or unit.strip()
+                if not written_unit:
+                    continue
+                value = float(m.group("num"))
+                found.append(Indicator(cells[name_col], value, written_unit, comparator, year))
+    return found

@@ -13,12 +13,15 @@ import bisect
 import calendar
 import datetime as dt
 import re
+import unicodedata
 from typing import NamedTuple
 
 # Full-width ASCII (！ to ～) -> ASCII, ideographic space -> space.
 _CHARMAP: dict[int, int] = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _CHARMAP[0x3000] = 0x20
 _CHARMAP[ord("〜")] = ord("~")
+_CHARMAP[ord("【")] = ord("(")  # 【责任单位：…】 is a units clause like （责任单位：…）
+_CHARMAP[ord("】")] = ord(")")
 _CHARMAP[ord("—")] = ord("-")
 _CHARMAP[ord("–")] = ord("-")
 
@@ -28,10 +31,12 @@ _CHARMAP[ord("–")] = ord("-")
 _TRADITIONAL = (
     "責單牽頭門負職關於發機構號備註計劃達體標點務動蓋鄉鎮個萬億"
     "兩棟處項條戶輛臺噸畝頃時間總產實現區設規農過價幾為"
+    "約內協辦參與撐張場盞冊組塊輪員隊廳會團黨學醫銀級縣"
 )
 _SIMPLIFIED = (
     "责单牵头门负职关于发机构号备注计划达体标点务动盖乡镇个万亿"
     "两栋处项条户辆台吨亩顷时间总产实现区设规农过价几为"
+    "约内协办参与撑张场盏册组块轮员队厅会团党学医银级县"
 )
 _CHARMAP.update({ord(t): ord(s) for t, s in zip(_TRADITIONAL, _SIMPLIFIED, strict=True)})
 
@@ -70,9 +75,9 @@ MULTIPLIERS = {"万亿": 1e12, "千万": 1e7, "百万": 1e6, "万": 1e4, "亿": 
 #: Units a quantity may carry, longest first so that 平方公里 wins over 公里.
 _UNIT_WORDS = """
 平方公里 平方千米 平方米 平米 立方米 公里 千米 公顷 千瓦时 千瓦 兆瓦 吉瓦 kWh kW MW GW
-km km2 m2 m3 ㎡ 米 延米 亩 % ‰ 个百分点 百分点
+微克/立方米 毫克/立方米 毫克/升 km km2 m2 m3 ㎡ 米 延米 亩 % ‰ 个百分点 百分点
 个 栋 幢 套 户 座 处 所 家 条 项 元 人次 人 名 吨 辆 台 间 张 宗 村 镇 场次 场 次 棵 株
-批 件 册 部 艘 盏 床
+批 件 册 部 艘 盏 床 组 块 轮 倍 斤 公斤 千克 个工作日 工作日
 """
 UNITS = sorted(_UNIT_WORDS.split(), key=len, reverse=True)
 
@@ -105,6 +110,10 @@ _NOT_AFTER = {
     "村": "庄民",
     "米": "粮",
     "批": "准复示次",
+    "组": "织建成合团长",  # 组织, 组建 …: verbs, not 4组 of benches
+    "块": "状",
+    "轮": "流换岗",
+    "倍": "数",
 }
 # "四个到位", "三个一批", "两个体系" written without quotation marks: slogans, not counts.
 _SLOGAN_AFTER = re.compile(
@@ -118,7 +127,7 @@ _QUANTITY = re.compile(
     rf"百分之(?P<pnum>{_ARABIC}|{_CN_NUM})"
     rf"|(?<![\d.零〇一二两三四五六七八九十百千第])(?P<num>{_ARABIC}|{_CN_NUM})"
     rf"(?:\s*(?:-|~|至|到)\s*(?P<num2>{_ARABIC}|{_CN_NUM}))?"
-    rf"\s*(?P<mult>{_MULT})?\s*(?P<unit>{_UNIT})"
+    rf"\s*(?P<mult>{_MULT})?\s*(?P<over>余|多)?\s*(?P<unit>{_UNIT})"
 )
 _GE_AFTER = re.compile(r"\s*(?:及以上|或以上|以上)")
 _LIMIT_AFTER = re.compile(r"\s*(?:及以上|或以上|以上|及以下|或以下|以下|以内)的")
@@ -126,7 +135,7 @@ _ABOUT_AFTER = re.compile(r"\s*(?:左右|上下)")
 _ABOUT_BEFORE = re.compile(r"(?:约|大约|近|接近|约为)\s*$")
 _LE_AFTER = re.compile(r"\s*(?:及以下|或以下|以下|以内)")
 _BEFORE = re.compile(
-    r"不少于|不低于|至少|超过|达到|达(?!标)|提高到|提高至|提升到|提升至|增加到|增至|大于"
+    r"不少于|不低于|至少|超过|突破|达到|达(?!标)|提高到|提高至|提升到|提升至|增加到|增至|大于"
     r"|不超过|不高于|控制在|低于|小于|降低到|降低至|下降到|降至|减少到"
 )
 _BEFORE_LE = frozenset(
@@ -219,11 +228,21 @@ def find_quantities(norm: str, orig: str, start: int, end: int) -> list[RawQuant
         sub_start = _subclause_start(clause, m.start())
         window = clause[max(sub_start, prev_end) : m.start()]
         comparator = _comparator(clause, m.end(), window)
+        if m.group("over") and comparator is None:
+            comparator = ">="  # 1.2万余户, 300多个: more than
         codes, words = _qualifiers(clause, orig, start, sub_start, m.start())
         if num2 is not None:
             upper = cn_to_number(num2) * factor
             words.append(f"range:{_fmt(value)}-{_fmt(upper)}")
             comparator = comparator or ">="
+        if m.group("unit") is not None:  # the unit as written (個, 條 in a traditional text)
+            unit = orig[start + m.start("unit") : start + m.end("unit")]
+            folded = unicodedata.normalize("NFKC", unit)  # ％ and ｍ２ stay % and m2
+            unit = (
+                m.group("unit")
+                if folded == m.group("unit") or normalise(unit) != m.group("unit")
+                else unit
+            )
         found.append(RawQuantity(start + m.start(), value, unit, comparator, codes + words))
         prev_end = m.end()
     for m in _QUALITATIVE.finditer(clause):
@@ -317,6 +336,9 @@ _DATE = re.compile(
     rf"|(?<![\d年起])(?P<within>{_N})\s*年(?:之)?内"
     # 十四五期间 / “十四五”末 -> the last year of that five-year plan
     r"|[\"“]?十(?P<fyp>[一二三四五六七八九])五[\"”]?\s*(?:期间|末|时期|期末|规划期)"
+    # 10月底前, 6月30日前, 9月中旬前: a month of the plan's own year
+    r"|(?<![\d年月第])(?P<mo>1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])\s*月份?\s*"
+    r"(?:(?P<mday>[12]\d|3[01]|0?[1-9])\s*日)?\s*(?P<msuf>底前|末前|上旬前|中旬前|前|以前|底|末)"
     # 年内, 今年, 本年度: the plan's own year
     r"|(?<![\d年])(?P<this>年内|今年|本年度|年底前)(?:底前|底|内)?"
     r"|(?<![\d年])(?P<next>明年)(?:底前|底)?"
@@ -344,7 +366,8 @@ def find_deadlines(sentence: str, *, plan_year: int | None) -> list[Deadline]:
     counts from the plan's year: the deadline is the upper bound (``plan_year + 5``) and
     ``year_from`` keeps the lower one (``plan_year + 3``). ``2012年起5年内`` ends in 2016
     (the start year is the first year), ``3年内`` two years after the plan's year,
-    ``十四五期间`` and ``“十四五”末`` in 2025, ``年内`` / ``今年`` in the plan's year.
+    ``十四五期间`` and ``“十四五”末`` in 2025, ``年内`` / ``今年`` and a month without a
+    year (``10月底前``, ``6月30日前``) in the plan's year.
     Relative phrases have no date when the plan's year is not known.
 
     Examples
@@ -353,6 +376,8 @@ def find_deadlines(sentence: str, *, plan_year: int | None) -> list[Deadline]:
     [(2016, 'relative')]
     >>> [d.deadline.isoformat() for d in find_deadlines("到“十四五”末，建成", plan_year=None)]
     ['2025-12-31']
+    >>> [d.deadline.isoformat() for d in find_deadlines("10月底前完成改造", plan_year=2024)]
+    ['2024-10-31']
     """
     masked = _TITLED.sub(lambda m: "\u3000" * len(m.group()), sentence)
     found: list[Deadline] = []
@@ -364,10 +389,15 @@ def find_deadlines(sentence: str, *, plan_year: int | None) -> list[Deadline]:
         if any(a <= m.start() < b or m.start() <= a < m.end() for a, b in taken):
             continue
         deadline = _deadline(m, plan_year)
-        if deadline is not None:
+        if deadline is not None and not _past(deadline, plan_year):
             found.append(deadline)
     found.sort(key=lambda d: d.start)
     return found
+
+
+def _past(deadline: Deadline, plan_year: int | None) -> bool:
+    """A date well before the plan's year describes things (2000年前建成的小区)."""
+    return plan_year is not None and deadline.year is not None and deadline.year < plan_year - 1
 
 
 def _deadline(m: re.Match[str], plan_year: int | None) -> Deadline | None:
@@ -394,6 +424,14 @@ def _deadline(m: re.Match[str], plan_year: int | None) -> Deadline | None:
     if m.group("fyp"):
         year = 1955 + 5 * int(10 + cn_to_number(m.group("fyp")))
         return Deadline(start, year, dt.date(year, 12, 31), None)
+    if m.group("mo"):
+        if plan_year is None:
+            return Deadline(start, None, None, None, "relative")
+        month = int(cn_to_number(m.group("mo")))
+        suffix = m.group("msuf")
+        day = int(m.group("mday")) if m.group("mday") else None
+        day = {"上旬前": 10, "中旬前": 20}.get(suffix, day)
+        return Deadline(start, plan_year, _end_of(plan_year, month, day), None, "relative")
     if m.group("this") or m.group("next"):
         if plan_year is None:
             return Deadline(start, None, None, None, "relative")

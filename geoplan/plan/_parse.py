@@ -66,7 +66,7 @@ _L2 = re.compile(
 )
 _TASK = re.compile(
     rf"^{_STRAY}(?:\(\s*(\d+)\s*\)|(?:重点)?任务\s*(\d+|{_CN_NUMERAL})\s*[:.、]"
-    r"|(\d+)\s*(?:[.、](?!\d)|\)(?!\d)))\s*(\S.*)$"
+    r"|(\d+)\s*(?:[.、](?!\d)|\)(?!\d)|[.、)](?=(?:19|20)\d\d\s*(?:年|[-—–~至到]))))\s*(\S.*)$"
 )
 # A units line of its own, without brackets: "责任单位：区住建局、区财政局".
 _UNITS_LINE = re.compile(
@@ -79,11 +79,23 @@ _LABEL_MARKER = re.compile(
 )
 _BARE_DATE = re.compile(r"((?:19|20)\d\d)\s*(?:年\s*(?:(\d{1,2})\s*月)?|[.\-/]\s*(\d{1,2}))")
 # A parenthesis naming who is responsible: (责任单位:…), (牵头单位:…;配合单位:…), (XX局牵头,…),
-# (XX局负责). One level of nested parentheses is allowed inside it.
+# (XX局负责). One level of nested parentheses is allowed inside it. A bare (牵头) marks the
+# lead inside a list (区住建局（牵头）、区水务局): it is no clause of its own.
 _UNITS_CLAUSE = re.compile(
-    r"\(((?:[^()]|\([^()]*\))*?(?:责任|牵头|配合|主办|协办|负责|支撑单位|推进单位|参与单位"
+    r"\((?!\s*(?:牵头|配合|负责|主办|协办)(?:单位|部门)?\s*\))((?:[^()]|\([^()]*\))*?(?:责任|牵头|配合|主办|协办|负责|支撑单位|推进单位|参与单位"
     r"|实施单位|主责)(?:[^()]|\([^()]*\))*)\)"
 )
+# A task's own deadline field: 完成时限：2024年11月底前 on a line of its own (a 工作台账 layout
+# of field lines) or inside the units clause (责任单位：区水务局；完成时限：2024年12月底前).
+_DUE_FIELD = re.compile(
+    r"(?:完成时限|完成时间|时间节点|完成期限|时限要求|时间要求)\s*:\s*([^;()\n]+)"
+)
+# A closing parenthesis that only names units: （市住建局、市市场监管局，各区政府）。
+# It follows the end of a sentence: 各镇（街道） at a line's end is one name, not a clause.
+_BARE_UNITS_END = re.compile(
+    r"(?:(?<=[。.;])|(?<=^))\s*\(((?:[^()]|\([^()]*\))*)\)\s*[。.;]?\s*$", re.M
+)
+_BOX = re.compile(r"^\s*专栏\s*(?:\d+|[一二三四五六七八九十]+)?\s*(?:[:.、]|\s|$)")
 _SENTENCE = re.compile(r"[^。;!?]+[。;!?]?")
 _SIGNATURE_END = re.compile(r"印发\s*$|^\s*\(此件|^\s*扫一扫")
 # Sections whose numbered items are steps or duties, never tasks.
@@ -126,6 +138,7 @@ def _blocks(norm: str, lines: list[tuple[int, int]]) -> list[_Block]:
     l2: _Block | None = None
     last_task = 0
     prev_line = 0
+    box: int | None = None  # inside a 专栏: the number of its last item
     for start, end in lines:
         line = norm[start:end]
         match_l1, match_l2, match_task = _L1.match(line), _L2.match(line), _TASK.match(line)
@@ -135,6 +148,25 @@ def _blocks(norm: str, lines: list[tuple[int, int]]) -> list[_Block]:
             # 2025、2026年…: a year opening a line, unless the numbering really runs there
             if 1900 <= number <= 2099 and number != last_task + 1:
                 match_task = None
+        # 专栏1 重点项目 and its numbered list: a box of examples inside a section, not tasks.
+        # The box ends at a heading, a units clause, or an item that does not continue it.
+        if _BOX.match(line) and not (match_l1 or match_l2):
+            box = 0
+            prev_line = start
+            continue
+        if box is not None:
+            if match_l1 or match_l2 or _UNITS_CLAUSE.search(line):
+                box = None
+            elif match_task:
+                number = _cn_or_int(next(g for g in match_task.groups()[:3] if g))
+                if number == box + 1:
+                    box = number
+                    prev_line = start
+                    continue
+                box = None
+            else:
+                prev_line = start
+                continue
         if match_l1:
             number = _cn_or_int(match_l1.group(1) or match_l1.group(2))
             l1 = _Block("l1", number, start + match_l1.start(3), end, line_start=start)
@@ -168,6 +200,13 @@ def _blocks(norm: str, lines: list[tuple[int, int]]) -> list[_Block]:
                     style=style,
                 )
             )
+        elif (
+            blocks
+            and blocks[-1].closed
+            and blocks[-1].units_outer == prev_line
+            and _UNITS_LINE.match(line)
+        ):
+            blocks[-1].end = end  # 牵头单位：… then 责任单位：… on the next line
         elif blocks and not blocks[-1].closed and not _SIGNATURE_END.search(line):
             blocks[-1].end = end  # a continuation line of the heading or task above
         elif blocks and blocks[-1].kind != "task" and not _SIGNATURE_END.search(line):
@@ -182,15 +221,89 @@ def _blocks(norm: str, lines: list[tuple[int, int]]) -> list[_Block]:
                     block.units, block.units_outer = match.span(1), match.start()
                     block.clauses.append((match.start(), match.end()))
                     found = True
+            bare = None if found else _BARE_UNITS_END.search(norm, max(lo, start), end)
+            if bare is not None and block.start <= bare.start() and _annex.is_unit_cell(bare[1]):
+                # （市住建局、市市场监管局，各区政府） closing a task: units without a label
+                block.units, block.units_outer = bare.span(1), bare.start()
+                block.clauses.append((bare.start(), bare.end()))
+                found = True
             units_line = _UNITS_LINE.match(line)
             if not found and units_line and block.start <= start:
-                block.units, block.units_outer = (start + units_line.start(1), end), start
-                block.clauses.append((start, end))
+                if block.units is not None and block.units_outer == prev_line:
+                    # a second units line right under the first: one clause over both
+                    block.units = (block.units[0], end)
+                    block.clauses[-1] = (block.clauses[-1][0], end)
+                else:
+                    block.units, block.units_outer = (start + units_line.start(1), end), start
+                    block.clauses.append((start, end))
                 found = True
             if found:
                 block.closed = block.kind == "task"
         prev_line = start
-    return _nest_sub_items(blocks)
+    return _inline_units(norm, _section_units(norm, _nest_sub_items(blocks)))
+
+
+# Responsibility written inside a task's text rather than in a closing bracket:
+# 由区住建局牵头，区水务局配合，… / 责任单位为区自然资源局、区住建局。 / 牵头单位：…；配合单位：…。
+# / 区水务局负责，各街道办事处配合，… (a sentence opening with the units).
+_INLINE_UNITS = (
+    re.compile(
+        r"由\s*([^,。;:()由]{2,40}?牵头(?:负责)?(?:\s*,\s*[^。;:()]{2,80}?(?:配合|协助|参与))?)"
+    ),
+    re.compile(r"((?:牵头|责任)(?:单位|部门)\s*(?::|为)[^。()]{2,160}?)(?=。|$)"),
+    re.compile(
+        r"(?:^|(?<=[。;\n]))\s*([^,。;:()\n]{2,40}?(?:牵头)?负责"
+        r"(?:\s*,\s*[^。;:()\n]{2,80}?(?:配合|协助|参与))?)\s*[,。]"
+    ),
+)
+
+
+def _inline_units(norm: str, blocks: list[_Block]) -> list[_Block]:
+    """Read the units of tasks and task headings that name them inside their text."""
+    for block in blocks:
+        if block.units is not None or block.kind == "l1":
+            continue
+        if block.kind == "l2" and block.children:
+            continue
+        if _kind(norm, block) != "action":
+            continue  # 保障措施: 由区发改委牵头建立…机制 describes a measure, not a task's units
+        text = norm[block.start : block.end]
+        for pattern in _INLINE_UNITS:
+            m = pattern.search(text)
+            if m is None:
+                continue
+            bare = re.sub(r"(?:牵头|责任|配合)(?:单位|部门)\s*(?::|为)", "", m.group(1))
+            head = next((x for x in re.split(r"牵头|负责|配合|协助|参与|[,、;]", bare) if x), "")
+            if not _annex.is_unit_cell(head):
+                continue  # 专人负责, 要明确责任: not a unit's name
+            block.units = (block.start + m.start(1), block.start + m.end(1))
+            break
+    return blocks
+
+
+def _section_units(norm: str, blocks: list[_Block]) -> list[_Block]:
+    """Give a units line written once after a section's last task to all of its tasks.
+
+    ``1.…  2.…  3.…`` then ``责任单位：区住建局、区征收办`` on a line of its own, and none of
+    the section's other tasks naming units: the line is meant for the whole section.
+    """
+    by_section: dict[int, list[_Block]] = {}
+    for block in blocks:
+        if block.kind == "task" and block.parent is not None:
+            by_section.setdefault(id(block.parent), []).append(block)
+    for tasks in by_section.values():
+        last = tasks[-1]
+        if len(tasks) < 2 or last.units is None or last.units_outer is None:
+            continue
+        outer = last.units_outer
+        own_line = outer > last.line_start and (outer == 0 or norm[outer - 1] == "\n")
+        if not own_line or not _UNITS_LINE.match(norm[outer : last.end]):
+            continue
+        if any(t.units is not None for t in tasks[:-1]):
+            continue
+        for task in tasks[:-1]:
+            task.units = last.units  # units_outer stays None: the task's text is not cut
+    return blocks
 
 
 def _nest_sub_items(blocks: list[_Block]) -> list[_Block]:
@@ -263,14 +376,15 @@ def _l1_kind(norm: str, block: _Block | None) -> str:
     title = _title_of(norm, block)
     if "目标" in title and not re.search(r"任务|行动|措施", title):
         return "goals"
-    if _DUTIES.search(title) and not re.search(r"任务|行动", title):
+    if _DUTIES.search(title) and not re.search(r"任务|行动|项目|内容|措施|工程", title):
         return "duties"
     if _PROCEDURE.search(title) and not re.search(r"任务|行动", title):
         return "procedure"
-    # 保障措施, 组织保障, 组织实施 -- but 住房保障行动 is an action, and 主要措施 / 工作措施
+    # 保障措施, 组织保障, 组织实施 -- but 住房保障(行动) is an action, and 主要措施 / 工作措施
     # are the tasks of many plans
     if re.search(
-        r"保障措施|保障$|保障机制|实施保障|组织实施|工作要求|组织领导|监督考核|考核评估|附则",
+        r"保障措施|(?:组织|资金|要素|制度|政策|人才|经费|用地|工作|实施|法治|技术|财力|队伍|服务)保障$"
+        r"|保障机制|组织实施|工作要求|组织领导|监督考核|考核评估|附则",
         title,
     ) and not re.search(r"行动|任务|工程", title):
         return "safeguard"
@@ -332,8 +446,17 @@ def parse_plan(text_or_path: str | os.PathLike[str]) -> Plan:
     Tasks are, in this order of preference: the numbered items under the action sections
     (``1.`` ``1、`` ``（1）`` ``——任务1：``); the ``（一）`` headings that carry their own
     ``（责任单位：…）``; the rows of a task table (附件：重点任务分解表, as TAB-separated rows
-    or one cell per line). Numbered steps of a procedure (审批流程) and the paragraphs of
-    a duty list (职责分工) are not tasks.
+    or one cell per line, or one space-separated line per row when the split is
+    unambiguous). Numbered steps of a procedure (审批流程), the paragraphs of a duty list
+    (职责分工) and the numbered examples of a 专栏 box are not tasks.
+
+    Units are read from a closing clause (（责任单位：…）, 【牵头单位：…】, （A牵头，B配合）,
+    a parenthesis that only names units), a 责任单位： line (牵头单位： and 责任单位： on two
+    lines make one clause; a line written once after a section's last task serves all of
+    its tasks), or the task's own text (由A牵头，B配合，… / 责任单位为A。 / A负责，B配合，…).
+    Merged table cells are resolved downwards. A 完成时限： field dates the task's undated
+    targets. A TAB table of main indicators (指标名称 | 单位 | 2023年 | 2026年目标) adds a
+    goal per indicator for its target year.
 
     Deadlines: 到2025年 and 2023年底前 / 2021年年底前 mean 31 December of that year (the
     last day of the month when a month is given); 用3-5年时间 means the upper bound counted
@@ -387,12 +510,28 @@ def parse_plan(text_or_path: str | os.PathLike[str]) -> Plan:
             f"being {first[:40]!r}"
         )
     head_end = min(blocks[0].line_start if blocks else len(norm), body_end)
+    if tables:  # a plan that is one task table: its rows are no preamble
+        head_end = min(head_end, tables[0].start)
     meta = _meta.parse_meta(norm, orig, head_end, body_end)
     window, one_year = _meta.plan_window(norm, meta, head_end)
     # 年内 and 用3年时间 count from the plan's date, or from the year of a 2024年度 title
     plan_year = meta.date.year if meta.date else (window if one_year else None)
     reader = _Reader(norm, orig, name, plan_year)
     plan = reader.read(blocks, tables, head_end)
+    indicators = _annex.find_indicators(norm, lines)
+    if indicators:  # 主要指标 table: each target value is a goal of its year
+        goals = [
+            Target(
+                x.year,
+                dt.date(x.year, 12, 31),
+                orig[x.name[0] : x.name[1]].strip(),
+                [Quantity(x.value, x.unit, x.comparator, [])],  # type: ignore[arg-type]
+                None,
+                "text",
+            )
+            for x in indicators
+        ]
+        plan = dataclasses.replace(plan, goals=plan.goals + goals)
     if window is not None:
         plan = _date_by_window(plan, window, "title")
     elif len(goal_years := {g.year for g in plan.goals if g.year is not None}) == 1:
@@ -407,6 +546,30 @@ def parse_plan(text_or_path: str | os.PathLike[str]) -> Plan:
         sum(len(t.targets) for t in plan.tasks),
     )
     return dataclasses.replace(plan, meta=meta)
+
+
+def _is_implied(q: Quantity) -> bool:
+    return any(w in _num.QUALITATIVE for w in q.qualifiers)
+
+
+def _without_echoes(targets: list[Target]) -> list[Target]:
+    """Drop a 全覆盖 read as 100 % when the task writes the 100 % out (覆盖率达到100%).
+
+    The heading 推行物业管理全覆盖 and the sentence 物业管理覆盖率达到100% make one promise.
+    """
+    written = any(
+        q.value == 100 and q.unit == "%" and not _is_implied(q)
+        for t in targets
+        for q in t.quantities
+    )
+    if not written:
+        return targets
+    kept = []
+    for t in targets:
+        qs = [q for q in t.quantities if not _is_implied(q)]
+        if qs or not t.quantities or t.year is not None:
+            kept.append(dataclasses.replace(t, quantities=qs))
+    return kept
 
 
 def _date_by_window(plan: Plan, year: int, source: str) -> Plan:
@@ -531,7 +694,9 @@ class _Reader:
                 f"not read as tasks: {where}"
             )
         if not goals and not found_goal_section:
-            goals = self.targets(self.preamble_start(head_end), head_end)
+            # a preamble's undated numbers are background (我区现有…), not commitments
+            preamble = self.targets(self.preamble_start(head_end), head_end)
+            goals = [g for g in preamble if g.year is not None or g.deadline is not None]
         units_in_body = sum(1 for b, _ in body if b.units is not None)
         use_annex = bool(annex_rows) and (not body or units_in_body * 2 < len(body))
         if use_annex:
@@ -617,8 +782,14 @@ class _Reader:
             task = self.task(block, block.number, section, heading=how != "numbered")
             if not task.units and holder is not None and how == "numbered":
                 # 行动1：…（牵头单位：市住建局） on the section's own line: its tasks' units
-                own = holder.units_outer is not None and holder.units_outer < _line_end(
-                    norm, holder
+                # or 责任单位：… on a line of its own under the heading, before the tasks
+                outer = holder.units_outer
+                own = outer is not None and (
+                    outer < _line_end(norm, holder)
+                    or (
+                        norm[outer - 1] == "\n"
+                        and bool(_UNITS_LINE.match(norm[outer : holder.end]))
+                    )
                 )
                 if own and holder.units is not None:
                     task = dataclasses.replace(task, units=self.units(*holder.units))
@@ -668,12 +839,25 @@ class _Reader:
         if block.units is not None:
             units = _units.parse_units(norm, orig, *block.units)
             body_end = block.units_outer if block.units_outer is not None else block.end
+        if block.kind == "task" and len(block.clauses) > 1:
+            # 一是…（责任单位：A）；二是…（责任单位：B）inside one numbered task: all of them
+            every = []
+            for a, b in block.clauses:
+                inner = _UNITS_CLAUSE.match(norm, a, b)
+                every += _units.parse_units(norm, orig, *(inner.span(1) if inner else (a, b)))
+            units = list(dict.fromkeys(every))
         if heading:  # the heading line, then its paragraph: a sentence never spans both
             body = self.heading_body(block)
             targets = self.targets(block.start, min(body, body_end))
             targets += self.targets(body, body_end)
         else:
             targets = self.targets(block.start, body_end)
+        targets = _without_echoes(targets)
+        due = _DUE_FIELD.search(norm, block.start, block.end)
+        if due is not None:  # 完成时限：2024年11月底前 on a line of the task's own
+            value = orig[due.start(1) : due.end(1)].strip()
+            targets = [t for t in targets if t.quantities or t.text.strip() not in value]
+            targets = self.row_deadline(targets, due.span(1), block.start, body_end)
         return Task(
             id=number,
             title=title,
@@ -810,6 +994,8 @@ def _targets(norm: str, orig: str, start: int, end: int, plan_year: int | None) 
             # 到2025年,…全覆盖;文物"四有"全面完成: the date runs on past the ； to the 。
             dates = [carried._replace(start=0), *dates]
             cuts = [s_start, *cuts]
+        elif cuts[0] > s_start and _dates_back(norm, orig, s_start, cuts[0], s_end, dates):
+            cuts[0] = s_start  # 整治易涝点8处,到2024年底前全部完成: one dated target
         elif cuts[0] > s_start:
             targets += _undated(norm, orig, s_start, cuts[0])
         carried = (dates[-1] if dates else None) if ends_clause else None
@@ -826,6 +1012,26 @@ def _targets(norm: str, orig: str, start: int, end: int, plan_year: int | None) 
                 )
             )
     return targets
+
+
+def _dates_back(
+    norm: str, orig: str, start: int, cut: int, end: int, dates: list[_num.Deadline]
+) -> bool:
+    """Whether a sentence's one date phrase, in its last part, dates the quantities before it.
+
+    ``整治城市易涝积水点8处,到2024年底前全部完成``: the closing date phrase promises no number
+    of its own; it is the deadline of the sentence's work.
+    """
+    if len(dates) != 1 or not _CLOSING_DATE.match(norm[cut:end]):
+        return False
+    return not _quantities(norm, orig, cut, end) and bool(_quantities(norm, orig, start, cut))
+
+
+# A date phrase that closes a sentence with a bare verb of completion: 到2024年底前全部完成.
+_CLOSING_DATE = re.compile(
+    r"^[^,;。]{0,16}?(?:前|底|末|内)\s*(?:全部|全面|基本|确保|力争)?\s*"
+    r"(?:完成|建成|到位|落实|实现|竣工|投用|投入使用)(?:任务|目标)?\s*$"
+)
 
 
 def _undated(norm: str, orig: str, start: int, end: int) -> list[Target]:

@@ -50,6 +50,8 @@ def parse_units(norm: str, orig: str, start: int, end: int) -> list[str]:
         seg_end = roles[i + 1].start() if i + 1 < len(roles) else len(text)
         segments.append((start + role.end(), start + seg_end, role.group(1)))
     for a, b, label in segments:
+        if label is not None and _DUE_LABEL.match(label):
+            continue  # 完成时限：2024年12月底前 written in the clause: a date, not a unit
         if label is not None:
             names = split_names(norm, orig, a, b)
             if label.startswith(_FIRST):
@@ -60,7 +62,7 @@ def parse_units(norm: str, orig: str, start: int, end: int) -> list[str]:
         for part in re.finditer(r"[^;]+", norm[a:b]):
             x, y = a + part.start(), a + part.end()
             led = _LEAD.match(norm[x:y])
-            if led:
+            if led and not _MARKED_ANY.search(norm, x, y):  # 区住建局（牵头）、…: split_names
                 lead += split_names(norm, orig, x + led.start(1), x + led.end(1))
                 others += split_names(norm, orig, x + led.start(2), x + led.end(2))
             else:
@@ -71,8 +73,11 @@ def parse_units(norm: str, orig: str, start: int, end: int) -> list[str]:
 _ROLE_ANY = re.compile(
     r"(责任单位|责任部门|牵头单位|牵头部门|主办单位|主责单位|推进单位|实施单位"
     r"|配合单位|配合部门|协办单位|支撑单位|参与单位|协同单位|协助单位"
-    r"|牵头|配合|责任|主办|协办)\s*:"
+    r"|牵头|配合|责任|主办|协办|完成时限|完成时间|时间节点|完成期限|时限要求|时间要求)"
+    r"\s*(?::|为(?=\S))"
 )
+_DUE_LABEL = re.compile(r"完成|时间|时限")
+_MARKED_ANY = re.compile(r"\(\s*牵头(?:单位|部门)?\s*\)")
 # 区住建局（牵头）: the lead marked after its name
 _MARKED_LEAD = re.compile(r"\s*\(\s*牵头(?:单位|部门)?\s*\)\s*$")
 # split on 、 ， ； / only: a space inside a name (区发展 改革委, from a web page) is no break
