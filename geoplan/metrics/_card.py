@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._errors import SchemaError
+from .._errors import MetricError, SchemaError
 from ..settings import PLAN_START, logger
 from ._registry import METRICS, SCOPE_TYPES, compute, get_metric, resolve_as_of
 
@@ -557,6 +557,8 @@ def scorecard(
     *,
     as_of: dt.date | str | None = None,
     mapping: str | Path | None = None,
+    engine: str = "pandas",
+    scheduler: str | None = None,
     **inputs: Any,
 ) -> pd.DataFrame:
     """Evaluate every quantified target of the plan as of a date.
@@ -576,6 +578,13 @@ def scorecard(
         Evaluate as of this date (default today); before 2021-05-24 is an error.
     mapping
         Path of a target mapping CSV replacing the bundled ``targets.csv``.
+    engine
+        ``"pandas"`` (layers in memory) or ``"dask"``: the big layers stay partitioned
+        and the metrics run on a Dask cluster (:mod:`geoplan.metrics._dask`; ``layers``
+        may then be the folder ``geoplan layers export --parquet`` wrote). Same rows.
+    scheduler
+        With ``engine="dask"``: a scheduler address (``tcp://HOST:8786``); None starts a
+        local cluster.
     **inputs
         Extra inputs and parameters for metrics (e.g. a raster path a raster metric
         declared, ``radius_m=800``).
@@ -607,7 +616,24 @@ def scorecard(
     quantities = quantities.reset_index(drop=True)
     targets = None if isinstance(plan, pd.DataFrame) else plan_targets(plan)
     rules = read_mapping(mapping, quantities, targets)
-    frames = _Frames(layers, records, inputs)
+    if engine == "dask":
+        from ._dask import dask_frames
+
+        with dask_frames(layers, records, inputs, scheduler=scheduler) as dframes:
+            return _card(quantities, targets, rules, dframes, day)  # type: ignore[arg-type]
+    if engine != "pandas":
+        raise MetricError(f"engine {engine!r} is not known; use 'pandas' or 'dask'")
+    return _card(quantities, targets, rules, _Frames(layers, records, inputs), day)
+
+
+def _card(
+    quantities: pd.DataFrame,
+    targets: pd.DataFrame | None,
+    rules: list[MappingRow],
+    frames: _Frames,
+    day: dt.date,
+) -> pd.DataFrame:
+    """The scorecard rows of every quantity, with metric frames from ``frames``."""
     # The register's quantities, then the targets the mapping gives an implied value.
     measured: list[tuple[pd.Series, Implied | None]] = [
         (q, None)
