@@ -139,6 +139,10 @@ def connect(
 
 @contextlib.contextmanager
 def _client(client: Any, scheduler: str | None) -> Iterator[Any]:
+    if client is None and scheduler is None:
+        _, distributed = _dask()
+        with contextlib.suppress(ValueError):  # no client yet
+            client = distributed.default_client()
     if client is not None:
         yield client
         return
@@ -264,15 +268,17 @@ def _part_frames(
     names: list[str],
     small: Mapping[str, Any],
     records: pd.DataFrame | None,
-    day: dt.date,
+    days: list[dt.date],
     params: Mapping[str, Any],
     crs: str,
-) -> dict[str, pd.DataFrame | None]:
-    """Each metric of ``names`` on one partition of ``kind`` (None when it is empty)."""
+) -> dict[tuple[str, dt.date], pd.DataFrame | None]:
+    """Each metric of ``names`` at each of ``days`` on one partition of ``kind`` (read
+    once); None when the partition is empty."""
+    keys = [(n, d) for n in names for d in days]
     if len(part) == 0:
-        return dict.fromkeys(names)
+        return dict.fromkeys(keys)
     layers = {**small, kind: part}
-    return {n: _run_metric(n, layers, records, day, params, crs) for n in names}
+    return {(n, d): _run_metric(n, layers, records, d, params, crs) for n, d in keys}
 
 
 def _halo_bbox(part: Any, crs: str, halo_m: float) -> tuple[float, float, float, float]:
@@ -449,6 +455,8 @@ class DaskFrames:
         self._crs: dict[str, str] = {}
         self._shared: frozenset[str] | None = None
         self._small_layers: dict[str, Any] | None = None
+        self._scattered: tuple[Any, Any] | None = None
+        self.days: set[dt.date] = set()
         self.passes = 0
 
     # the small layers every task receives
@@ -457,6 +465,16 @@ class DaskFrames:
             kinds = [k for k in self.layers.files if k not in BIG_KINDS]
             self._small_layers = {k: self.layers.read(k) for k in kinds}
         return self._small_layers
+
+    def shared_inputs(self) -> tuple[Any, Any]:
+        """The small layers and the records, sent to every worker once."""
+        if self._scattered is None:
+            small, records = self.small(), self.records
+            self._scattered = (
+                self.client.scatter(small, broadcast=True, hash=False),
+                None if records is None else self.client.scatter(records, broadcast=True),
+            )
+        return self._scattered
 
     def crs(self, kind: str) -> str:
         """The metric CRS the in-memory engine would choose from the whole layer."""
@@ -541,24 +559,37 @@ class DaskFrames:
             return {(metric, day): self._coverage(metric, day)}
         if how == "conflicts":
             return {(metric, day): self._conflicts(metric, day)}
-        # every additive metric of this kind, in one pass
-        names = [
-            n
-            for n, (k, h) in PARTITIONED.items()
-            if k == kind and h == "sum" and (n, day) not in self.cache
-        ]
-        columns = None if kind != "farmhouses" else self._plain_columns(kind)
-        crs = self.crs(kind)
-        small = self.small()
-        tasks = [
-            _delayed(_part_frames)(p, kind, names, small, self.records, day, self.inputs, crs)
-            for p in self._partitions(kind, columns)
-        ]
+        return self._sums(day)
+
+    def _sums(self, day: dt.date) -> dict[tuple[str, dt.date], pd.DataFrame]:
+        """Every additive metric, at ``day``, the plan start and each day asked for so
+        far (a scorecard asks for the as-of date, the plan start and the deadlines), in
+        one pass that reads each partition once."""
+        from ..settings import PLAN_START
+        from ._registry import get_metric
+
+        self.days |= {day, PLAN_START}
+        days = sorted(self.days)
+        by_kind: dict[str, list[str]] = {}
+        for n, (k, how) in PARTITIONED.items():
+            if how == "sum" and not self._whole_empty(k):
+                by_kind.setdefault(k, []).append(n)
+        small, tasks = self.shared_inputs(), []
+        for kind, names in by_kind.items():
+            columns = self._plain_columns(kind) if kind == "farmhouses" else None
+            crs = self.crs(kind)
+            tasks += [
+                _delayed(_part_frames)(p, kind, names, *small, days, self.inputs, crs)
+                for p in self._partitions(kind, columns)
+            ]
         results = self._compute(tasks)
         out = {}
-        for n in names:
-            frame = combine_frames([r[n] for r in results], get_metric(n).unit)
-            out[(n, day)] = frame if frame is not None else self._in_memory(n, day)
+        for names in by_kind.values():
+            for key in ((n, d) for n in names for d in days):
+                frame = combine_frames(
+                    [r[key] for r in results if key in r], get_metric(key[0]).unit
+                )
+                out[key] = frame if frame is not None else self._in_memory(*key)
         return out
 
     def _plain_columns(self, kind: str) -> list[str]:
@@ -600,7 +631,7 @@ class DaskFrames:
         shared = self.shared_parcels()
         files, boxes = self.layers.files[service_kind], self.layers.boxes(service_kind)
         common = (service_kind, files, boxes, self._halo(metric))
-        after = (self.small(), self.records, day, self.inputs, crs)
+        after = (*self.shared_inputs(), day, self.inputs, crs)
         tasks = [
             _delayed(_coverage_part)(p, metric, *common, shared, *after)
             for p in self._partitions("residential_land")
@@ -639,11 +670,11 @@ class DaskFrames:
         # the conflicts metric notes a missing layer: the farmhouse row is filled below
         tasks = [
             _delayed(_part_frames)(
-                p, "farmhouses", [metric], small, self.records, day, self.inputs, crs
+                p, "farmhouses", [metric], *self.shared_inputs(), [day], self.inputs, crs
             )
             for p in self._partitions("farmhouses", ["id", "geometry"])
         ]
-        parts = [r[metric] for r in self._compute(tasks)]
+        parts = [r[(metric, day)] for r in self._compute(tasks)]
         return _combine_conflicts(parts, others)
 
 
