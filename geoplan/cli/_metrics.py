@@ -94,6 +94,19 @@ def _table(frame: pd.DataFrame, title: str) -> None:
 )
 @output_option(help="Write here (atomically) instead of the screen.")
 @click.option("--no-bom", is_flag=True, help="CSV without the UTF-8 BOM Excel needs.")
+@click.option(
+    "--engine",
+    type=click.Choice(["pandas", "dask"]),
+    default="pandas",
+    show_default=True,
+    help="dask: compute on partitions (pip install geoplan[scale]); --layers may then be "
+    "a folder written by `geoplan layers export --parquet`.",
+)
+@click.option(
+    "--scheduler",
+    metavar="tcp://HOST:8786",
+    help="With --engine dask: a running Dask scheduler (default: a local cluster).",
+)
 def metrics(
     layers_path: Path | None,
     plan_path: Path | None,
@@ -104,16 +117,44 @@ def metrics(
     fmt: str | None,
     output: Path | None,
     no_bom: bool,
+    engine: str,
+    scheduler: str | None,
 ) -> None:
     """Measure the plan's targets as of a date: value, target, deadline and status."""
     from ..metrics import compute_metric, scorecard
     from ..metrics._registry import resolve_as_of
 
     day = resolve_as_of(as_of)
-    inputs = resolve_inputs(layers_path, plan_path, records_path)
-    if metric_name:
+    if scheduler and engine != "dask":
+        raise click.UsageError("--scheduler needs --engine dask")
+    if engine == "dask":
+        from ..metrics._dask import compute_metric_dask, is_partitioned
+
+        # a partitioned folder stays on disk: the workers read it
+        on_disk = layers_path is not None and is_partitioned(layers_path)
+        inputs = resolve_inputs(
+            None if on_disk else layers_path, plan_path, records_path, defaults=not on_disk
+        )
+        layers = layers_path if on_disk else inputs.layers
+        if metric_name:
+            frame = compute_metric_dask(
+                metric_name, layers, inputs.records, as_of=day, scheduler=scheduler
+            )
+        else:
+            frame = scorecard(
+                inputs.plan,
+                layers,
+                inputs.records,
+                as_of=day,
+                mapping=mapping,
+                engine="dask",
+                scheduler=scheduler,
+            )
+    elif metric_name:
+        inputs = resolve_inputs(layers_path, plan_path, records_path)
         frame = compute_metric(metric_name, inputs.layers, inputs.records, as_of=day)
     else:
+        inputs = resolve_inputs(layers_path, plan_path, records_path)
         frame = scorecard(inputs.plan, inputs.layers, inputs.records, as_of=day, mapping=mapping)
     if fmt is None:
         suffix = output.suffix.lower().lstrip(".") if output else ""

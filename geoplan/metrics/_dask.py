@@ -224,6 +224,14 @@ class PartitionedLayers:
         return list(pq.read_schema(self.files[kind][0]).names)
 
 
+def is_partitioned(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a folder of partitioned layers (``<kind>/*.parquet``)."""
+    from ..catalogue import LAYER_KINDS
+
+    root = Path(path)
+    return root.is_dir() and any(any((root / k).glob("*.parquet")) for k in LAYER_KINDS)
+
+
 def _file_bbox(path: Path) -> list[float]:
     import json
 
@@ -471,7 +479,7 @@ class DaskFrames:
         if self._scattered is None:
             small, records = self.small(), self.records
             self._scattered = (
-                self.client.scatter(small, broadcast=True, hash=False),
+                self.client.scatter(small, broadcast=True, hash=False) if small else {},
                 None if records is None else self.client.scatter(records, broadcast=True),
             )
         return self._scattered
@@ -550,10 +558,8 @@ class DaskFrames:
             return {(metric, day): self._in_memory(metric, day)}
         kind, how = PARTITIONED[metric]
         spec = get_metric(metric)
-        needed = [k for k in spec.requires if k in BIG_KINDS]
-        if any(self._whole_empty(k) for k in needed) or (
-            how == "conflicts" and self._whole_empty(kind)
-        ):
+        # a missing or empty layer: the in-memory path gives the no_data row and its note
+        if any(self._whole_empty(k) for k in (*spec.requires, kind)):
             return {(metric, day): self._in_memory(metric, day)}
         if how == "coverage":
             return {(metric, day): self._coverage(metric, day)}
@@ -699,7 +705,7 @@ def _spanning_groups(boxes: np.ndarray, which: np.ndarray) -> np.ndarray:
         near |= reach & ~mine
     cand = np.flatnonzero(near)
     seeds = _box_pairs(boxes, cand, cand)
-    seeds = seeds[:, which[seeds[:, 0]] != which[seeds[:, 1]]]
+    seeds = seeds[:, which[seeds[0]] != which[seeds[1]]]
     if seeds.size == 0:
         return mask
     frontier = np.unique(seeds)
