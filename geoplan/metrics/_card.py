@@ -404,11 +404,16 @@ class _Frames:
     def __init__(self, layers: Mapping[str, Any], records: Any, inputs: dict[str, Any]):
         self.layers, self.records, self.inputs = layers, records, inputs
         self.cache: dict[tuple[str, dt.date], pd.DataFrame] = {}
+        self.relabelled: dict[Any, Any] = {}  # layers as of each date, for the whole card
 
     def get(self, metric: str, day: dt.date) -> pd.DataFrame:
+        from ._asof import as_of_cache
+
         key = (metric, day)
         if key not in self.cache:
-            self.cache[key] = compute(metric, self.layers, self.records, as_of=day, **self.inputs)
+            with as_of_cache(self.relabelled):
+                frame = compute(metric, self.layers, self.records, as_of=day, **self.inputs)
+            self.cache[key] = frame
         return self.cache[key]
 
     def value(self, metric: str, day: dt.date, scope_type: str, scope: str) -> float:

@@ -465,6 +465,7 @@ class DaskFrames:
         self._small_layers: dict[str, Any] | None = None
         self._scattered: tuple[Any, Any] | None = None
         self.days: set[dt.date] = set()
+        self.relabelled: dict[Any, Any] = {}
         self.passes = 0
 
     # the small layers every task receives
@@ -541,6 +542,7 @@ class DaskFrames:
         return float(hit.iloc[0]) if len(hit) else np.nan
 
     def _in_memory(self, metric: str, day: dt.date) -> pd.DataFrame:
+        from ._asof import as_of_cache
         from ._registry import compute, get_metric
 
         spec = get_metric(metric)
@@ -549,7 +551,8 @@ class DaskFrames:
         if big:
             logger.info("dask engine: metric %s reads %s whole", metric, ", ".join(big))
         layers = {k: self.layers.read(k) for k in kinds}
-        return compute(metric, layers, self.records, as_of=day, **self.inputs)
+        with as_of_cache(self.relabelled):
+            return compute(metric, layers, self.records, as_of=day, **self.inputs)
 
     def _frames(self, metric: str, day: dt.date) -> dict[tuple[str, dt.date], pd.DataFrame]:
         from ._registry import get_metric
