@@ -455,7 +455,7 @@ def _child(role: str, data: str, out: str, scale: float, workers: int, memory: s
     if role == "dask":
         from geoplan.metrics._dask import connect
 
-        connect(n_workers=workers, memory_limit=memory)  # the scorecard uses this client
+        client = connect(n_workers=workers, memory_limit=memory)  # the scorecard uses it
         started = time.perf_counter() - t
         card = scorecard(None, data, None, as_of=AS_OF, engine="dask")
         c = time.perf_counter()
@@ -466,6 +466,9 @@ def _child(role: str, data: str, out: str, scale: float, workers: int, memory: s
             f"cluster start {started:.1f} s, scorecard {c - t - started:.1f} s, "
             f"coverage {time.perf_counter() - c:.1f} s"
         )
+        cluster = client.cluster
+        client.close()
+        cluster.close()
     else:
         from pathlib import Path
 
