@@ -25,7 +25,6 @@ import shapely
 
 from .._common.atomic import write_text
 from .._errors import MapError
-from ..metrics._card import STATUS_LABELS
 from ..settings import STORAGE_CRS
 from ._basemaps import BASEMAPS, Basemap, get_basemap
 from ._browser import map_to_png
@@ -375,6 +374,9 @@ def make_map(
         else None,
     }
     if scorecard is not None:
+        # imported here: a map of layers alone needs none of the metrics (import time)
+        from ..metrics._card import STATUS_LABELS
+
         rows = scorecard_rows(scorecard)
         for r in rows:
             r["status"] = STATUS_LABELS.get(r["status"], r["status"])

@@ -17,7 +17,6 @@ from typing import Any
 import pandas as pd
 
 from ..catalogue import STATUS_LABELS
-from ..metrics import metric_label
 from ._style import KIND_STYLES
 
 #: Columns whose text is shown in popups as the feature's note, if a layer has one.
@@ -127,6 +126,8 @@ def scorecard_rows(scorecard: pd.DataFrame) -> list[dict[str, str]]:
             strict=True,
         )
     ]
+    from ..metrics import metric_label  # here: maps of layers alone skip the metrics
+
     frame = pd.DataFrame(
         {
             "task_id": pd.to_numeric(sc["task_id"], errors="coerce")
