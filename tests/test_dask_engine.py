@@ -108,9 +108,10 @@ def test_every_partitioned_metric_equals_the_in_memory_one_on_the_sample(tmp_pat
 def test_overlapping_parcels_across_partitions_are_counted_once(tmp_path, client):
     """Squares overlapping their neighbours by half, cut into partitions of 3 in order:
     the overlap groups span partitions and must be unioned whole, as in memory."""
-    x = np.arange(12) * 60.0
-    parcels = shapely.box(x, 0, x + 100, 100)  # each overlaps the next by 40 m
-    parcels = np.concatenate([parcels, shapely.box(x, 5000, x + 50, 5050)])  # apart
+    x0, y0 = 380_000.0, 2_760_000.0  # in the zone (EPSG:4549 is then the metric CRS)
+    x = x0 + np.arange(12) * 60.0
+    parcels = shapely.box(x, y0, x + 100, y0 + 100)  # each overlaps the next by 40 m
+    parcels = np.concatenate([parcels, shapely.box(x, y0 + 5000, x + 50, y0 + 5050)])
     res = gpd.GeoDataFrame(
         {"id": [f"R{i}" for i in range(24)], "name": "", "task_ids": "", "town_id": "T1"},
         geometry=parcels,
@@ -118,7 +119,7 @@ def test_overlapping_parcels_across_partitions_are_counted_once(tmp_path, client
     ).to_crs("EPSG:4326")
     parks = gpd.GeoDataFrame(
         {"id": ["P1"], "name": "", "task_ids": "9", "town_id": "T1", "opened_date": pd.NaT},
-        geometry=[shapely.box(300, 300, 400, 400)],  # 10 000 m²: a 500 m radius
+        geometry=[shapely.box(x0 + 300, y0 + 300, x0 + 400, y0 + 400)],  # 10 000 m²: 500 m
         crs="EPSG:4549",
     ).to_crs("EPSG:4326")
     parks["opened_date"] = parks["opened_date"].astype("datetime64[ms]")
