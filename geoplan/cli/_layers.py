@@ -72,7 +72,7 @@ def check(
 @click.option(
     "--rows",
     type=click.IntRange(min=1),
-    default=500_000,
+    default=100_000,
     show_default=True,
     help="Features per partition file.",
 )

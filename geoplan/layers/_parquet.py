@@ -30,8 +30,9 @@ import numpy as np
 from .._common.atomic import atomic_path
 from .._errors import OutputError, SchemaError
 
-#: Rows per partition file by default: about 100–200 MB in memory for points.
-ROWS_PER_PARTITION = 500_000
+#: Rows per partition file by default: tens of MB in memory, and enough partitions for
+#: every worker at city scale (200 000 parcels: 2 partitions).
+ROWS_PER_PARTITION = 100_000
 
 #: How features may be ordered before they are cut into partitions.
 PARTITIONINGS = ("hilbert", "none")
