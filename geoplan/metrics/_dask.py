@@ -125,6 +125,11 @@ def connect(
                 "(tcp://HOST:8786) and that `dask scheduler` runs there, or leave --scheduler "
                 "out to compute on a local cluster"
             ) from None
+    # the scheduler of a local cluster runs in this process: its INFO lines are noise here
+    for name in ("distributed", "distributed.scheduler", "distributed.http.proxy"):
+        quiet = logging.getLogger(name)
+        if quiet.getEffectiveLevel() < logging.WARNING:
+            quiet.setLevel(logging.WARNING)
     workers = n_workers or max(1, min(os.cpu_count() or 1, 4))
     cluster = distributed.LocalCluster(
         n_workers=workers,
