@@ -210,6 +210,12 @@ def main() -> None:
     parser.add_argument("--no-folium", action="store_true", help="skip plain folium")
     parser.add_argument("--points", type=int, nargs="*", default=[], help="farmhouse points")
     parser.add_argument("--cli", type=Path, help="time `geoplan map --layers CLI` end to end")
+    parser.add_argument(
+        "--folium-max",
+        type=int,
+        default=200_000,
+        help="largest point count tried with folium (its page grows ~300 bytes a point)",
+    )
     args = parser.parse_args()
     if args.cli:
         for _ in range(3):
@@ -241,8 +247,10 @@ def main() -> None:
             gdf = farmhouses(n)
             print(f"{n} farmhouse points")
             tools = [("geoplan", build_geoplan_points)]
-            if not args.no_folium:
+            if not args.no_folium and n <= args.folium_max:
                 tools.append(("folium GeoJson", build_folium_points))
+            elif not args.no_folium:
+                print(f"  folium GeoJson  not run above {args.folium_max:,} points (--folium-max)")
             for tool, build in tools:
                 path = Path(tmp) / f"{tool.split()[0]}_points_{n}.html"
                 try:
