@@ -349,10 +349,30 @@ def _coverage_part(
     return _run_metric(name, layers, records, day, params, crs)
 
 
-def _box_part(part: Any, crs: str) -> tuple[np.ndarray, np.ndarray]:
-    """Ids and metric-CRS bounds of one partition's parcels."""
-    geoms = part.geometry.to_crs(crs).values
-    return part["id"].astype(str).to_numpy(dtype=object), shapely.bounds(np.asarray(geoms))
+def _box_file(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Ids and lon/lat bounds of one partition file's parcels.
+
+    From the GeoParquet ``bbox`` covering column when the file has one (no geometry is
+    decoded), else from the geometries. Lon/lat boxes serve as well as metric ones: two
+    parcels whose interiors overlap do so in any CRS, so their boxes overlap there too.
+    """
+    import pyarrow.parquet as pq
+
+    names = pq.read_schema(path).names
+    if "bbox" in names:
+        table = pq.read_table(path, columns=["id", "bbox"])
+        box = table.column("bbox").combine_chunks()
+        bounds = np.column_stack(
+            [box.field(k).to_numpy(zero_copy_only=False) for k in ("xmin", "ymin", "xmax", "ymax")]
+        )
+        ids = table.column("id").to_numpy(zero_copy_only=False)
+    else:
+        import geopandas as gpd
+
+        frame = gpd.read_parquet(path, columns=["id", "geometry"])
+        bounds = shapely.bounds(np.asarray(frame.geometry.values))
+        ids = frame["id"].to_numpy()
+    return np.asarray([str(i) for i in ids], dtype=object), bounds
 
 
 def _parks_note_part(part: Any, day: dt.date, classes: Any, crs: str) -> np.ndarray:
@@ -626,9 +646,8 @@ class DaskFrames:
         """Ids of parcels in overlapping groups that span partitions (measured apart)."""
         if self._shared is not None:
             return self._shared
-        crs = self.crs("residential_land")
-        parts = self._partitions("residential_land", ["id", "geometry"])
-        results = self._compute([_delayed(_box_part)(p, crs) for p in parts])
+        files = self.layers.files["residential_land"]
+        results = self._compute([_delayed(_box_file)(f) for f in files])
         ids = np.concatenate([r[0] for r in results]) if results else np.array([], dtype=object)
         boxes = np.concatenate([r[1] for r in results]) if results else np.zeros((0, 4))
         which = np.concatenate([np.full(len(r[0]), i) for i, r in enumerate(results)])
