@@ -85,6 +85,13 @@ def test_aggregated_counts_by_status_equal_the_data(tmp_path, browser):
         shown = page.page.evaluate(f"Object.assign({{}}, {g}.clusterCounts.farmhouses)")
         assert {k: int(v) for k, v in shown.items() if v} == want
         assert page.page.evaluate(f"{g}.counts.farmhouses") == 50_000
+        # the encoded columns, decoded on first use, are the data's ids and statuses
+        ids = page.page.evaluate(f"{g}.layers[0]._d.props.id")
+        assert len(ids) == 50_000 and set(ids) == set(gdf["id"])
+        status = page.page.evaluate(f"{g}.layers[0]._d.props.status")
+        tooltip = {"completed": "已完成", "under_construction": "在建", "planned": "计划"}
+        counts = gdf["renovation_status"].map(tooltip).value_counts().to_dict()
+        assert {k: status.count(k) for k in set(status)} == counts
         # zoomed in past the aggregation zoom: the points themselves, only those in view
         page.page.evaluate(f"{g}.map.setView([24.94, 118.76], 16, {{animate: false}})")
         assert page.page.evaluate(f"{g}.layers[0].clustered()") is False

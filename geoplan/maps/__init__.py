@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -149,14 +150,19 @@ def _compact_props(props: dict[str, list[str]]) -> dict[str, Any]:
 def _numbered(values: np.ndarray) -> dict[str, Any] | None:
     """``{"prefix", "num"}`` when every value is one prefix and a number without leading
     zeros (so that the page rebuilds exactly the same text), else None."""
-    parts = pd.Series(values, dtype="string").str.extract(r"^(\D*)(0|[1-9][0-9]{0,14})$")
-    prefixes = parts[0]
-    if parts[1].isna().any() or prefixes.nunique() != 1:
+    first = values[0]
+    if not isinstance(first, str):
         return None
-    numbers = parts[1].astype("int64").to_numpy()
+    prefix = re.match(r"\D*", first).group(0)  # type: ignore[union-attr]
+    # Arrow-backed strings: the match and the slice run in C (100 000 ids in ~10 ms)
+    text = pd.Series(values, dtype="string[pyarrow]")
+    ok = text.str.fullmatch(re.escape(prefix) + r"(?:0|[1-9][0-9]{0,14})")
+    if not ok.fillna(False).all():
+        return None
+    numbers = text.str.slice(len(prefix)).astype("int64").to_numpy()
     delta = np.diff(numbers, prepend=0)
     zigzag = np.where(delta < 0, -2 * delta - 1, 2 * delta)
-    return {"prefix": str(prefixes.iloc[0]), "num": b64_varints(zigzag)}
+    return {"prefix": prefix, "num": b64_varints(zigzag)}
 
 
 def _family(kind: str, geoms: np.ndarray) -> str:

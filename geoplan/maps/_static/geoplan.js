@@ -36,6 +36,22 @@
 
   function unzig(u) { return u % 2 ? -(u + 1) / 2 : u / 2; }
 
+  /* One encoded property column: prefix + zigzagged number differences, or values +
+     varint index (dictionary). */
+  function decodeProp(col) {
+    var i, out;
+    if (col.num != null) {
+      var dn = varints(col.num), at = 0;
+      out = new Array(dn.length);
+      for (i = 0; i < dn.length; i++) { at += unzig(dn[i]); out[i] = col.prefix + at; }
+      return out;
+    }
+    var ix = varints(col.index);
+    out = new Array(ix.length);
+    for (i = 0; i < ix.length; i++) out[i] = col.values[ix[i]];
+    return out;
+  }
+
   /* lon/lat -> Leaflet's EPSG:3857 pixel space at zoom 0 (256 px world). */
   function decode(d) {
     var c = varints(d.coords), n = c.length / 2;
@@ -107,18 +123,19 @@
     initialize: function (data, opts) {
       this._d = data; this._o = opts || {};
       this._g = data._decoded || (data._decoded = decode(data));
-      for (var key in data.props) {
-        var col = data.props[key];
-        if (col && col.num != null) {  // prefix + zigzagged differences of numbers
-          var dn = varints(col.num), ids = new Array(dn.length), at = 0;
-          for (var i = 0; i < dn.length; i++) { at += unzig(dn[i]); ids[i] = col.prefix + at; }
-          data.props[key] = ids;
-        } else if (col && !Array.isArray(col)) {  // dictionary-encoded: values + varint index
-          var ix = varints(col.index), full = new Array(ix.length);
-          for (var i = 0; i < ix.length; i++) full[i] = col.values[ix[i]];
-          data.props[key] = full;
-        }
-      }
+      /* Encoded property columns are decoded on first use (a tooltip, a popup, the
+         search), not before the first draw: a million ids cost ~0.5 s to rebuild. */
+      Object.keys(data.props).forEach(function (key) {
+        var desc = Object.getOwnPropertyDescriptor(data.props, key);
+        if (desc.get) return;  // already lazy (the minimap shares the data)
+        var col = desc.value;
+        if (!col || Array.isArray(col)) return;  // a plain list
+        var full = null;
+        Object.defineProperty(data.props, key, {
+          configurable: true, enumerable: true,
+          get: function () { return full || (full = decodeProp(col)); },
+        });
+      });
       if (!this._o.mini) { G.totals[data.name] = this._g.n; G.counts[data.name] = 0; }
     },
     onAdd: function (map) {
