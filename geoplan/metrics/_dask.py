@@ -603,11 +603,12 @@ class DaskFrames:
         from ._registry import get_metric
 
         self.days |= {day, PLAN_START}
-        days = sorted(self.days)
         by_kind: dict[str, list[str]] = {}
         for n, (k, how) in PARTITIONED.items():
             if how == "sum" and not self._whole_empty(k):
                 by_kind.setdefault(k, []).append(n)
+        sums = [n for names in by_kind.values() for n in names]
+        days = sorted(d for d in self.days if any((n, d) not in self.cache for n in sums))
         small, tasks = self.shared_inputs(), []
         for kind, names in by_kind.items():
             columns = self._plain_columns(kind) if kind == "farmhouses" else None
