@@ -603,21 +603,35 @@ def main() -> None:
     print(f"built layers in {t:.1f} s: " + ", ".join(f"{k} {len(v):,}" for k, v in layers.items()))
     compute_metric("greenway_total_km", layers, as_of=AS_OF)  # warm-up: imports, transformer
     print(
-        f"\n{'metric':32} {'geoplan ms':>10} {'baseline ms':>11} {'ratio':>6} {'peak MiB':>9}"
-        f"  {'zone value (geoplan / baseline)'}"
+        f"\n{'metric':32} {'geoplan ms':>10} {'in card ms':>10} {'baseline ms':>11} "
+        f"{'ratio':>6} {'card':>6} {'peak MiB':>9}  {'zone value (geoplan / baseline)'}"
     )
+    from geoplan.metrics._asof import as_of_cache
+
     for name, base in baselines(layers, AS_OF).items():
 
         def run(n: str = name) -> pd.DataFrame:
             return compute_metric(n, layers, as_of=AS_OF)
 
+        # "in card": as inside one scorecard run, where another metric has already
+        # relabelled the layer as of the date (the as-of cache)
+        store: dict[Any, Any] = {}
+        with as_of_cache(store):
+            run()
+
+        def in_card(n: str = name, store: dict[Any, Any] = store) -> pd.DataFrame:
+            with as_of_cache(store):
+                return compute_metric(n, layers, as_of=AS_OF)
+
         t_geo, frame = _timed(run, args.repeat)
+        t_card, _ = _timed(in_card, args.repeat)
         t_base, rows = _timed(base, args.repeat)
         value = float(rows["value"].iloc[0])
         peak = float("nan") if args.no_memory else _peak_mib(run)
         print(
-            f"{name:32} {1000 * t_geo:10.1f} {1000 * t_base:11.1f} {t_geo / t_base:6.2f} "
-            f"{peak:9.0f}  {_zone(frame):.4f} / {value:.4f}"
+            f"{name:32} {1000 * t_geo:10.1f} {1000 * t_card:10.1f} {1000 * t_base:11.1f} "
+            f"{t_geo / t_base:6.2f} {t_card / t_base:6.2f} {peak:9.0f}  "
+            f"{_zone(frame):.4f} / {value:.4f}"
         )
     t, card = _timed(lambda: scorecard(None, layers, None, as_of=AS_OF))
     counts = card["status"].value_counts().to_dict()
