@@ -10,7 +10,16 @@ the load event, and after geoplan's own ready flag). It also prints the largest
 Hausdorff distance between the original footprints and what the geoplan page draws
 (simplified and quantised), in metres, against 1 px at zoom 17.
 
-Run: ``python scripts/bench_map.py [--sizes 10000 100000] [--no-folium]``.
+With ``--points 1000000`` it does the same for farmhouse points with a renovation status
+(a province's farmhouses): geoplan aggregates them by zoom (counts by status per grid
+cell below zoom 15, the points themselves above), so the page stays one file that draws
+at once; plain folium is tried too (``GeoJson`` of points with a tooltip) unless
+``--no-folium``.
+
+``--cli FILE`` times ``geoplan map --layers FILE`` end to end in a fresh process (wall and
+CPU time), as a planner runs it.
+
+Run: ``python scripts/bench_map.py [--sizes 10000 100000] [--points 1000000] [--no-folium]``.
 """
 
 from __future__ import annotations
@@ -107,13 +116,79 @@ def build_folium(gdf: gpd.GeoDataFrame, path: Path) -> float:
     m.fit_bounds([[b[1], b[0]], [b[3], b[2]]])
     m.save(str(path))
     elapsed = time.perf_counter() - t
-    # serve Leaflet from the local xstatic copy so the page can load with the network blocked
+    _localise(path)
+    return elapsed
+
+
+def _localise(path: Path) -> None:
+    """Serve Leaflet from the local xstatic copy so the page loads with the network blocked."""
     html = path.read_text(encoding="utf-8")
     leaflet = _leaflet_dir()
     html = html.replace(LEAFLET_JS_URL, (leaflet / "leaflet.js").as_uri())
     html = html.replace(LEAFLET_CSS_URL, (leaflet / "leaflet.css").as_uri())
     path.write_text(html, encoding="utf-8")
+
+
+def farmhouses(n: int, *, seed: int = 0) -> gpd.GeoDataFrame:
+    """``n`` farmhouse points in the zone with a renovation status and date (EPSG:4326)."""
+    rng = np.random.default_rng(seed)
+    lon = rng.uniform(ZONE[0], ZONE[2], n)
+    lat = rng.uniform(ZONE[1], ZONE[3], n)
+    status = rng.choice(["completed", "under_construction", "planned"], n, p=[0.5, 0.1, 0.4])
+    dates = np.datetime64("2021-06-01") + rng.integers(0, 1200, n).astype("timedelta64[D]")
+    return gpd.GeoDataFrame(
+        {
+            "id": np.char.add("F", np.arange(n).astype(str)).astype(object),
+            "name": "",
+            "task_ids": "18",
+            "village_id": "",
+            "town_id": "",
+            "renovation_status": status,
+            "renovation_date": np.where(status == "completed", dates, np.datetime64("NaT")),
+        },
+        geometry=shapely.points(lon, lat),
+        crs="EPSG:4326",
+    )
+
+
+def build_geoplan_points(gdf: gpd.GeoDataFrame, path: Path) -> float:
+    t = time.perf_counter()
+    save_map(make_map({"farmhouses": gdf}, minimap=False), path)
+    return time.perf_counter() - t
+
+
+def build_folium_points(gdf: gpd.GeoDataFrame, path: Path) -> float:
+    t = time.perf_counter()
+    m = folium.Map(location=[24.94, 118.76], zoom_start=12, tiles=None, prefer_canvas=True)
+    folium.GeoJson(
+        gdf[["id", "renovation_status", "geometry"]],
+        marker=folium.CircleMarker(radius=3),
+        tooltip=folium.GeoJsonTooltip(["id", "renovation_status"]),
+    ).add_to(m)
+    m.save(str(path))
+    elapsed = time.perf_counter() - t
+    _localise(path)
     return elapsed
+
+
+def cli_time(path: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of ``geoplan map --layers path`` in a fresh process."""
+    import resource
+    import subprocess
+    import sys
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(
+            [sys.executable, "-m", "geoplan", "map", "--layers", str(path), "-o", f"{tmp}/m.html"],
+            check=True,
+            capture_output=True,
+        )
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 def open_page(browser: Browser, path: Path, *, geoplan: bool) -> tuple[float, float]:
@@ -131,9 +206,21 @@ def open_page(browser: Browser, path: Path, *, geoplan: bool) -> tuple[float, fl
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--no-folium", action="store_true", help="skip plain folium")
+    parser.add_argument("--points", type=int, nargs="*", default=[], help="farmhouse points")
+    parser.add_argument("--cli", type=Path, help="time `geoplan map --layers CLI` end to end")
+    parser.add_argument(
+        "--folium-max",
+        type=int,
+        default=200_000,
+        help="largest point count tried with folium (its page grows ~300 bytes a point)",
+    )
     args = parser.parse_args()
+    if args.cli:
+        for _ in range(3):
+            wall, cpu = cli_time(args.cli)
+            print(f"geoplan map --layers {args.cli}: wall {wall:.2f} s, CPU {cpu:.2f} s")
     rows = []
     with tempfile.TemporaryDirectory() as tmp, Browser() as browser:
         for n in args.sizes:
@@ -152,6 +239,28 @@ def main() -> None:
                 load, drawn = open_page(browser, path, geoplan=tool == "geoplan")
                 size = path.stat().st_size / 1e6
                 rows.append((tool, n, size, seconds, load, drawn))
+                print(
+                    f"  {tool:15s} {size:8.2f} MB  build {seconds:6.2f} s  "
+                    f"load {load:6.2f} s  load+draw {drawn:6.2f} s"
+                )
+        for n in args.points:
+            gdf = farmhouses(n)
+            print(f"{n} farmhouse points")
+            tools = [("geoplan", build_geoplan_points)]
+            if not args.no_folium and n <= args.folium_max:
+                tools.append(("folium GeoJson", build_folium_points))
+            elif not args.no_folium:
+                print(f"  folium GeoJson  not run above {args.folium_max:,} points (--folium-max)")
+            for tool, build in tools:
+                path = Path(tmp) / f"{tool.split()[0]}_points_{n}.html"
+                try:
+                    seconds = build(gdf, path)
+                    load, drawn = open_page(browser, path, geoplan=tool == "geoplan")
+                except Exception as exc:  # folium at a million points: report, go on
+                    print(f"  {tool:15s} failed: {type(exc).__name__}: {str(exc)[:120]}")
+                    continue
+                size = path.stat().st_size / 1e6
+                rows.append((f"{tool} (points)", n, size, seconds, load, drawn))
                 print(
                     f"  {tool:15s} {size:8.2f} MB  build {seconds:6.2f} s  "
                     f"load {load:6.2f} s  load+draw {drawn:6.2f} s"

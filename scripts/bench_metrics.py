@@ -17,11 +17,22 @@ Usage::
 
     python scripts/bench_metrics.py            # full size
     python scripts/bench_metrics.py --scale 0.1
+    python scripts/bench_metrics.py --engine dask --scale 10   # 10 M farmhouses
+
+``--engine dask`` compares the two engines end to end on the same partitioned GeoParquet
+(written once by a child process into ``--data``, default ``/tmp/geoplan-bench-<scale>``):
+the dask engine (a LocalCluster, ``geoplan.scorecard(..., engine="dask")``) and the
+in-memory engine (the layers read whole, then ``geoplan.scorecard``), each in its own
+child process. Printed: wall time, and the peak resident memory of the whole process tree
+(the child and its dask workers, sampled with psutil every 0.1 s); the in-memory run is
+stopped when the tree passes ``--memory-cap`` GiB, and says so. When both finish, their
+rows are compared to 1e-9 relative.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import logging
 import resource
@@ -419,35 +430,208 @@ def _peak_mib(func: Callable[[], Any]) -> float:
     return peak / 2**20
 
 
+#: The coverage metrics, timed after the scorecard (the bundled mapping does not use them).
+COVERAGE = ("park_service_coverage", "greenway_service_coverage")
+
+
+def _child(role: str, data: str, out: str, scale: float, workers: int, memory: str) -> None:
+    """Run one side of the engine comparison (in a child process of :func:`engines`)."""
+    logging.getLogger("geoplan").setLevel(logging.ERROR)
+    warnings.simplefilter("ignore")
+    t = time.perf_counter()
+    if role == "build":
+        from geoplan.layers._parquet import export_parquet
+
+        layers = build(scale)
+        built = time.perf_counter() - t
+        parts = export_parquet(layers, data)
+        print(
+            f"built {', '.join(f'{k} {len(v):,}' for k, v in layers.items() if len(v) > 1000)}"
+            f" in {built:.0f} s; wrote {sum(parts.values())} partitions in "
+            f"{time.perf_counter() - t - built:.0f} s",
+            flush=True,
+        )
+        return
+    if role == "dask":
+        from geoplan.metrics._dask import connect
+
+        client = connect(n_workers=workers, memory_limit=memory)  # the scorecard uses it
+        started = time.perf_counter() - t
+        card = scorecard(None, data, None, as_of=AS_OF, engine="dask")
+        c = time.perf_counter()
+        from geoplan.metrics._dask import compute_metric_dask
+
+        cover = [compute_metric_dask(n, data, as_of=AS_OF) for n in COVERAGE]
+        extra = (
+            f"cluster start {started:.1f} s, scorecard {c - t - started:.1f} s, "
+            f"coverage {time.perf_counter() - c:.1f} s"
+        )
+        cluster = client.cluster
+        client.close()
+        cluster.close()
+    else:
+        from pathlib import Path
+
+        import geopandas as gpd
+
+        layers = {p.name: gpd.read_parquet(p) for p in sorted(Path(data).iterdir()) if p.is_dir()}
+        read = time.perf_counter() - t
+        card = scorecard(None, layers, None, as_of=AS_OF)
+        c = time.perf_counter()
+        cover = [compute_metric(n, layers, as_of=AS_OF) for n in COVERAGE]
+        extra = (
+            f"read {read:.1f} s, scorecard {c - t - read:.1f} s, "
+            f"coverage {time.perf_counter() - c:.1f} s"
+        )
+    total = time.perf_counter() - t
+    card = pd.concat([card, *cover], ignore_index=True)
+    card.to_pickle(out)
+    print(f"{total:.2f} {extra}", flush=True)
+
+
+def _run_child(args: list[str], cap_gib: float | None) -> tuple[str, float, float, bool]:
+    """Run this script as a child; return (its last line, seconds, peak tree MiB, capped)."""
+    import subprocess
+    import sys
+
+    import psutil
+
+    t = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, text=True)
+    root, peak, capped = psutil.Process(proc.pid), 0, False
+    while proc.poll() is None:
+        try:
+            tree = [root, *root.children(recursive=True)]
+            rss = sum(p.memory_info().rss for p in tree if p.is_running())
+        except psutil.Error:
+            rss = 0
+        peak = max(peak, rss)
+        if cap_gib is not None and rss > cap_gib * 2**30:
+            capped = True
+            for p in [*root.children(recursive=True), root]:
+                with contextlib.suppress(psutil.Error):
+                    p.kill()
+            break
+        time.sleep(0.1)
+    out = proc.communicate()[0].strip().splitlines()
+    return (out[-1] if out else ""), time.perf_counter() - t, peak / 2**20, capped
+
+
+def engines(args: argparse.Namespace) -> None:
+    """Both engines, end to end, on the same partitioned GeoParquet."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    data = Path(args.data or f"/tmp/geoplan-bench-{args.scale:g}")
+    if not (data / "farmhouses").is_dir():
+        line, secs, mib, _ = _run_child(
+            ["--child", "build", "--data", str(data), *_common(args)], None
+        )
+        print(f"{line} (peak {mib:,.0f} MiB)")
+    tmp = Path(tempfile.mkdtemp(prefix="geoplan-bench-"))
+    cards: dict[str, pd.DataFrame] = {}
+    print(f"\n{'engine':10} {'wall s':>8} {'peak tree MiB':>14}  detail")
+    for role in ("dask", *([] if args.no_pandas else ["pandas"])):
+        out = tmp / f"{role}.pkl"
+        cap = args.memory_cap if role == "pandas" else None
+        child = ["--child", role, "--data", str(data), "--out", str(out), *_common(args)]
+        line, secs, mib, capped = _run_child(child, cap)
+        if capped:
+            print(f"{role:10} {'-':>8} {mib:14,.0f}  stopped: the tree passed {cap:g} GiB")
+            continue
+        if not out.exists():
+            print(f"{role:10} {'-':>8} {mib:14,.0f}  failed: {line}")
+            continue
+        inner, _, detail = line.partition(" ")
+        print(f"{role:10} {float(inner):8.2f} {mib:14,.0f}  {detail} (process {secs:.1f} s)")
+        cards[role] = pd.read_pickle(out)
+        os.unlink(out)
+    if len(cards) == 2:
+        pd.testing.assert_frame_equal(cards["dask"], cards["pandas"], rtol=1e-9)
+        print(
+            f"same {len(cards['dask'])} rows (scorecard and coverage) from both engines (rtol 1e-9)"
+        )
+
+
+def _common(args: argparse.Namespace) -> list[str]:
+    return [
+        "--scale",
+        str(args.scale),
+        "--workers",
+        str(args.workers),
+        "--worker-memory",
+        args.worker_memory,
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the city size")
+    parser.add_argument(
+        "--engine",
+        choices=("pandas", "dask"),
+        default="pandas",
+        help="dask: compare the dask and in-memory engines end to end",
+    )
+    parser.add_argument("--data", help="partitioned GeoParquet folder (--engine dask)")
+    parser.add_argument("--workers", type=int, default=2, help="dask workers (processes)")
+    parser.add_argument("--worker-memory", default="4GiB", help="memory limit per worker")
+    parser.add_argument(
+        "--memory-cap",
+        type=float,
+        default=16.0,
+        help="GiB at which the in-memory run is stopped (--engine dask)",
+    )
+    parser.add_argument("--no-pandas", action="store_true", help="skip the in-memory run")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc pass")
     parser.add_argument(
         "--repeat", type=int, default=3, help="runs per metric and baseline; the best is shown"
     )
     args = parser.parse_args()
+    if args.child:
+        _child(args.child, args.data, args.out, args.scale, args.workers, args.worker_memory)
+        return
+    if args.engine == "dask":
+        engines(args)
+        return
     logging.getLogger("geoplan").setLevel(logging.ERROR)
     warnings.simplefilter("ignore")
     t, layers = _timed(lambda: build(args.scale))
     print(f"built layers in {t:.1f} s: " + ", ".join(f"{k} {len(v):,}" for k, v in layers.items()))
     compute_metric("greenway_total_km", layers, as_of=AS_OF)  # warm-up: imports, transformer
     print(
-        f"\n{'metric':32} {'geoplan ms':>10} {'baseline ms':>11} {'ratio':>6} {'peak MiB':>9}"
-        f"  {'zone value (geoplan / baseline)'}"
+        f"\n{'metric':32} {'geoplan ms':>10} {'in card ms':>10} {'baseline ms':>11} "
+        f"{'ratio':>6} {'card':>6} {'peak MiB':>9}  {'zone value (geoplan / baseline)'}"
     )
+    from geoplan.metrics._asof import as_of_cache
+
     for name, base in baselines(layers, AS_OF).items():
 
         def run(n: str = name) -> pd.DataFrame:
             return compute_metric(n, layers, as_of=AS_OF)
 
+        # "in card": as inside one scorecard run, where another metric has already
+        # relabelled the layer as of the date (the as-of cache)
+        store: dict[Any, Any] = {}
+        with as_of_cache(store):
+            run()
+
+        def in_card(n: str = name, store: dict[Any, Any] = store) -> pd.DataFrame:
+            with as_of_cache(store):
+                return compute_metric(n, layers, as_of=AS_OF)
+
         t_geo, frame = _timed(run, args.repeat)
+        t_card, _ = _timed(in_card, args.repeat)
         t_base, rows = _timed(base, args.repeat)
         value = float(rows["value"].iloc[0])
         peak = float("nan") if args.no_memory else _peak_mib(run)
         print(
-            f"{name:32} {1000 * t_geo:10.1f} {1000 * t_base:11.1f} {t_geo / t_base:6.2f} "
-            f"{peak:9.0f}  {_zone(frame):.4f} / {value:.4f}"
+            f"{name:32} {1000 * t_geo:10.1f} {1000 * t_card:10.1f} {1000 * t_base:11.1f} "
+            f"{t_geo / t_base:6.2f} {t_card / t_base:6.2f} {peak:9.0f}  "
+            f"{_zone(frame):.4f} / {value:.4f}"
         )
     t, card = _timed(lambda: scorecard(None, layers, None, as_of=AS_OF))
     counts = card["status"].value_counts().to_dict()

@@ -279,6 +279,19 @@ def parameter_values(given: tuple[str, ...]) -> dict[str, Any]:
     is_flag=True,
     help="Measure from the ledger (--records) alone: no sample layers for a plan without any.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["pandas", "dask"]),
+    default="pandas",
+    show_default=True,
+    help="dask: compute on partitions (pip install geoplan[scale]); --layers may then be "
+    "a folder written by `geoplan layers export --parquet`.",
+)
+@click.option(
+    "--scheduler",
+    metavar="tcp://HOST:8786",
+    help="With --engine dask: a running Dask scheduler (default: a local cluster).",
+)
 def metrics(
     ctx: click.Context,
     layers_path: Path | None,
@@ -295,6 +308,8 @@ def metrics(
     output: Path | None,
     no_bom: bool,
     no_layers: bool,
+    engine: str,
+    scheduler: str | None,
 ) -> None:
     """Measure the plan's targets as of a date: value, target, deadline and status."""
     if ctx.invoked_subcommand is not None:
@@ -304,8 +319,26 @@ def metrics(
     from ..metrics._registry import resolve_as_of
 
     check_outputs((output, "scorecard"))
+    if scheduler and engine != "dask":
+        raise click.UsageError("--scheduler needs --engine dask")
+    on_disk = False
+    if engine == "dask":
+        from ..metrics._dask import is_partitioned
+
+        # a partitioned folder stays on disk: the workers read it
+        on_disk = layers_path is not None and is_partitioned(layers_path)
+    if on_disk and (crs is not None or columns_path is not None):
+        raise click.UsageError(
+            "--crs and --columns say how to read layers; a folder written by "
+            "`geoplan layers export --parquet` is already in EPSG:4326 with geoplan's columns"
+        )
     inputs = resolve_inputs(
-        layers_path, plan_path, records_path, crs=crs, columns_path=columns_path
+        None if on_disk else layers_path,
+        plan_path,
+        records_path,
+        crs=crs,
+        columns_path=columns_path,
+        defaults=not on_disk,
     )
     if no_layers:  # a plan with no layers: its ledger is the whole evidence
         if records_path is None:
@@ -314,14 +347,35 @@ def metrics(
     start = plan_start_of(inputs.plan)
     day = resolve_as_of(as_of, plan_start=start)
     extra = {**raster_inputs(rasters, sample=inputs.sample), **parameter_values(settings_)}
+    layers = layers_path if on_disk else inputs.layers
     if metric_name:
         extra.pop("prorate_first_year", None)
-        frame = compute_metric(
-            metric_name, inputs.layers, inputs.records, as_of=day, plan_start=start, **extra
-        )
+        if engine == "dask":
+            from ..metrics._dask import compute_metric_dask
+
+            frame = compute_metric_dask(
+                metric_name,
+                layers,
+                inputs.records,
+                as_of=day,
+                scheduler=scheduler,
+                plan_start=start,
+                **extra,
+            )
+        else:
+            frame = compute_metric(
+                metric_name, layers, inputs.records, as_of=day, plan_start=start, **extra
+            )
     else:
         frame = scorecard(
-            inputs.plan, inputs.layers, inputs.records, as_of=day, mapping=mapping, **extra
+            inputs.plan,
+            layers,
+            inputs.records,
+            as_of=day,
+            mapping=mapping,
+            engine=engine,
+            scheduler=scheduler,
+            **extra,
         )
     if fmt is None:
         suffix = output.suffix.lower().lstrip(".") if output else ""

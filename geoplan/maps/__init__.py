@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping, Sequence
 from html import escape as html_escape
 from pathlib import Path
@@ -139,6 +140,10 @@ def _layer_data(
         "styles": styles,
         "props": _compact_props(feature_props(kind, gdf)),
     }
+    if family == "point" and enc.n_vertices == enc.n_features:
+        # one vertex per feature: every ring and feature count is 1, the page knows
+        data["rings"] = data["features"] = ""
+        data["single"] = enc.n_features
     if len(styles) > 1:
         data["style"] = b64_varints(style_idx)
     if family == "point" and len(gdf) > CLUSTER_MIN_POINTS:
@@ -150,16 +155,39 @@ def _compact_props(props: dict[str, list[str]]) -> dict[str, Any]:
     """Dictionary-encode fields with few distinct values (status, year, tasks).
 
     ``{"values": [...], "index": <varints>}`` replaces the list; at 100 000 features the
-    status labels alone would otherwise cost 1.2 MB.
+    status labels alone would otherwise cost 1.2 MB. Fields that are one prefix and a
+    number (ids such as ``F123456``) become ``{"prefix": "F", "num": <varints>}``: the
+    zigzagged differences of the numbers, a byte or two each instead of ten characters.
     """
     out: dict[str, Any] = {}
     for key, values in props.items():
-        codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+        arr = np.asarray(values, dtype=object)
+        codes, uniques = pd.factorize(arr)
         if len(values) >= 64 and 4 * len(uniques) < len(values):
             out[key] = {"values": list(uniques), "index": b64_varints(codes)}
+        elif len(values) >= 64 and (numbered := _numbered(arr)) is not None:
+            out[key] = numbered
         else:
             out[key] = values
     return out
+
+
+def _numbered(values: np.ndarray) -> dict[str, Any] | None:
+    """``{"prefix", "num"}`` when every value is one prefix and a number without leading
+    zeros (so that the page rebuilds exactly the same text), else None."""
+    first = values[0]
+    if not isinstance(first, str):
+        return None
+    prefix = re.match(r"\D*", first).group(0)  # type: ignore[union-attr]
+    # Arrow-backed strings: the match and the slice run in C (100 000 ids in ~10 ms)
+    text = pd.Series(values, dtype="string[pyarrow]")
+    ok = text.str.fullmatch(re.escape(prefix) + r"(?:0|[1-9][0-9]{0,14})")
+    if not ok.fillna(False).all():
+        return None
+    numbers = text.str.slice(len(prefix)).astype("int64").to_numpy()
+    delta = np.diff(numbers, prepend=0)
+    zigzag = np.where(delta < 0, -2 * delta - 1, 2 * delta)
+    return {"prefix": prefix, "num": b64_varints(zigzag)}
 
 
 def _family(kind: str, geoms: np.ndarray) -> str:
@@ -336,6 +364,10 @@ def make_map(
 
     for kind in _order(list(prepared), families):
         gdf = prepared[kind]
+        if families[kind] == "point" and len(gdf) > CLUSTER_MIN_POINTS:
+            # Neighbours along a Hilbert curve: the coordinate deltas and the id numbers
+            # of the encoding stay small (a million farmhouses: 25 MB -> about 10 MB).
+            gdf = gdf.iloc[np.argsort(gdf.geometry.hilbert_distance(), kind="stable")]
         label = KIND_LABELS.get(kind, kind)
         styles, idx, items = layer_styles(kind, families[kind], style_values(kind, gdf))
         data, family = _layer_data(
@@ -348,6 +380,8 @@ def make_map(
             precision_m=precision_m,
             label=label,
         )
+        if "clusterBelowZoom" in data:  # the page reports its pie counts per legend label
+            data["styleLabels"] = [item["label"] for item in items]
         layer = CompactLayer(data, name=label)
         layer.add_to(m)
         m.geoplan_layers[kind] = layer

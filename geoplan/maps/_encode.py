@@ -212,6 +212,9 @@ def decode_geometries(enc: EncodedGeometry) -> np.ndarray:
     xy = (np.cumsum(deltas, axis=0) + np.asarray(enc.origin)) * enc.quantum
     ring_len = _unvarint(enc.rings)
     geom_off = np.concatenate([[0], np.cumsum(_unvarint(enc.features))])
+    if enc.geom == "point" and not enc.features and len(xy):
+        # a page layer of single points leaves out its counts (all 1; see make_map)
+        geom_off = np.arange(len(xy) + 1)
     if enc.geom == "point":
         return shapely.from_ragged_array(GeometryType.MULTIPOINT, xy, (geom_off,))
     ring_off = np.concatenate([[0], np.cumsum(ring_len)])

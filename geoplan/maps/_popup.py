@@ -18,7 +18,6 @@ import pandas as pd
 
 from .._common.labels import WORK_STATUS_LABELS as STATUS_LABELS
 from ..catalogue import LAYER_KINDS
-from ..metrics import metric_label
 from ._style import KIND_STYLES
 
 #: Columns whose text is shown in popups as the feature's note, if a layer has one.
@@ -143,6 +142,8 @@ def scorecard_rows(scorecard: pd.DataFrame) -> list[dict[str, str]]:
             strict=True,
         )
     ]
+    from ..metrics import metric_label  # here: maps of layers alone skip the metrics
+
     frame = pd.DataFrame(
         {
             "task_id": pd.to_numeric(sc["task_id"], errors="coerce")

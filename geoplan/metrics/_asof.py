@@ -29,8 +29,10 @@ ignored, so they can never move a completion earlier than the layer's own date.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -188,9 +190,63 @@ def layer_as_of(kind: str, layer: Any, as_of: dt.date, records: pd.DataFrame | N
     return frame
 
 
+#: The relabelled layers of the current :func:`as_of_cache` block (None outside one).
+_CACHE: ContextVar[dict[Any, Any] | None] = ContextVar("geoplan_as_of_cache", default=None)
+
+
+@contextlib.contextmanager
+def as_of_cache(store: dict[Any, Any] | None = None) -> Iterator[dict[Any, Any]]:
+    """Within the block, relabel each (layer, records, date) once.
+
+    A scorecard computes dozens of metrics, many on the same layer at the same dates
+    (the as-of date, the plan start, each deadline): relabelling the layer once per date
+    instead of once per metric saves most of the time of the metrics that are otherwise
+    a few NumPy operations (village plan share, farmhouse renovation rate...). Entries
+    are keyed by the identity of the layer and records objects and keep a reference to
+    them, so a new or replaced layer is relabelled afresh; each metric receives its own
+    shallow copy, so adding a column in a metric does not leak into the next one. Pass
+    ``store`` (a dict) to keep the cache across several blocks of one run.
+    """
+    outer = _CACHE.get()
+    if outer is not None and store is None:  # nested: the outer block's cache serves
+        yield outer
+        return
+    token = _CACHE.set({} if store is None else store)
+    try:
+        yield _CACHE.get()  # type: ignore[misc]
+    finally:
+        _CACHE.reset(token)
+
+
+def _cached(cache: dict[Any, Any], key: tuple[Any, ...], inputs: tuple[Any, ...], make: Any) -> Any:
+    hit = cache.get(key)
+    if hit is None or any(a is not b for a, b in zip(hit[0], inputs, strict=True)):
+        hit = (inputs, make())
+        cache[key] = hit
+    return hit[1]
+
+
 def layers_as_of(
     layers: Mapping[str, Any], records: pd.DataFrame | None, as_of: dt.date
 ) -> dict[str, Any]:
-    """Return every layer as it stood on ``as_of``, with the log applied."""
-    recs = records_as_of(records, as_of)
-    return {kind: layer_as_of(kind, layer, as_of, recs) for kind, layer in layers.items()}
+    """Return every layer as it stood on ``as_of``, with the log applied.
+
+    Inside an :func:`as_of_cache` block each layer is relabelled once per date.
+    """
+    cache = _CACHE.get()
+    if cache is None:
+        recs = records_as_of(records, as_of)
+        return {kind: layer_as_of(kind, layer, as_of, recs) for kind, layer in layers.items()}
+    recs = _cached(
+        cache, ("records", id(records), as_of), (records,), lambda: records_as_of(records, as_of)
+    )
+    out = {}
+    for kind, layer in layers.items():
+        frame = _cached(
+            cache,
+            (kind, id(layer), id(records), as_of),
+            (layer, records),
+            lambda kind=kind, layer=layer: layer_as_of(kind, layer, as_of, recs),
+        )
+        out[kind] = frame.copy(deep=False)
+    return out

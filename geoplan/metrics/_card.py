@@ -444,11 +444,16 @@ class _Frames:
     def __init__(self, layers: Mapping[str, Any], records: Any, inputs: dict[str, Any]):
         self.layers, self.records, self.inputs = layers, records, inputs
         self.cache: dict[tuple[str, dt.date], pd.DataFrame] = {}
+        self.relabelled: dict[Any, Any] = {}  # layers as of each date, for the whole card
 
     def get(self, metric: str, day: dt.date) -> pd.DataFrame:
+        from ._asof import as_of_cache
+
         key = (metric, day)
         if key not in self.cache:
-            self.cache[key] = compute(metric, self.layers, self.records, as_of=day, **self.inputs)
+            with as_of_cache(self.relabelled):
+                frame = compute(metric, self.layers, self.records, as_of=day, **self.inputs)
+            self.cache[key] = frame
         return self.cache[key]
 
     def for_target(self, metric: str, q: pd.Series) -> _Frames:
@@ -717,6 +722,8 @@ def scorecard(
     as_of: dt.date | str | None = None,
     mapping: str | Path | None = None,
     prorate_first_year: bool = True,
+    engine: str = "pandas",
+    scheduler: str | None = None,
     **inputs: Any,
 ) -> pd.DataFrame:
     """Evaluate every target of the plan as of a date.
@@ -740,6 +747,13 @@ def scorecard(
     prorate_first_year
         Pro-rate a per-year target in the plan's first year to the days from the plan's
         issue date to 31 December (default True).
+    engine
+        ``"pandas"`` (layers in memory) or ``"dask"``: the big layers stay partitioned
+        and the metrics run on a Dask cluster (:mod:`geoplan.metrics._dask`; ``layers``
+        may then be the folder ``geoplan layers export --parquet`` wrote). Same rows.
+    scheduler
+        With ``engine="dask"``: a scheduler address (``tcp://HOST:8786``); None starts a
+        local cluster.
     **inputs
         Extra inputs and parameters for metrics: rasters (``landcover=``, ``dem=``) and
         the definitions that change a status, e.g. ``key_levels=("national",)``,
@@ -774,10 +788,28 @@ def scorecard(
     quantities = quantities.reset_index(drop=True)
     targets = None if isinstance(plan, pd.DataFrame) else plan_targets(plan)
     rules = read_mapping(mapping, quantities, targets)
-    frames = _Frames(
-        layers, attach_targets(records, quantities, targets), {"plan_start": start, **inputs}
-    )
+    records = attach_targets(records, quantities, targets)
+    inputs = {"plan_start": start, **inputs}
     options = {"plan_start": start, "prorate_first_year": prorate_first_year}
+    if engine == "dask":
+        from ._dask import dask_frames
+
+        with dask_frames(layers, records, inputs, scheduler=scheduler) as dframes:
+            return _card(quantities, targets, rules, dframes, day, options)  # type: ignore[arg-type]
+    if engine != "pandas":
+        raise MetricError(f"engine {engine!r} is not known; use 'pandas' or 'dask'")
+    return _card(quantities, targets, rules, _Frames(layers, records, inputs), day, options)
+
+
+def _card(
+    quantities: pd.DataFrame,
+    targets: pd.DataFrame | None,
+    rules: list[MappingRow],
+    frames: _Frames,
+    day: dt.date,
+    options: dict[str, Any],
+) -> pd.DataFrame:
+    """The scorecard rows of every quantity, with metric frames from ``frames``."""
     # The register's quantities, the targets the mapping gives an implied value, and the
     # targets stated in words only that nothing measures (one unmapped row each).
     measured: list[tuple[pd.Series, Implied | None]] = [

@@ -12,6 +12,7 @@ parcels with the parts of the union, and vectorised intersections.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,12 @@ from .._errors import CRSError
 from ..catalogue import LAYER_KINDS
 
 ZONE = "全区"
+
+#: The metric CRS ("EPSG:n") to use instead of choosing one from the layers. The dask
+#: engine sets it while a metric runs on one partition, so that every partition is
+#: measured in the CRS the whole layer would be (a partition's own centre could fall in
+#: another Gauss-Kruger zone).
+FORCED_CRS: ContextVar[str | None] = ContextVar("geoplan_forced_metric_crs", default=None)
 
 
 def metric_crs_of(gdf: Any, kind: str) -> Any:
@@ -45,7 +52,7 @@ def project(layers: Mapping[str, Any], kinds: tuple[str, ...]) -> dict[str, Any]
     present = [k for k in kinds if k in layers and layers[k] is not None]
     if not present:
         return {}
-    crs = metric_crs_of(layers[present[0]], present[0])
+    crs = FORCED_CRS.get() or metric_crs_of(layers[present[0]], present[0])
     epsg = crs.to_epsg() if hasattr(crs, "to_epsg") else None
     # An "EPSG:n" string lets geopandas reuse its cached transformer (building one from a
     # fresh CRS object costs ~0.1 s per call).
