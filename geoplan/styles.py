@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._common.labels import KIND_LABELS
+from ._common.labels import KIND_LABELS as KIND_LABELS  # re-exported beside the styles
 from ._common.labels import WORK_STATUS_LABELS as STATUS_LABELS
 
 #: Drawing order, bottom to top, within each geometry family (areas, then lines, then

@@ -347,7 +347,7 @@ def metrics(
     start = plan_start_of(inputs.plan)
     day = resolve_as_of(as_of, plan_start=start)
     extra = {**raster_inputs(rasters, sample=inputs.sample), **parameter_values(settings_)}
-    layers = layers_path if on_disk else inputs.layers
+    layers: Any = layers_path if on_disk else inputs.layers  # a folder stays a path
     if metric_name:
         extra.pop("prorate_first_year", None)
         if engine == "dask":

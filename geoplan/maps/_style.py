@@ -14,15 +14,13 @@ import numpy as np
 import pandas as pd
 
 # the style data lives in geoplan.styles so that the store's QGIS styles share it
-from ..styles import (  # noqa: F401  (re-exported for the map modules)
-    CHOROPLETH_COLORS,
-    DRAW_ORDER,
-    GENERIC_STYLES,
-    KIND_LABELS,
-    KIND_STYLES,
-    KindStyle,
-    Style,
-)
+from .._common.labels import KIND_LABELS as KIND_LABELS
+from ..styles import CHOROPLETH_COLORS as CHOROPLETH_COLORS
+from ..styles import DRAW_ORDER as DRAW_ORDER
+from ..styles import GENERIC_STYLES as GENERIC_STYLES
+from ..styles import KIND_STYLES as KIND_STYLES
+from ..styles import KindStyle as KindStyle
+from ..styles import Style as Style
 
 
 def style_values(kind: str, frame: pd.DataFrame) -> pd.Series:

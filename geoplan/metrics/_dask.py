@@ -784,9 +784,9 @@ def _box_pairs(boxes: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.nda
 
 
 def _delayed(func: Any) -> Any:
-    import dask
+    from dask.delayed import delayed
 
-    return dask.delayed(func, pure=False)
+    return delayed(func, pure=False)
 
 
 @contextlib.contextmanager

@@ -63,7 +63,7 @@ MERGED_HEADERS: dict[str, str] = {
 }
 
 
-def _issue(records: pd.DataFrame, level: str, rid: str, field: str, message: str) -> dict:
+def _issue(records: pd.DataFrame, level: str, rid: str, field: str, message: str) -> dict[str, Any]:
     loc = records.attrs.get("geoplan_locations", {}).get(rid)
     column = records.attrs.get("geoplan_columns", {}).get(loc[1] if loc else "", {}).get(field)
     return {
@@ -160,7 +160,7 @@ def check_ledger(
     return pd.DataFrame(issues, columns=list(ISSUE_COLUMNS))
 
 
-def _target_problem(records: pd.DataFrame, rec: Any, task: Any) -> dict | None:
+def _target_problem(records: pd.DataFrame, rec: Any, task: Any) -> dict[str, Any] | None:
     """The problem with a record's target or unit, if any."""
     rid = str(rec.record_id)
     ti = getattr(rec, "target_index", pd.NA)
