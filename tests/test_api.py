@@ -28,3 +28,27 @@ def test_errors_mix_in_the_builtins_callers_already_catch():
     assert issubclass(geoplan.DataReadError, OSError)
     for name in ("CRSError", "SchemaError", "StoreError", "MapError", "RasterError"):
         assert issubclass(getattr(geoplan, name), geoplan.GeoplanError)
+
+
+def test_scorecard_runs_without_the_raster_extra():
+    # `pip install . && geoplan demo` has no rasterio: the raster metrics must load (their
+    # rows say what is missing) and the rest of the card must be computed
+    code = (
+        "import sys\n"
+        "for name in ('rasterio', 'affine'):\n"
+        "    sys.modules[name] = None  # as if not installed\n"
+        "import geoplan\n"
+        "card = geoplan.scorecard(as_of='2025-12-31')\n"
+        "print(len(card), int((card['status'] == 'met').sum()))\n"
+        "try:\n"
+        "    layers = geoplan.load_sample()\n"
+        "    geoplan.compute_metric('green_cover_share', layers, landcover='x.tif')\n"
+        "except geoplan.MissingDependencyError as exc:\n"
+        "    print('raster extra' if 'geoplan[raster]' in str(exc) else exc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    first, extra = out.stdout.splitlines()[:2]
+    count, met = map(int, first.split())
+    assert count > 50 and met > 0
+    assert extra == "raster extra"

@@ -26,13 +26,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import shapely
-from affine import Affine
-from rasterio import features
-from rasterio.windows import Window
 
 from .._errors import RasterError
+
+if TYPE_CHECKING:  # rasterio (the `raster` extra) is imported where it is used
+    from affine import Affine
+    from rasterio.windows import Window
 
 METHODS: tuple[str, ...] = ("exact", "centre", "all_touched")
 
@@ -52,6 +55,8 @@ def chunk_windows(
     window: Window, block_shape: tuple[int, int], *, chunk: int = CHUNK_CELLS
 ) -> Iterator[Window]:
     """Split ``window`` into chunks whose edges fall on the raster's internal blocks."""
+    from rasterio.windows import Window
+
     bh, bw = block_shape
     # About chunk² cells a read, in whole blocks: 2048 x 2048 for 512-cell tiles, a few
     # hundred full-width rows for a striped file (blocks one row high, the raster wide).
@@ -93,6 +98,8 @@ def cell_weights(
         ``(index, weight)``: int64 flat indices into the grid (unordered) and float64
         weights in (0, 1].
     """
+    from rasterio import features
+
     if method == "centre":
         mask = features.geometry_mask([geom], shape, transform, invert=True)
         index = np.flatnonzero(mask)
