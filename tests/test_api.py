@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import geoplan
 
 
@@ -52,3 +54,24 @@ def test_scorecard_runs_without_the_raster_extra():
     count, met = map(int, first.split())
     assert count > 50 and met > 0
     assert extra == "raster extra"
+
+
+@pytest.mark.slow  # the whole demo, about 15 s
+def test_demo_runs_on_the_core_install(tmp_path):
+    # the README's first command installs no extra: block every optional import and run
+    # the demo; everything but the PDF must be written
+    optional = ("rasterio", "affine", "pyarrow", "docx", "pdfplumber", "lxml", "dask")
+    optional += ("distributed", "dask_geopandas", "psycopg", "playwright")
+    code = (
+        "import sys\n"
+        f"for name in {optional!r}:\n"
+        "    sys.modules[name] = None  # as if not installed\n"
+        "from geoplan.cli import main\n"
+        f"main(['demo', '-o', {str(tmp_path / 'out')!r}])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    from geoplan.demo import FILES
+
+    assert set(FILES.values()) - {"report.pdf"} <= set(written), written
