@@ -16,11 +16,13 @@ from ._backends import SRID, Backend
 from ._load import check_kind, q
 from ._models import (
     LAYER_TABLES,
+    LEDGER_COLUMNS,
     RECORD_COLUMNS,
     SNAPSHOT_COLUMNS,
     layer_columns,
     plan_meta,
     plan_sections,
+    plan_unit_duties,
     quantities,
     targets,
     tasks,
@@ -126,9 +128,16 @@ def _rows(
 
 
 def read_records(conn: Connection, backend: Backend, *, as_of: dt.date | None = None) -> Any:
-    """Read the progress log (records dated on or before ``as_of`` when given)."""
+    """Read the progress log (records dated on or before ``as_of`` when given).
+
+    The ledger columns (``target_index``, ``reporter``, ``town``, ``name``) come back when
+    some stored record has a value in them, as :func:`geoplan.records.read_records` gives
+    them only for a ledger that has them.
+    """
     rows = _rows(conn, backend, "records", list(RECORD_COLUMNS), "date <= :d", as_of)
-    return typed_frame(rows, RECORD_COLUMNS)
+    frame = typed_frame(rows, RECORD_COLUMNS)
+    empty = [c for c in LEDGER_COLUMNS if frame[c].isna().all()]
+    return frame.drop(columns=empty)
 
 
 def read_snapshots(conn: Connection, backend: Backend, *, as_of: dt.date | None = None) -> Any:
@@ -169,8 +178,14 @@ def read_plan_dict(conn: Connection) -> dict[str, Any] | None:
                 "text": tgt["text"],
                 "quantities": by_target.get(tgt["target_key"], []),
                 "year_from": tgt["year_from"],
+                "year_source": tgt["year_source"],
             }
         )
+    duties = conn.execute(
+        select(plan_unit_duties.c.unit, plan_unit_duties.c.duties).order_by(
+            plan_unit_duties.c.position
+        )
+    ).all()
     return {
         "meta": {
             "title": meta["title"],
@@ -197,6 +212,7 @@ def read_plan_dict(conn: Connection) -> dict[str, Any] | None:
             }
             for row in conn.execute(select(tasks).order_by(tasks.c.id)).mappings()
         ],
+        **({"unit_duties": {unit: duty for unit, duty in duties}} if duties else {}),
     }
 
 
@@ -218,6 +234,7 @@ def plan_from_dict(data: dict[str, Any]) -> Any:
             text=t["text"],
             quantities=[Quantity(**qty) for qty in t["quantities"]],
             year_from=t["year_from"],
+            year_source=t.get("year_source"),
         )
 
     meta = dict(data["meta"], date=date(data["meta"]["date"]))
@@ -232,4 +249,5 @@ def plan_from_dict(data: dict[str, Any]) -> Any:
             )
             for t in data["tasks"]
         ],
+        unit_duties=dict(data.get("unit_duties") or {}),
     )

@@ -32,16 +32,17 @@ from ._gpkg import SYSTEM_TABLES, create_base, create_table, register_attributes
 from ._load import LoadStats, column_values, load_layers, q
 from ._models import (
     ATTRIBUTE_TABLES,
-    GEOMETRY_COLUMN_TYPES,
     LAYER_TABLES,
     RECORD_COLUMNS,
     SCHEMA_VERSION,
     SNAPSHOT_COLUMNS,
+    geometry_column_type,
     geoplan_meta,
     metadata,
     metric_snapshots,
     plan_meta,
     plan_sections,
+    plan_unit_duties,
     quantities,
     records,
     targets,
@@ -532,7 +533,7 @@ def _create_gpkg(conn: Connection) -> None:
 
     create_base(conn)
     for kind, (current, history) in LAYER_TABLES.items():
-        geometry = GEOMETRY_COLUMN_TYPES[LAYER_KINDS[kind].geometry]
+        geometry = geometry_column_type(LAYER_KINDS[kind])
         label = KIND_LABELS.get(kind, kind)
         for table, title, index in (
             (current, label, True),
@@ -595,7 +596,7 @@ def _rows(frame: pd.DataFrame, columns: dict[str, str], what: str) -> list[dict[
 
 def _write_plan(conn: Connection, plan: Any) -> None:
     """Replace the stored plan register with ``plan``."""
-    for table in (quantities, targets, tasks, plan_sections, plan_meta):
+    for table in (quantities, targets, tasks, plan_sections, plan_unit_duties, plan_meta):
         conn.execute(delete(table))
     meta = plan.meta
     conn.execute(
@@ -615,6 +616,15 @@ def _write_plan(conn: Connection, plan: Any) -> None:
             [
                 {"id": s.id, "number": s.number, "title": s.title, "kind": s.kind, "position": i}
                 for i, s in enumerate(plan.sections)
+            ],
+        )
+    duties = getattr(plan, "unit_duties", None) or {}
+    if duties:
+        conn.execute(
+            insert(plan_unit_duties),
+            [
+                {"unit": unit, "duties": duty, "position": i}
+                for i, (unit, duty) in enumerate(duties.items())
             ],
         )
     if plan.tasks:
@@ -645,7 +655,8 @@ def _write_plan(conn: Connection, plan: Any) -> None:
                     "year": target.year,
                     "deadline": target.deadline,
                     "text": target.text,
-                    "year_from": getattr(target, "year_from", None),
+                    "year_from": target.year_from,
+                    "year_source": target.year_source,
                 }
             )
             quantity_rows += [
