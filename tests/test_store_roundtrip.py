@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 import shapely
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 import geoplan
 from geoplan import SchemaError, StoreError
@@ -316,3 +317,41 @@ def test_a_version_2_database_is_refused_with_the_way_to_move(db_url):
     message = str(err.value)
     assert "geoplan db dump" in message and "geoplan db load" in message
     store.close()
+
+
+def test_qgis_draws_points_and_footprints_of_one_layer_styled(db_url, tmp_path):
+    from tests.test_store_clients import qgis
+
+    houses = _mixed_farmhouses()
+    houses.loc[3, "geometry"] = shapely.box(118.71, 24.91, 118.75, 24.95)  # large enough to see
+    load_layers({"farmhouses": houses}, url=db_url, valid_from="2022-01-01")
+    if db_url.endswith(".gpkg"):
+        source = db_url
+    else:
+        parsed = make_url(db_url)
+        source = f"pg:dbname={parsed.database} host={parsed.host} port={parsed.port or 5432} "
+        source += f"user={parsed.username}"
+    seen = {}
+    for part in ("Point", "MultiPolygon"):
+        png = tmp_path / f"{part}.png"
+        seen[part] = qgis(source, [f"farmhouses:{part}"], render=("farmhouses", png))
+    points, footprints = seen["Point"]["farmhouses"], seen["MultiPolygon"]["farmhouses"]
+    assert (points["geometry"], points["count"]) == ("Point", 3)
+    assert (footprints["geometry"], footprints["count"]) == ("MultiPolygon", 3)
+    assert points["names"] == ["农房0", "农房1", "农房2"]
+    assert footprints["names"] == ["农房3", "农房4", "农房5"]
+    for got in (points, footprints):  # the database's default style, classed by geometry too
+        assert got["renderer"] == "categorizedSymbol"
+        assert [c[0] for c in got["categories"]][-1] == "footprint:"
+    # the footprint of 0.04° x 0.04° fills much of the picture; three points paint a little
+    assert seen["MultiPolygon"]["_render"]["painted_samples"] > 5000
+    assert 0 < seen["Point"]["_render"]["painted_samples"] < 500
+    # the project opens the footprints as a layer of their own beside the points
+    project = tmp_path / "fp.qgs"
+    with Store(db_url) as store:
+        store.qgis_project(project)
+    layers = qgis("", ["--project", str(project)])["点状要素"]
+    assert [(x["name"], x["count"], x["renderer"]) for x in layers] == [
+        ("农房", 3, "categorizedSymbol"),
+        ("农房（轮廓）", 3, "categorizedSymbol"),
+    ]

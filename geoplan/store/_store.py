@@ -474,8 +474,18 @@ class Store:
                 "first with `geoplan db load`"
             )
         name = title or (self.path.stem if self.path is not None else "geoplan")
-        data = project_bytes(self.url, kinds, path=target, title=name)
+        footprints = tuple(k for k in kinds if self._has_footprints(k))
+        data = project_bytes(self.url, kinds, path=target, title=name, footprints=footprints)
         return write_bytes(target, data, what="QGIS project", error=StoreError)
+
+    def _has_footprints(self, kind: str) -> bool:
+        """Whether a footprint kind (see ``LayerKind.footprints``) holds any polygon."""
+        from ..catalogue import LAYER_KINDS
+
+        if not LAYER_KINDS[kind].footprints:
+            return False
+        layer = self.read_layers(kinds=[kind])[kind]
+        return bool(layer.geom_type.isin(["Polygon", "MultiPolygon"]).any())
 
     def _check_dump_targets(self, out: Path, names: list[str], *, force: bool) -> None:
         """Refuse a dump that would replace the database or a file geoplan did not write."""
