@@ -77,6 +77,7 @@ def _heritage() -> gpd.GeoDataFrame:
         {
             "id": ["H1", "H2"],
             "name": ["洛阳桥", "蔡襄祠"],
+            "task_ids": ["14,16", "15"],
             "heritage_type": ["cultural_relic", "historic_building"],
             "protection_level": ["national", None],
         },
@@ -316,6 +317,7 @@ def test_a_version_2_database_is_refused_with_the_way_to_move(db_url):
         store.read_plan()
     message = str(err.value)
     assert "geoplan db dump" in message and "geoplan db load" in message
+    assert "--plan DIR/plan.json" in message and "--snapshots" in message
     store.close()
 
 
@@ -355,3 +357,78 @@ def test_qgis_draws_points_and_footprints_of_one_layer_styled(db_url, tmp_path):
         ("农房", 3, "categorizedSymbol"),
         ("农房（轮廓）", 3, "categorizedSymbol"),
     ]
+
+
+def test_a_dump_loads_back_into_a_new_database_unchanged(tmp_path):
+    """The way the refusal of an older database describes: dump, then load the dump."""
+    require(_gpkg_reason() is None, _gpkg_reason() or "")
+    from click.testing import CliRunner
+
+    from geoplan.cli import main
+    from tests.test_store import _none_for_missing, _towns
+
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(_LEDGER, encoding="utf-8")
+    plan = dataclasses.replace(_plan(), unit_duties={"区建设与交通局": "负责福道建设"})
+    layers = {"towns": _towns(), "farmhouses": _mixed_farmhouses(), "heritage_sites": _heritage()}
+    card = pd.DataFrame(
+        {
+            "task_id": [9, 9],
+            "metric": ["greenway_total_km", "greenway_total_km"],
+            "scope_type": ["zone", "zone"],
+            "value": [6.5, -0.25],
+            "judged_on": pd.to_datetime(["2022-12-31", None]),
+            "value_today": [8.25, -0.25],
+            "comparator": [">=", None],
+            "definition": ["=已建成福道长度", ""],  # a formula-like text survives the dump
+            "status": ["not_met", "no_data"],
+        }
+    )
+    old = tmp_path / "old.gpkg"
+    with Store(old) as store:
+        store.load(layers=layers, plan=plan, records=geoplan.read_records(ledger))
+        store.snapshot(card, as_of="2023-06-30")
+        store.snapshot(card.iloc[:1], as_of="2023-12-31")
+        want = {
+            "layers": store.read_layers(),
+            "plan": store.read_plan(),
+            "records": store.read_records(),
+            "snapshots": store.read_snapshots(),
+        }
+        store.dump(tmp_path / "dump")
+    dump = tmp_path / "dump"
+    new = tmp_path / "new.gpkg"
+    result = CliRunner().invoke(
+        main,
+        [
+            "db",
+            "load",
+            "--url",
+            str(new),
+            "--layers",
+            str(dump / "layers.gpkg"),
+            "--plan",
+            str(dump / "plan.json"),
+            "--records",
+            str(dump / "records.csv"),
+            "--snapshots",
+            str(dump / "metric_snapshots.csv"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "snapshots: 3 rows" in result.output
+    with Store(new) as store:
+        got_layers, got_plan = store.read_layers(), store.read_plan()
+        got_records, got_snaps = store.read_records(), store.read_snapshots()
+    assert list(got_layers) == list(want["layers"])
+    for kind, gdf in want["layers"].items():
+        assert_same_layer(got_layers[kind], gdf)
+    assert got_plan == want["plan"] == plan
+    pd.testing.assert_frame_equal(
+        _none_for_missing(got_records), _none_for_missing(want["records"])
+    )
+    assert got_records["target_index"].tolist()[0] == 0  # 目标编号 9-1 came back
+    pd.testing.assert_frame_equal(
+        _none_for_missing(got_snaps), _none_for_missing(want["snapshots"])
+    )
+    assert got_snaps["definition"].tolist() == ["=已建成福道长度", "", "=已建成福道长度"]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -251,3 +253,49 @@ def plan_from_dict(data: dict[str, Any]) -> Any:
         ],
         unit_duties=dict(data.get("unit_duties") or {}),
     )
+
+
+def read_plan_json(path: str | os.PathLike[str]) -> Any:
+    """Read a register that ``geoplan db dump`` wrote (``plan.json``) as a Plan.
+
+    Raises StoreError naming the file when it is not such a register.
+    """
+    from .._errors import StoreError
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return plan_from_dict(data)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise StoreError(
+            f"{path} is not a plan register written by `geoplan db dump` ({exc!s}); pass "
+            "that plan.json, or the plan document itself (.txt, .docx, .pdf, .html)"
+        ) from None
+
+
+def read_snapshots_file(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read the ``metric_snapshots.csv`` that ``geoplan db dump`` wrote, for loading back.
+
+    Raises StoreError naming the file when it cannot be read or has no ``as_of`` column.
+    """
+    from .._errors import StoreError
+
+    try:
+        frame = pd.read_csv(path, encoding="utf-8-sig", dtype=object, keep_default_na=False)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise StoreError(f"cannot read the snapshots file {path}: {exc}") from None
+    if "as_of" not in frame.columns:
+        raise StoreError(
+            f"{path} has no as_of column, so it is not the metric_snapshots.csv of "
+            "`geoplan db dump`; pass that file"
+        )
+    from .._common.cells import FORMULA_STARTS
+
+    # the dump wrote formula-like text with a leading ' (see geoplan._common.cells)
+    for column in frame.columns:
+        text_ = frame[column]
+        escaped = text_.str.startswith("'") & text_.str[1:2].isin(FORMULA_STARTS)
+        frame[column] = text_.where(~escaped, text_.str[1:])
+    frame = frame.replace("", None)
+    if "definition" in frame.columns:  # the scorecard writes "" for a row with none
+        frame["definition"] = frame["definition"].fillna("")
+    return frame

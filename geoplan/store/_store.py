@@ -168,8 +168,10 @@ class Store:
             raise StoreError(
                 f"{self.label} has geoplan schema version {version}, older than this geoplan's "
                 f"{SCHEMA_VERSION}; export it with `geoplan db dump -o DIR` using the geoplan "
-                "that wrote it, then `geoplan db init` a new database and `geoplan db load` "
-                "the dump into it"
+                "that wrote it, then load the dump into a new database with this one: "
+                "`geoplan db load --url NEW --layers DIR/layers.gpkg --plan DIR/plan.json "
+                "--records DIR/records.csv --snapshots DIR/metric_snapshots.csv` (the layers "
+                "come over as they stand, without their history)"
             )
         if version > SCHEMA_VERSION:
             raise StoreError(
@@ -266,8 +268,9 @@ class Store:
         records: pd.DataFrame | None = None,
         valid_from: dt.date | str | None = None,
         keep_missing: bool = False,
+        snapshots: pd.DataFrame | None = None,
     ) -> dict[str, LoadStats]:
-        """Load any of layers, plan and records in one transaction.
+        """Load any of layers, plan, records and snapshots in one transaction.
 
         Parameters
         ----------
@@ -285,6 +288,10 @@ class Store:
         keep_missing
             Keep stored features the loaded layers lack (add and update only), e.g. to
             load a few new features on their own.
+        snapshots
+            Stored scorecards with an ``as_of`` column, as ``db dump`` writes them to
+            ``metric_snapshots.csv`` (see :func:`read_snapshots_file`): each date's rows
+            replace that date's snapshot; ``created_at`` is kept when given.
 
         Returns
         -------
@@ -300,6 +307,8 @@ class Store:
                 _write_plan(conn, plan)
             if records is not None:
                 self._write_records(conn, records)
+            if snapshots is not None:
+                _write_snapshots(conn, snapshots)
         return stats
 
     def _write_records(self, conn: Connection, frame: pd.DataFrame) -> None:
@@ -332,15 +341,10 @@ class Store:
         assert day is not None
         frame = card.copy()
         frame["as_of"] = pd.Timestamp(day)
-        rows = _rows(frame, SNAPSHOT_COLUMNS, "scorecard")
-        created = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        for row in rows:
-            row["created_at"] = created
+        frame = frame.drop(columns=["created_at"], errors="ignore")
         with self._open(write=True) as conn:
             conn.execute(delete(metric_snapshots).where(metric_snapshots.c.as_of == day))
-            if rows:
-                conn.execute(insert(metric_snapshots), rows)
-        return len(rows)
+            return _write_snapshots(conn, frame)
 
     # ------------------------------------------------------------------ reading
 
@@ -430,7 +434,9 @@ class Store:
             else:
                 for kind, gdf in layers.items():
                     gdf.to_file(tmp / f"{kind}.geojson", driver="GeoJSON")
-            escape_frame(recs).to_csv(tmp / "records.csv", index=False, encoding="utf-8-sig")
+            escape_frame(_records_for_file(recs)).to_csv(
+                tmp / "records.csv", index=False, encoding="utf-8-sig"
+            )
             escape_frame(snaps).to_csv(
                 tmp / "metric_snapshots.csv", index=False, encoding="utf-8-sig"
             )
@@ -684,3 +690,44 @@ def _write_plan(conn: Connection, plan: Any) -> None:
         conn.execute(insert(targets), target_rows)
     if quantity_rows:
         conn.execute(insert(quantities), quantity_rows)
+
+
+def _write_snapshots(conn: Connection, frame: pd.DataFrame) -> int:
+    """Replace the snapshots of every ``as_of`` date in ``frame`` with its rows."""
+    if "as_of" not in frame.columns:
+        raise SchemaError(
+            "snapshots have no 'as_of' column; pass the metric_snapshots.csv that "
+            "`geoplan db dump` wrote, or store one scorecard with Store.snapshot(card, as_of=)"
+        )
+    rows = _rows(frame, SNAPSHOT_COLUMNS, "snapshots")
+    if any(row["as_of"] is None for row in rows):
+        raise SchemaError("snapshots: every row needs an as_of date; fill the empty cells")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    if "created_at" in frame.columns:
+        stamps = pd.to_datetime(frame["created_at"], errors="coerce", utc=True)
+        created = [now if pd.isna(t) else t.tz_localize(None).to_pydatetime() for t in stamps]
+    else:
+        created = [now] * len(rows)
+    for row, stamp in zip(rows, created, strict=True):
+        row["created_at"] = stamp
+    days = sorted({row["as_of"] for row in rows})
+    if days:
+        conn.execute(delete(metric_snapshots).where(metric_snapshots.c.as_of.in_(days)))
+    if rows:
+        conn.execute(insert(metric_snapshots), rows)
+    return len(rows)
+
+
+def _records_for_file(frame: pd.DataFrame) -> pd.DataFrame:
+    """The progress log as a file: ``target_index`` written as the ledger's 目标编号.
+
+    :func:`geoplan.records.read_records` reads a ``target`` column such as ``9-1`` (task
+    9's first target) into ``target_index`` 0, so a dumped log loads back unchanged.
+    """
+    if "target_index" not in frame.columns:
+        return frame
+    index = frame["target_index"]
+    target = frame["task_id"].astype("Int64").astype(str) + "-" + (index + 1).astype(str)
+    out = frame.copy()
+    out["target_index"] = target.where(index.notna(), None)
+    return out.rename(columns={"target_index": "target"})
