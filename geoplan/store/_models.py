@@ -77,8 +77,10 @@ def geometry_column_type(kind: LayerKind | str) -> str:
     polygons as the survey drew them. One generic column keeps a feature's id, history
     and spatial index in one table (a split into a point and a footprint table would
     give a feature two homes when a survey replaces its point with a footprint);
-    GeoPackage 1.4 and PostGIS both allow ``GEOMETRY``, and QGIS draws a categorised
-    marker style at each footprint's centre.
+    GeoPackage 1.4 and PostGIS both allow ``GEOMETRY``. QGIS opens such a column one
+    geometry type at a time (its browser offers the points and the footprints as two
+    layers, and ``db qgis-project`` writes both); the default style classes points
+    (markers) and footprints (fills) apart.
 
     >>> geometry_column_type("farmhouses"), geometry_column_type("villages")
     ('GEOMETRY', 'MULTIPOLYGON')
