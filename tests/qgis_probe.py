@@ -6,7 +6,9 @@ Run by tests/test_store_clients.py with the system Python that has Debian's pyth
     python3 tests/qgis_probe.py SOURCE KIND... [--render KIND[,KIND...] PNG]
     python3 tests/qgis_probe.py --project PROJECT.qgz
 
-SOURCE is a GeoPackage path or ``pg:<libpq conninfo>``. For each layer kind (and its
+SOURCE is a GeoPackage path or ``pg:<libpq conninfo>``. A KIND written ``KIND:TYPE``
+(``farmhouses:Point``) is opened as the part of a generic (``GEOMETRY``) layer holding
+that geometry type, as QGIS's browser offers it. For each layer kind (and its
 ``_history`` table) it reports validity, geometry type, CRS, feature count, the names of
 the features, and the renderer QGIS applied from the database's default style; with
 ``--render``, draws the listed layers (the first on top) to a PNG and counts the painted
@@ -61,18 +63,22 @@ def main(argv: list[str]) -> int:
     app = QgsApplication([], False)
     app.initQgis()
 
-    def open_layer(table: str) -> QgsVectorLayer:
+    def open_layer(table: str, geometry: str) -> QgsVectorLayer:
         if source.startswith("pg:"):
             uri = QgsDataSourceUri(source[3:])
             uri.setDataSource("public", table, "geom", "", "fid")
+            if geometry:
+                uri.setWkbType(QgsWkbTypes.parseType(geometry))
             return QgsVectorLayer(uri.uri(False), table, "postgres")
-        return QgsVectorLayer(f"{source}|layername={table}", table, "ogr")
+        part = f"|geometrytype={geometry}" if geometry else ""
+        return QgsVectorLayer(f"{source}|layername={table}{part}", table, "ogr")
 
     report = {}
     layers = {}
-    for kind in kinds:
+    for spec in kinds:
+        kind, _, geometry = spec.partition(":")
         for table in (kind, f"{kind}_history"):
-            layer = open_layer(table)
+            layer = open_layer(table, geometry)
             entry = {"valid": layer.isValid()}
             if layer.isValid():
                 renderer = layer.renderer()

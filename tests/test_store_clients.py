@@ -272,6 +272,12 @@ def test_edits_through_gdal_come_back(bundled_gpkg, tmp_path):
 # ------------------------------------------------------------------ QGIS
 
 
+def _opened(kinds: list[str]) -> list[str]:
+    """Probe arguments: a footprint kind (a generic GEOMETRY column) is opened as QGIS's
+    browser offers it, one geometry type at a time (here its points)."""
+    return [f"{k}:Point" if LAYER_KINDS[k].footprints else k for k in kinds]
+
+
 def _check_qgis_layers(seen: dict, sample: dict) -> None:
     for kind, gdf in sample.items():
         got = seen[kind]
@@ -298,12 +304,20 @@ def _check_qgis_layers(seen: dict, sample: dict) -> None:
         legend = [[v, spec.labels[v], main_colour(s)] for v, s in spec.styles.items()]
         if spec.other is not None:
             legend.append(["", "其他/未填", main_colour(spec.other)])
+        if LAYER_KINDS[kind].footprints:  # then the same classes for footprints (fills)
+            legend += [
+                [f"footprint:{v}", f"{label}（轮廓）", (s.get("fill") or s["color"])]
+                for v, label, _ in legend
+                for s in [spec.styles.get(v, spec.other)]
+            ]
         assert got["categories"] == legend, kind
 
 
 def test_qgis_opens_the_geopackage_styled(bundled_gpkg, sample, tmp_path):
     png = tmp_path / "farmhouses.png"
-    seen = qgis(str(bundled_gpkg), list(sample), render=("farmhouses,greenways,towns", png))
+    seen = qgis(
+        str(bundled_gpkg), _opened(list(sample)), render=("farmhouses,greenways,towns", png)
+    )
     _check_qgis_layers(seen, sample)
     assert seen["villages"]["categories"][0][1] == "村庄规划已批"
     assert seen["greenways"]["categories"][0][1] == "已建成（实线）"
@@ -331,7 +345,7 @@ def test_qgis_opens_postgis_styled(pg_url, sample):  # noqa: F811
     conninfo = (
         f"pg:dbname={url.database} host={url.host} port={url.port or 5432} user={url.username}"
     )
-    seen = qgis(conninfo, list(sample))
+    seen = qgis(conninfo, _opened(list(sample)))
     _check_qgis_layers(seen, sample)
     engine = create_engine(pg_url)
     with engine.connect() as conn:
@@ -345,7 +359,9 @@ def test_qgis_opens_postgis_styled(pg_url, sample):  # noqa: F811
         )
     engine.dispose()
     assert types["towns"] == "MULTIPOLYGON" and types["towns_history"] == "MULTIPOLYGON"
-    assert types["greenways"] == "MULTILINESTRING" and types["farmhouses"] == "POINT"
+    assert types["greenways"] == "MULTILINESTRING" and types["water_sources"] == "POINT"
+    # points or footprints: one generic column (see geoplan.store._models.geometry_column_type)
+    assert types["farmhouses"] == types["heritage_sites"] == "GEOMETRY"
     assert catalogs == [url.database]
 
 

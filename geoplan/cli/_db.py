@@ -49,8 +49,17 @@ def init(url: str | None) -> None:
 @db.command()
 @_url_option
 @layers_option(help="A GeoPackage or folder of layers (default with no data option: the sample).")
-@plan_option(help="An action-plan text file (default with no data option: the bundled plan).")
+@plan_option(
+    help="An action plan (a document, or the plan.json of `geoplan db dump`; default with "
+    "no data option: the bundled plan)."
+)
 @records_option(help="A progress-log CSV (default with no data option: the sample records).")
+@click.option(
+    "--snapshots",
+    "snapshots_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The metric_snapshots.csv of `geoplan db dump`: stored scorecards to load back.",
+)
 @layer_read_options
 @click.option(
     "--valid-from",
@@ -70,26 +79,42 @@ def load(
     layers_path: Path | None,
     plan_path: Path | None,
     records_path: Path | None,
+    snapshots_path: Path | None,
     crs: str | None,
     columns_path: Path | None,
     valid_from: dt.date | None,
     keep_missing: bool,
 ) -> None:
-    """Load layers, a plan and records in one transaction.
+    """Load layers, a plan, records and snapshots in one transaction.
 
-    With no --layers, --plan or --records, loads the bundled plan, sample layers and sample
-    records. Loading the same data again changes nothing; changed features keep their
-    previous version in <kind>_history, and so do features missing from a reloaded layer
-    (deleted unless --keep-missing).
+    With no --layers, --plan, --records or --snapshots, loads the bundled plan, sample
+    layers and sample records. The files of `geoplan db dump` load back as they are
+    (layers.gpkg, plan.json, records.csv, metric_snapshots.csv). Loading the same data
+    again changes nothing; changed features keep their previous version in
+    <kind>_history, and so do features missing from a reloaded layer (deleted unless
+    --keep-missing).
     """
     from ..metrics import plan_start
     from ..store import Store
+    from ..store._read import read_plan_json, read_snapshots_file
 
-    bundled = layers_path is None and plan_path is None and records_path is None
+    given = (layers_path, plan_path, records_path, snapshots_path)
+    bundled = all(path is None for path in given)
+    # a dump's plan.json is the register itself, read as it was stored
+    dumped_plan = plan_path is not None and plan_path.suffix.lower() == ".json"
     inputs = resolve_inputs(
-        layers_path, plan_path, records_path, defaults=bundled, crs=crs, columns_path=columns_path
+        layers_path,
+        None if dumped_plan else plan_path,
+        records_path,
+        defaults=bundled,
+        crs=crs,
+        columns_path=columns_path,
     )
     plan, layers, records = inputs.plan, inputs.layers, inputs.records
+    if dumped_plan:
+        assert plan_path is not None
+        plan = read_plan_json(plan_path)
+    snapshots = None if snapshots_path is None else read_snapshots_file(snapshots_path)
     # the sample's dated columns describe progress since the plan started
     valid_from = valid_from or (plan_start(plan) if bundled else None)
     start = time.perf_counter()
@@ -101,6 +126,7 @@ def load(
             records=records,
             valid_from=valid_from,
             keep_missing=keep_missing,
+            snapshots=snapshots,
         )
     for kind, s in stats.items():
         click.echo(
@@ -111,6 +137,8 @@ def load(
         click.echo(f"plan: {len(plan.tasks)} tasks")
     if records is not None:
         click.echo(f"records: {len(records)} rows")
+    if snapshots is not None:
+        click.echo(f"snapshots: {len(snapshots)} rows")
     click.echo(f"loaded into {store.label} in {time.perf_counter() - start:.1f} s", err=True)
 
 

@@ -61,9 +61,7 @@ class Target:
     text: str
     quantities: list[Quantity] = field(default_factory=list)
     year_from: int | None = None
-    # provenance, not identity: two targets with the same date, text and quantities are equal
-    # (the store keeps no year_source yet, and a plan read back from it must compare equal)
-    year_source: str | None = field(default=None, compare=False)
+    year_source: str | None = None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ table, and a few set-based statements merge them:
 4. ``INSERT … ON CONFLICT (id) DO UPDATE`` the dirty features.
 
 Polygon and line layers are stored as MultiPolygon and MultiLineString: single parts are
-promoted, all at once, when a layer is prepared.
+promoted, all at once, when a layer is prepared. Footprint kinds (farmhouses, heritage
+sites) keep points as points and promote their polygons the same way.
 
 The caller runs all of it in one transaction, so a failed or killed load changes nothing.
 """
@@ -38,7 +39,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from .._errors import CRSError, SchemaError, StoreError
-from ..catalogue import GEOMETRY_TYPES, LAYER_KINDS
+from ..catalogue import GEOMETRY_TYPES, LAYER_KINDS, geometry_types
 from ._backends import SRID, Backend
 from ._models import LAYER_TABLES, layer_columns
 from ._rtree import bulk_load
@@ -201,7 +202,7 @@ def prepare_layer(kind: str, gdf: Any) -> tuple[pd.DataFrame, np.ndarray]:
     dup = ids.astype(str).duplicated(keep=False).to_numpy()
     _raise_bad(ids, dup, f"{kind}.id", "unique within the layer (duplicate id)")
     geoms = np.asarray(gdf.geometry.array, dtype=object)
-    allowed = GEOMETRY_TYPES[LAYER_KINDS[kind].geometry]
+    allowed = geometry_types(kind)  # a footprint kind takes points and (multi)polygons
     type_names = shapely.get_type_id(geoms)
     type_ok = np.isin(type_names, [shapely.GeometryType[t.upper()] for t in allowed])
     finite = np.isfinite(shapely.bounds(geoms)).all(axis=1)
@@ -223,7 +224,9 @@ def prepare_layer(kind: str, gdf: Any) -> tuple[pd.DataFrame, np.ndarray]:
                 f"({int(bad_rows.sum())} such rows); repair it (geoplan.read_layers repairs "
                 "invalid polygons) or drop the feature, then load again"
             )
-    geoms = promote(geoms, LAYER_KINDS[kind].geometry)
+    for family in ("Polygon", "LineString"):
+        if set(GEOMETRY_TYPES[family]) <= set(allowed):  # stored as multi-part
+            geoms = promote(geoms, family)
     frame = pd.DataFrame(index=gdf.index)
     for name in columns:
         frame[name] = gdf[name] if name in gdf.columns else pd.Series(None, index=gdf.index)

@@ -37,13 +37,16 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from ..catalogue import LAYER_KINDS, LayerKind
+from ..catalogue import GEOMETRY_TYPES, LAYER_KINDS, LayerKind, geometry_types
 from ._backends import SRID
 
 #: Bumped whenever a table or column changes; stored in ``geoplan_meta``. Version 2: a
 #: GeoPackage 1.4 written without SpatiaLite, typed multi-part geometry columns, DOUBLE
-#: columns, integer keys on every table, ``layer_styles``.
-SCHEMA_VERSION = 2
+#: columns, integer keys on every table, ``layer_styles``. Version 3: footprint kinds
+#: (farmhouses, heritage sites) in a ``GEOMETRY`` column, ``targets.year_source``,
+#: ``plan_unit_duties``, the ledger columns of ``records`` and the scorecard's
+#: ``judged_on``, ``value_today`` and ``definition`` in ``metric_snapshots``.
+SCHEMA_VERSION = 3
 
 _SQL_TYPES: dict[str, type[TypeEngine[Any]]] = {
     "str": Text,
@@ -63,6 +66,30 @@ GEOMETRY_COLUMN_TYPES = {
     "LineString": "MULTILINESTRING",
     "Polygon": "MULTIPOLYGON",
 }
+
+
+def geometry_column_type(kind: LayerKind | str) -> str:
+    """The declared geometry type of a layer kind's ``geom`` column.
+
+    It follows :func:`geoplan.catalogue.geometry_types`: ``POINT`` only for a kind that
+    accepts nothing but points, ``MULTILINESTRING``/``MULTIPOLYGON`` for line and area
+    kinds, and ``GEOMETRY`` for footprint kinds, whose features are points or (multi)
+    polygons as the survey drew them. One generic column keeps a feature's id, history
+    and spatial index in one table (a split into a point and a footprint table would
+    give a feature two homes when a survey replaces its point with a footprint);
+    GeoPackage 1.4 and PostGIS both allow ``GEOMETRY``. QGIS opens such a column one
+    geometry type at a time (its browser offers the points and the footprints as two
+    layers, and ``db qgis-project`` writes both); the default style classes points
+    (markers) and footprints (fills) apart.
+
+    >>> geometry_column_type("farmhouses"), geometry_column_type("villages")
+    ('GEOMETRY', 'MULTIPOLYGON')
+    """
+    types = geometry_types(kind)
+    for family, declared in GEOMETRY_COLUMN_TYPES.items():
+        if set(types) <= set(GEOMETRY_TYPES[family]):
+            return declared
+    return "GEOMETRY"
 
 
 class GpkgDateTime(TypeDecorator[dt.datetime]):
@@ -139,7 +166,18 @@ targets = Table(
     Column("deadline", Date),
     Column("text", Text, nullable=False),
     Column("year_from", Integer),
+    Column("year_source", Text),  # text, relative, title, window; NULL when undated
     UniqueConstraint("task_id", "target_index"),
+)
+
+#: ``Plan.unit_duties``: a unit's duties as a 职责分工 section writes them, in plan order.
+plan_unit_duties = Table(
+    "plan_unit_duties",
+    metadata,
+    Column("fid", Integer, primary_key=True),
+    Column("unit", Text, nullable=False, unique=True),
+    Column("duties", Text, nullable=False),
+    Column("position", Integer, nullable=False),
 )
 
 quantities = Table(
@@ -169,9 +207,14 @@ records = Table(
     Column("note", Text),
     Column("lon", Double),
     Column("lat", Double),
+    Column("target_index", Integer),
+    Column("reporter", Text),
+    Column("town", Text),
+    Column("name", Text),
 )
 
-#: Columns of the progress log in contract order, with their catalogue-style types.
+#: Columns of the progress log in contract order, then a ledger's own columns (see
+#: :data:`geoplan.records.LEDGER_COLUMNS`), with their catalogue-style types.
 RECORD_COLUMNS: dict[str, str] = {
     "record_id": "str",
     "task_id": "int",
@@ -184,7 +227,15 @@ RECORD_COLUMNS: dict[str, str] = {
     "note": "str",
     "lon": "float",
     "lat": "float",
+    "target_index": "int",
+    "reporter": "str",
+    "town": "str",
+    "name": "str",
 }
+
+#: The ledger columns of ``records``: read back only when some record has a value, as
+#: :func:`geoplan.records.read_records` gives them only for a ledger that has them.
+LEDGER_COLUMNS: tuple[str, ...] = ("target_index", "reporter", "town", "name")
 
 #: Columns of ``metric_snapshots`` filled from a scorecard frame (the scorecard's columns
 #: plus ``method`` of the metric frame), with their catalogue-style types. A column the
@@ -194,6 +245,8 @@ SNAPSHOT_COLUMNS: dict[str, str] = {
     "scope_type": "str",
     "scope": "str",
     "value": "float",
+    "judged_on": "date",
+    "value_today": "float",
     "unit": "str",
     "numerator": "float",
     "denominator": "float",
@@ -211,6 +264,7 @@ SNAPSHOT_COLUMNS: dict[str, str] = {
     "baseline": "float",
     "expected": "float",
     "target_text": "str",
+    "definition": "str",
     "note": "str",
 }
 
@@ -234,7 +288,7 @@ metric_snapshots = Table(
 def _geometry(kind: LayerKind, *, spatial_index: bool) -> Column[object]:
     from geoalchemy2 import Geometry
 
-    geometry_type = GEOMETRY_COLUMN_TYPES[kind.geometry]
+    geometry_type = geometry_column_type(kind)
     return Column(
         "geom",
         Geometry(geometry_type, srid=SRID, spatial_index=spatial_index, nullable=False),
@@ -284,6 +338,7 @@ ATTRIBUTE_TABLES: tuple[Table, ...] = (
     tasks,
     targets,
     quantities,
+    plan_unit_duties,
     records,
     metric_snapshots,
 )

@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 
 from ..catalogue import LAYER_KINDS
 from ..styles import DRAW_ORDER, KIND_LABELS
-from ._qgis import style_xml
+from ._qgis import FOOTPRINT_LABEL, style_xml
 
 #: Layer-tree groups, top to bottom, by catalogue geometry family.
 GROUPS: tuple[tuple[str, str], ...] = (
@@ -37,10 +37,17 @@ _SRS = (
 )
 
 
-def datasource(url: str, table: str) -> tuple[str, str]:
-    """``(data source, provider)`` of one table for a resolved store URL."""
+def datasource(url: str, table: str, geometry: str | None = None) -> tuple[str, str]:
+    """``(data source, provider)`` of one table for a resolved store URL.
+
+    A footprint kind's table has a generic ``GEOMETRY`` column, which QGIS opens one
+    geometry type at a time: ``geometry`` (default ``Point``) names the part to open.
+    """
+    spec = LAYER_KINDS[table.removesuffix("_history")]
+    wkb = geometry or _WKB[spec.geometry]
     if url.startswith("gpkg:///"):
-        return f"{url[len('gpkg:///') :]}|layername={table}", "ogr"
+        part = f"|geometrytype={wkb}" if spec.footprints else ""
+        return f"{url[len('gpkg:///') :]}|layername={table}{part}", "ogr"
     parsed = make_url(url)
     parts = [f"dbname='{parsed.database}'"]
     if parsed.host:
@@ -49,19 +56,22 @@ def datasource(url: str, table: str) -> tuple[str, str]:
         parts.append(f"port={parsed.port}")
     if parsed.username:
         parts.append(f"user='{parsed.username}'")
-    family = LAYER_KINDS[table.removesuffix("_history")].geometry
     parts += [
         "key='fid'",
         "srid=4326",
-        f"type={_WKB[family]}",
+        f"type={wkb}",
         "checkPrimaryKeyUnicity='0'",
         f'table="public"."{table}" (geom)',
     ]
     return " ".join(parts), "postgres"
 
 
-def project_xml(url: str, kinds: list[str], *, title: str) -> str:
-    """The ``.qgs`` document: one styled layer per kind, grouped as the map's legend."""
+def project_xml(url: str, kinds: list[str], *, title: str, footprints: tuple[str, ...] = ()) -> str:
+    """The ``.qgs`` document: one styled layer per kind, grouped as the map's legend.
+
+    A kind in ``footprints`` (one whose features include polygon footprints) gets a
+    second layer beside its points, ``<label>（轮廓）``, opening its footprints.
+    """
     layers, groups = [], []
     for family, group_name in GROUPS:
         # the map draws DRAW_ORDER bottom to top; a QGIS layer tree lists the top first
@@ -71,24 +81,30 @@ def project_xml(url: str, kinds: list[str], *, title: str) -> str:
             continue
         entries = []
         for kind in members:
-            source, provider = datasource(url, kind)
-            layer_id = f"geoplan_{kind}"
-            name = KIND_LABELS.get(kind, kind)
-            entries.append(
-                f"<layer-tree-layer id={quoteattr(layer_id)} name={quoteattr(name)} "
-                f"source={quoteattr(source)} providerKey={quoteattr(provider)} "
-                'checked="Qt::Checked" expanded="0"><customproperties/></layer-tree-layer>'
-            )
-            geometry = {"Point": "Point", "LineString": "Line", "Polygon": "Polygon"}[family]
-            layers.append(
-                f'<maplayer type="vector" geometry="{geometry}" wkbType="{_WKB[family]}" '
-                'labelsEnabled="1" hasScaleBasedVisibilityFlag="0" minScale="100000000" '
-                'maxScale="0" readOnly="0" styleCategories="AllStyleCategories">'
-                f"<id>{escape(layer_id)}</id><datasource>{escape(source)}</datasource>"
-                f"<layername>{escape(name)}</layername>{_SRS}"
-                f'<provider encoding="UTF-8">{provider}</provider>'
-                f"{style_xml(kind)}</maplayer>"
-            )
+            parts = [(family, _WKB[family], "", "")]
+            if kind in footprints:
+                parts.append(("Polygon", "MultiPolygon", "_footprints", f"（{FOOTPRINT_LABEL}）"))
+            for part_family, wkb, id_suffix, name_suffix in parts:
+                source, provider = datasource(url, kind, wkb)
+                layer_id = f"geoplan_{kind}{id_suffix}"
+                name = KIND_LABELS.get(kind, kind) + name_suffix
+                entries.append(
+                    f"<layer-tree-layer id={quoteattr(layer_id)} name={quoteattr(name)} "
+                    f"source={quoteattr(source)} providerKey={quoteattr(provider)} "
+                    'checked="Qt::Checked" expanded="0"><customproperties/></layer-tree-layer>'
+                )
+                geometry = {"Point": "Point", "LineString": "Line", "Polygon": "Polygon"}[
+                    part_family
+                ]
+                layers.append(
+                    f'<maplayer type="vector" geometry="{geometry}" wkbType="{wkb}" '
+                    'labelsEnabled="1" hasScaleBasedVisibilityFlag="0" minScale="100000000" '
+                    'maxScale="0" readOnly="0" styleCategories="AllStyleCategories">'
+                    f"<id>{escape(layer_id)}</id><datasource>{escape(source)}</datasource>"
+                    f"<layername>{escape(name)}</layername>{_SRS}"
+                    f'<provider encoding="UTF-8">{provider}</provider>'
+                    f"{style_xml(kind)}</maplayer>"
+                )
         groups.append(
             f'<layer-tree-group name={quoteattr(group_name)} checked="Qt::Checked" '
             f'expanded="1"><customproperties/>{"".join(entries)}</layer-tree-group>'
@@ -105,9 +121,11 @@ def project_xml(url: str, kinds: list[str], *, title: str) -> str:
     )
 
 
-def project_bytes(url: str, kinds: list[str], *, path: Path, title: str) -> bytes:
+def project_bytes(
+    url: str, kinds: list[str], *, path: Path, title: str, footprints: tuple[str, ...] = ()
+) -> bytes:
     """The project file's bytes: ``.qgs`` XML, or a ``.qgz`` zip holding it."""
-    xml = project_xml(url, kinds, title=title).encode("utf-8")
+    xml = project_xml(url, kinds, title=title, footprints=footprints).encode("utf-8")
     if path.suffix.lower() == ".qgs":
         return xml
     buffer = io.BytesIO()

@@ -36,6 +36,10 @@ _VILLAGE_VALUE = "CASE WHEN \"plan_approved_date\" IS NOT NULL THEN 'yes' ELSE '
 
 _OTHER_LABEL = "其他/未填"
 
+#: A footprint's class value in a footprint kind's QGIS style, and its legend suffix.
+FOOTPRINT_PREFIX = "footprint:"
+FOOTPRINT_LABEL = "轮廓"
+
 
 def _rgba(color: str | None, opacity: float) -> str:
     if not color:
@@ -142,6 +146,19 @@ def style_xml(kind: str) -> str:
     family = LAYER_KINDS[kind].geometry
     classes = categories(kind)
     attr = style_column(kind)
+    footprint_classes: list[tuple[str, str, Style]] = []
+    if attr is not None and LAYER_KINDS[kind].footprints:
+        # QGIS draws a polygon only with a fill symbol and a point only with a marker, so
+        # a kind of points and footprints is classed by geometry too: its footprints'
+        # classes follow the points' with values prefixed by FOOTPRINT_PREFIX
+        footprint_classes = [
+            (f"{FOOTPRINT_PREFIX}{value}", f"{label}（{FOOTPRINT_LABEL}）", style)
+            for value, label, style in classes
+        ]
+        attr = (
+            f"concat(CASE WHEN geometry_type($geometry) = 'Polygon' THEN "
+            f"'{FOOTPRINT_PREFIX}' ELSE '' END, \"{attr}\")"
+        )
     if attr is None:
         renderer = (
             '<renderer-v2 type="singleSymbol" symbollevels="0" forceraster="0" '
@@ -152,9 +169,13 @@ def style_xml(kind: str) -> str:
         cats = "".join(
             f'<category render="true" symbol="{i}" value={quoteattr(value)} '
             f"label={quoteattr(label)}/>"
-            for i, (value, label, _) in enumerate(classes)
+            for i, (value, label, _) in enumerate(classes + footprint_classes)
         )
         symbols = "".join(_symbol(family, s, str(i)) for i, (_, _, s) in enumerate(classes))
+        symbols += "".join(
+            _symbol("Polygon", s, str(len(classes) + i))
+            for i, (_, _, s) in enumerate(footprint_classes)
+        )
         renderer = (
             f'<renderer-v2 type="categorizedSymbol" attr={quoteattr(attr)} symbollevels="0" '
             f'forceraster="0" enableorderby="0"><categories>{cats}</categories>'

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -16,11 +18,13 @@ from ._backends import SRID, Backend
 from ._load import check_kind, q
 from ._models import (
     LAYER_TABLES,
+    LEDGER_COLUMNS,
     RECORD_COLUMNS,
     SNAPSHOT_COLUMNS,
     layer_columns,
     plan_meta,
     plan_sections,
+    plan_unit_duties,
     quantities,
     targets,
     tasks,
@@ -126,9 +130,16 @@ def _rows(
 
 
 def read_records(conn: Connection, backend: Backend, *, as_of: dt.date | None = None) -> Any:
-    """Read the progress log (records dated on or before ``as_of`` when given)."""
+    """Read the progress log (records dated on or before ``as_of`` when given).
+
+    The ledger columns (``target_index``, ``reporter``, ``town``, ``name``) come back when
+    some stored record has a value in them, as :func:`geoplan.records.read_records` gives
+    them only for a ledger that has them.
+    """
     rows = _rows(conn, backend, "records", list(RECORD_COLUMNS), "date <= :d", as_of)
-    return typed_frame(rows, RECORD_COLUMNS)
+    frame = typed_frame(rows, RECORD_COLUMNS)
+    empty = [c for c in LEDGER_COLUMNS if frame[c].isna().all()]
+    return frame.drop(columns=empty)
 
 
 def read_snapshots(conn: Connection, backend: Backend, *, as_of: dt.date | None = None) -> Any:
@@ -169,8 +180,14 @@ def read_plan_dict(conn: Connection) -> dict[str, Any] | None:
                 "text": tgt["text"],
                 "quantities": by_target.get(tgt["target_key"], []),
                 "year_from": tgt["year_from"],
+                "year_source": tgt["year_source"],
             }
         )
+    duties = conn.execute(
+        select(plan_unit_duties.c.unit, plan_unit_duties.c.duties).order_by(
+            plan_unit_duties.c.position
+        )
+    ).all()
     return {
         "meta": {
             "title": meta["title"],
@@ -197,6 +214,7 @@ def read_plan_dict(conn: Connection) -> dict[str, Any] | None:
             }
             for row in conn.execute(select(tasks).order_by(tasks.c.id)).mappings()
         ],
+        **({"unit_duties": {unit: duty for unit, duty in duties}} if duties else {}),
     }
 
 
@@ -218,6 +236,7 @@ def plan_from_dict(data: dict[str, Any]) -> Any:
             text=t["text"],
             quantities=[Quantity(**qty) for qty in t["quantities"]],
             year_from=t["year_from"],
+            year_source=t.get("year_source"),
         )
 
     meta = dict(data["meta"], date=date(data["meta"]["date"]))
@@ -232,4 +251,51 @@ def plan_from_dict(data: dict[str, Any]) -> Any:
             )
             for t in data["tasks"]
         ],
+        unit_duties=dict(data.get("unit_duties") or {}),
     )
+
+
+def read_plan_json(path: str | os.PathLike[str]) -> Any:
+    """Read a register that ``geoplan db dump`` wrote (``plan.json``) as a Plan.
+
+    Raises StoreError naming the file when it is not such a register.
+    """
+    from .._errors import StoreError
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return plan_from_dict(data)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise StoreError(
+            f"{path} is not a plan register written by `geoplan db dump` ({exc!s}); pass "
+            "that plan.json, or the plan document itself (.txt, .docx, .pdf, .html)"
+        ) from None
+
+
+def read_snapshots_file(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read the ``metric_snapshots.csv`` that ``geoplan db dump`` wrote, for loading back.
+
+    Raises StoreError naming the file when it cannot be read or has no ``as_of`` column.
+    """
+    from .._errors import StoreError
+
+    try:
+        frame = pd.read_csv(path, encoding="utf-8-sig", dtype=object, keep_default_na=False)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise StoreError(f"cannot read the snapshots file {path}: {exc}") from None
+    if "as_of" not in frame.columns:
+        raise StoreError(
+            f"{path} has no as_of column, so it is not the metric_snapshots.csv of "
+            "`geoplan db dump`; pass that file"
+        )
+    from .._common.cells import FORMULA_STARTS
+
+    # the dump wrote formula-like text with a leading ' (see geoplan._common.cells)
+    for column in frame.columns:
+        text_ = frame[column]
+        escaped = text_.str.startswith("'") & text_.str[1:2].isin(FORMULA_STARTS)
+        frame[column] = text_.where(~escaped, text_.str[1:])
+    frame = frame.replace("", None)
+    if "definition" in frame.columns:  # the scorecard writes "" for a row with none
+        frame["definition"] = frame["definition"].fillna("")
+    return frame

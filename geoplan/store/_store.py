@@ -32,16 +32,17 @@ from ._gpkg import SYSTEM_TABLES, create_base, create_table, register_attributes
 from ._load import LoadStats, column_values, load_layers, q
 from ._models import (
     ATTRIBUTE_TABLES,
-    GEOMETRY_COLUMN_TYPES,
     LAYER_TABLES,
     RECORD_COLUMNS,
     SCHEMA_VERSION,
     SNAPSHOT_COLUMNS,
+    geometry_column_type,
     geoplan_meta,
     metadata,
     metric_snapshots,
     plan_meta,
     plan_sections,
+    plan_unit_duties,
     quantities,
     records,
     targets,
@@ -167,8 +168,10 @@ class Store:
             raise StoreError(
                 f"{self.label} has geoplan schema version {version}, older than this geoplan's "
                 f"{SCHEMA_VERSION}; export it with `geoplan db dump -o DIR` using the geoplan "
-                "that wrote it, then `geoplan db init` a new database and `geoplan db load` "
-                "the dump into it"
+                "that wrote it, then load the dump into a new database with this one: "
+                "`geoplan db load --url NEW --layers DIR/layers.gpkg --plan DIR/plan.json "
+                "--records DIR/records.csv --snapshots DIR/metric_snapshots.csv` (the layers "
+                "come over as they stand, without their history)"
             )
         if version > SCHEMA_VERSION:
             raise StoreError(
@@ -265,8 +268,9 @@ class Store:
         records: pd.DataFrame | None = None,
         valid_from: dt.date | str | None = None,
         keep_missing: bool = False,
+        snapshots: pd.DataFrame | None = None,
     ) -> dict[str, LoadStats]:
-        """Load any of layers, plan and records in one transaction.
+        """Load any of layers, plan, records and snapshots in one transaction.
 
         Parameters
         ----------
@@ -284,6 +288,10 @@ class Store:
         keep_missing
             Keep stored features the loaded layers lack (add and update only), e.g. to
             load a few new features on their own.
+        snapshots
+            Stored scorecards with an ``as_of`` column, as ``db dump`` writes them to
+            ``metric_snapshots.csv`` (see :func:`read_snapshots_file`): each date's rows
+            replace that date's snapshot; ``created_at`` is kept when given.
 
         Returns
         -------
@@ -299,6 +307,8 @@ class Store:
                 _write_plan(conn, plan)
             if records is not None:
                 self._write_records(conn, records)
+            if snapshots is not None:
+                _write_snapshots(conn, snapshots)
         return stats
 
     def _write_records(self, conn: Connection, frame: pd.DataFrame) -> None:
@@ -331,15 +341,10 @@ class Store:
         assert day is not None
         frame = card.copy()
         frame["as_of"] = pd.Timestamp(day)
-        rows = _rows(frame, SNAPSHOT_COLUMNS, "scorecard")
-        created = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        for row in rows:
-            row["created_at"] = created
+        frame = frame.drop(columns=["created_at"], errors="ignore")
         with self._open(write=True) as conn:
             conn.execute(delete(metric_snapshots).where(metric_snapshots.c.as_of == day))
-            if rows:
-                conn.execute(insert(metric_snapshots), rows)
-        return len(rows)
+            return _write_snapshots(conn, frame)
 
     # ------------------------------------------------------------------ reading
 
@@ -429,7 +434,9 @@ class Store:
             else:
                 for kind, gdf in layers.items():
                     gdf.to_file(tmp / f"{kind}.geojson", driver="GeoJSON")
-            escape_frame(recs).to_csv(tmp / "records.csv", index=False, encoding="utf-8-sig")
+            escape_frame(_records_for_file(recs)).to_csv(
+                tmp / "records.csv", index=False, encoding="utf-8-sig"
+            )
             escape_frame(snaps).to_csv(
                 tmp / "metric_snapshots.csv", index=False, encoding="utf-8-sig"
             )
@@ -473,8 +480,18 @@ class Store:
                 "first with `geoplan db load`"
             )
         name = title or (self.path.stem if self.path is not None else "geoplan")
-        data = project_bytes(self.url, kinds, path=target, title=name)
+        footprints = tuple(k for k in kinds if self._has_footprints(k))
+        data = project_bytes(self.url, kinds, path=target, title=name, footprints=footprints)
         return write_bytes(target, data, what="QGIS project", error=StoreError)
+
+    def _has_footprints(self, kind: str) -> bool:
+        """Whether a footprint kind (see ``LayerKind.footprints``) holds any polygon."""
+        from ..catalogue import LAYER_KINDS
+
+        if not LAYER_KINDS[kind].footprints:
+            return False
+        layer = self.read_layers(kinds=[kind])[kind]
+        return bool(layer.geom_type.isin(["Polygon", "MultiPolygon"]).any())
 
     def _check_dump_targets(self, out: Path, names: list[str], *, force: bool) -> None:
         """Refuse a dump that would replace the database or a file geoplan did not write."""
@@ -532,7 +549,7 @@ def _create_gpkg(conn: Connection) -> None:
 
     create_base(conn)
     for kind, (current, history) in LAYER_TABLES.items():
-        geometry = GEOMETRY_COLUMN_TYPES[LAYER_KINDS[kind].geometry]
+        geometry = geometry_column_type(LAYER_KINDS[kind])
         label = KIND_LABELS.get(kind, kind)
         for table, title, index in (
             (current, label, True),
@@ -595,7 +612,7 @@ def _rows(frame: pd.DataFrame, columns: dict[str, str], what: str) -> list[dict[
 
 def _write_plan(conn: Connection, plan: Any) -> None:
     """Replace the stored plan register with ``plan``."""
-    for table in (quantities, targets, tasks, plan_sections, plan_meta):
+    for table in (quantities, targets, tasks, plan_sections, plan_unit_duties, plan_meta):
         conn.execute(delete(table))
     meta = plan.meta
     conn.execute(
@@ -615,6 +632,15 @@ def _write_plan(conn: Connection, plan: Any) -> None:
             [
                 {"id": s.id, "number": s.number, "title": s.title, "kind": s.kind, "position": i}
                 for i, s in enumerate(plan.sections)
+            ],
+        )
+    duties = getattr(plan, "unit_duties", None) or {}
+    if duties:
+        conn.execute(
+            insert(plan_unit_duties),
+            [
+                {"unit": unit, "duties": duty, "position": i}
+                for i, (unit, duty) in enumerate(duties.items())
             ],
         )
     if plan.tasks:
@@ -645,7 +671,8 @@ def _write_plan(conn: Connection, plan: Any) -> None:
                     "year": target.year,
                     "deadline": target.deadline,
                     "text": target.text,
-                    "year_from": getattr(target, "year_from", None),
+                    "year_from": target.year_from,
+                    "year_source": target.year_source,
                 }
             )
             quantity_rows += [
@@ -663,3 +690,44 @@ def _write_plan(conn: Connection, plan: Any) -> None:
         conn.execute(insert(targets), target_rows)
     if quantity_rows:
         conn.execute(insert(quantities), quantity_rows)
+
+
+def _write_snapshots(conn: Connection, frame: pd.DataFrame) -> int:
+    """Replace the snapshots of every ``as_of`` date in ``frame`` with its rows."""
+    if "as_of" not in frame.columns:
+        raise SchemaError(
+            "snapshots have no 'as_of' column; pass the metric_snapshots.csv that "
+            "`geoplan db dump` wrote, or store one scorecard with Store.snapshot(card, as_of=)"
+        )
+    rows = _rows(frame, SNAPSHOT_COLUMNS, "snapshots")
+    if any(row["as_of"] is None for row in rows):
+        raise SchemaError("snapshots: every row needs an as_of date; fill the empty cells")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    if "created_at" in frame.columns:
+        stamps = pd.to_datetime(frame["created_at"], errors="coerce", utc=True)
+        created = [now if pd.isna(t) else t.tz_localize(None).to_pydatetime() for t in stamps]
+    else:
+        created = [now] * len(rows)
+    for row, stamp in zip(rows, created, strict=True):
+        row["created_at"] = stamp
+    days = sorted({row["as_of"] for row in rows})
+    if days:
+        conn.execute(delete(metric_snapshots).where(metric_snapshots.c.as_of.in_(days)))
+    if rows:
+        conn.execute(insert(metric_snapshots), rows)
+    return len(rows)
+
+
+def _records_for_file(frame: pd.DataFrame) -> pd.DataFrame:
+    """The progress log as a file: ``target_index`` written as the ledger's 目标编号.
+
+    :func:`geoplan.records.read_records` reads a ``target`` column such as ``9-1`` (task
+    9's first target) into ``target_index`` 0, so a dumped log loads back unchanged.
+    """
+    if "target_index" not in frame.columns:
+        return frame
+    index = frame["target_index"]
+    target = frame["task_id"].astype("Int64").astype(str) + "-" + (index + 1).astype(str)
+    out = frame.copy()
+    out["target_index"] = target.where(index.notna(), None)
+    return out.rename(columns={"target_index": "target"})
