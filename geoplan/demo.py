@@ -240,7 +240,7 @@ class _DemoRun:
         self._wrote("scorecard_csv", "scorecard_json")
 
     def step_database(self) -> None:
-        """Store everything in the GeoPackage; skipped (with the reason) without SpatiaLite."""
+        """Store everything in the GeoPackage; a store error skips it (with the reason)."""
         try:
             _write_database(
                 self.paths["database"], self.plan, self.layers, self.records, self.history
