@@ -516,6 +516,43 @@ LAYER_KINDS: dict[str, LayerKind] = {
     )
 }
 
+#: The progress log (台账) as catalogue data, like the layer kinds: the columns every record
+#: has, in contract order. ``geoplan.records`` reads files by these labels and aliases, and
+#: ``geoplan.store`` declares its ``records`` table from them.
+RECORD_FIELDS: tuple[Column, ...] = (
+    Column("record_id", "str", "记录编号", aliases=("记录号", "序号")),
+    Column("task_id", "int", "任务编号", True, aliases=("任务号", "任务")),
+    Column("layer", "str", "图层", aliases=("图层类型", "kind")),
+    Column("feature_id", "str", "要素编号", aliases=("要素id",)),
+    Column("date", "date", "日期", True, aliases=("完成日期",)),
+    Column("status", "status", "状态", True, dict(STATUS_LABELS)),
+    Column("quantity", "float", "数量", aliases=("工程量",)),
+    Column("unit", "str", "单位"),
+    Column("note", "str", "备注", aliases=("说明",)),
+    Column("lon", "float", "经度", aliases=("lng", "longitude")),
+    Column("lat", "float", "纬度", aliases=("latitude",)),
+)
+
+#: A ledger's own columns, kept after the record columns when a file has them: the target
+#: (目标编号 ``9-1``, stored as ``target_index`` 0), who reported, the town and the name of
+#: the piece of work.
+LEDGER_FIELDS: tuple[Column, ...] = (
+    Column(
+        "target_index",
+        "int",
+        "目标编号",
+        aliases=("目标", "目标序号", "target"),
+        description="written as task-target (9-1), stored as the target's 0-based index",
+    ),
+    Column("reporter", "str", "填报单位", aliases=("报送单位", "责任单位", "reporter")),
+    Column("town", "str", "乡镇", aliases=("所在乡镇", "乡镇（街道）", "town")),
+    Column("name", "str", "项目名称", aliases=("工作内容", "名称", "name")),
+)
+
+#: The table of the progress log in a GeoPackage or database; never read as a layer.
+RECORDS_TABLE = "records"
+
+
 #: Kind names in catalogue order.
 KIND_NAMES: tuple[str, ...] = tuple(LAYER_KINDS)
 

@@ -33,6 +33,7 @@ from .._errors import CRSError, DataReadError, SchemaError
 from ..catalogue import (
     KIND_NAMES,
     LAYER_KINDS,
+    RECORDS_TABLE,
     STATUS_LABELS,
     Column,
     LayerKind,
@@ -59,9 +60,6 @@ LAYER_SUFFIXES = (
     ".xlsx",
     ".zip",
 )
-
-#: The name of the progress-log table in a GeoPackage; never read as a layer.
-RECORDS_TABLE = "records"
 
 LayerSource = str | Path | Mapping[str, gpd.GeoDataFrame]
 #: A column mapping: a ``.yaml``/``.csv`` path or a :class:`ColumnMapping`.

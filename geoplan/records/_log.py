@@ -49,82 +49,39 @@ import shapely
 from .. import settings
 from .._common.text import binary_kind, decode_bytes
 from .._errors import DataReadError, RecordsError
-from ..catalogue import KIND_NAMES, STATUS_LABELS, Column, kind_for_name
+from ..catalogue import (
+    KIND_NAMES,
+    LEDGER_FIELDS,
+    RECORD_FIELDS,
+    kind_for_name,
+)
 from ..layers._validate import CheckReport, Issue, Level
 from ..layers._values import map_vocabulary, parse_dates, to_text
 
 logger = logging.getLogger(__name__)
 
-#: Columns of a records table, in order.
-RECORD_COLUMNS = (
-    "record_id",
-    "task_id",
-    "layer",
-    "feature_id",
-    "date",
-    "status",
-    "quantity",
-    "unit",
-    "note",
-    "lon",
-    "lat",
-)
-#: A ledger's own columns, after the record columns when the file has them: the target
-#: (目标编号 ``9-1``, read as ``target_index`` 0), who reported (填报单位), the town (乡镇)
-#: and the name of the piece of work (项目名称).
-LEDGER_COLUMNS = ("target_index", "reporter", "town", "name")
-#: Every column a file's headers may map to (``target`` is read into ``target_index``;
-#: ``x``/``y`` projected metres into ``lon``/``lat``).
-ALL_COLUMNS = (*RECORD_COLUMNS, "target", "reporter", "town", "name", "x", "y")
+#: Columns of a records table, in order (:data:`geoplan.catalogue.RECORD_FIELDS`).
+RECORD_COLUMNS = tuple(c.name for c in RECORD_FIELDS)
+#: A ledger's own columns, after the record columns when the file has them
+#: (:data:`geoplan.catalogue.LEDGER_FIELDS`).
+LEDGER_COLUMNS = tuple(c.name for c in LEDGER_FIELDS)
+#: A file gives the target as 目标编号 ``9-1`` (column ``target``), read into ``target_index``.
+_INPUT_NAMES = {"target_index": "target"}
+#: Every column a file's headers may map to (``x``/``y``: projected metres, read into
+#: ``lon``/``lat``).
+ALL_COLUMNS = (*RECORD_COLUMNS, *(_INPUT_NAMES.get(n, n) for n in LEDGER_COLUMNS), "x", "y")
 #: Columns a records file must have. A ledger without 记录编号 gets ids from its rows; one
 #: without 图层 logs work that no layer holds (套 of housing, 元 of output).
-REQUIRED_COLUMNS = ("task_id", "date", "status")
-#: Headers accepted for each column (matched without case and surrounding spaces).
+REQUIRED_COLUMNS = tuple(c.name for c in RECORD_FIELDS if c.required)
+#: Headers accepted for each column (matched without case and surrounding spaces): the
+#: catalogue's labels and aliases, and the surveyors' X/Y.
 HEADER_ALIASES: dict[str, str] = {
-    "记录编号": "record_id",
-    "记录号": "record_id",
-    "序号": "record_id",
-    "任务编号": "task_id",
-    "任务号": "task_id",
-    "任务": "task_id",
-    "图层": "layer",
-    "图层类型": "layer",
-    "kind": "layer",
-    "要素编号": "feature_id",
-    "要素id": "feature_id",
-    "日期": "date",
-    "完成日期": "date",
-    "状态": "status",
-    "数量": "quantity",
-    "工程量": "quantity",
-    "单位": "unit",
-    "备注": "note",
-    "说明": "note",
-    "目标编号": "target",
-    "目标": "target",
-    "目标序号": "target",
-    "target": "target",
-    "填报单位": "reporter",
-    "报送单位": "reporter",
-    "责任单位": "reporter",
-    "reporter": "reporter",
-    "乡镇": "town",
-    "所在乡镇": "town",
-    "乡镇（街道）": "town",
-    "town": "town",
-    "项目名称": "name",
-    "工作内容": "name",
-    "名称": "name",
-    "name": "name",
-    "x坐标": "x",
-    "y坐标": "y",
-    "x": "x",
-    "y": "y",
-    "经度": "lon",
-    "lng": "lon",
-    "longitude": "lon",
-    "纬度": "lat",
-    "latitude": "lat",
+    **{
+        header: _INPUT_NAMES.get(c.name, c.name)
+        for c in (*RECORD_FIELDS, *LEDGER_FIELDS)
+        for header in (c.label, *c.aliases)
+    },
+    **{"x坐标": "x", "y坐标": "y", "x": "x", "y": "y"},
 }
 
 
@@ -149,7 +106,7 @@ class SharedList(list):  # type: ignore[type-arg,unused-ignore]
 
 #: CRS of X/Y columns in a ledger: CGCS2000 3-degree Gauss-Kruger zone 40 (CM 120°E).
 LEDGER_XY_CRS = "EPSG:4549"
-_STATUS = Column("status", "status", "状态", True, dict(STATUS_LABELS))
+_STATUS = next(c for c in RECORD_FIELDS if c.name == "status")
 _LON, _LAT = (73.0, 136.0), (3.0, 54.0)  # China, generously: catches metres and swapped axes
 
 

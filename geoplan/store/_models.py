@@ -37,7 +37,15 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from ..catalogue import GEOMETRY_TYPES, LAYER_KINDS, LayerKind, geometry_types
+from ..catalogue import (
+    GEOMETRY_TYPES,
+    LAYER_KINDS,
+    LEDGER_FIELDS,
+    RECORD_FIELDS,
+    RECORDS_TABLE,
+    LayerKind,
+    geometry_types,
+)
 from ._backends import SRID
 
 #: Bumped whenever a table or column changes; stored in ``geoplan_meta``. Version 2: a
@@ -193,49 +201,29 @@ quantities = Table(
 )
 
 records = Table(
-    "records",
+    RECORDS_TABLE,
     metadata,
     Column("fid", Integer, primary_key=True),
-    Column("record_id", Text, nullable=False, unique=True),
-    Column("task_id", Integer, nullable=False),
-    Column("layer", Text),
-    Column("feature_id", Text),
-    Column("date", Date),
-    Column("status", Text),
-    Column("quantity", Double),
-    Column("unit", Text),
-    Column("note", Text),
-    Column("lon", Double),
-    Column("lat", Double),
-    Column("target_index", Integer),
-    Column("reporter", Text),
-    Column("town", Text),
-    Column("name", Text),
+    *(
+        Column(
+            c.name,
+            _SQL_TYPES[c.type](),
+            nullable=c.name not in ("record_id", "task_id"),
+            unique=c.name == "record_id",
+        )
+        for c in (*RECORD_FIELDS, *LEDGER_FIELDS)
+    ),
 )
 
-#: Columns of the progress log in contract order, then a ledger's own columns (see
-#: :data:`geoplan.records.LEDGER_COLUMNS`), with their catalogue-style types.
+#: Columns of the progress log in contract order, then a ledger's own columns, with their
+#: catalogue types (:data:`geoplan.catalogue.RECORD_FIELDS` and ``LEDGER_FIELDS``).
 RECORD_COLUMNS: dict[str, str] = {
-    "record_id": "str",
-    "task_id": "int",
-    "layer": "str",
-    "feature_id": "str",
-    "date": "date",
-    "status": "str",
-    "quantity": "float",
-    "unit": "str",
-    "note": "str",
-    "lon": "float",
-    "lat": "float",
-    "target_index": "int",
-    "reporter": "str",
-    "town": "str",
-    "name": "str",
+    c.name: "str" if c.type == "status" else c.type for c in (*RECORD_FIELDS, *LEDGER_FIELDS)
 }
 
 #: The ledger columns of ``records``: read back only when some record has a value, as
 #: :func:`geoplan.records.read_records` gives them only for a ledger that has them.
-LEDGER_COLUMNS: tuple[str, ...] = ("target_index", "reporter", "town", "name")
+LEDGER_COLUMNS: tuple[str, ...] = tuple(c.name for c in LEDGER_FIELDS)
 
 #: Columns of ``metric_snapshots`` filled from a scorecard frame (the scorecard's columns
 #: plus ``method`` of the metric frame), with their catalogue-style types. A column the
