@@ -116,3 +116,19 @@ def test_output_folder_must_exist(tmp_path: Path) -> None:
     assert err.splitlines()[-1] == (
         f"error: cannot write {target}: folder {target.parent} does not exist; create it first"
     )
+
+
+def test_a_read_only_register_is_replaced_only_with_force(tmp_path):
+    from click.testing import CliRunner
+
+    from geoplan.cli import main
+
+    out = tmp_path / "register.csv"
+    out.write_text("old\n", encoding="utf-8")
+    out.chmod(0o444)
+    refused = CliRunner().invoke(main, ["plan", "parse", "-o", str(out)])
+    assert refused.exit_code == 2 and "read-only" in refused.output
+    assert out.read_text(encoding="utf-8") == "old\n"
+    forced = CliRunner().invoke(main, ["plan", "parse", "-o", str(out), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert out.read_text(encoding="utf-8-sig").startswith("task_id,")

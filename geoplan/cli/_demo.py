@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ._common import as_of_option, output_option
+from ._common import as_of_option, force_option, output_option
 
 _SCOPE_WORDS = {
     "town": "个乡镇",
@@ -58,6 +58,7 @@ def _summary_rows(card: Any) -> list[tuple[str, str, str, str, str, str]]:
 )
 @as_of_option(help="Evaluate targets as of this date (default: today).")
 @click.option("--pdf", is_flag=True, help="Also print the report to PDF (headless Chromium).")
+@force_option
 def demo(output: Path, as_of: dt.date | None, pdf: bool) -> None:
     """Run everything on the bundled plan and illustrative sample of 泉州台商投资区."""
     import sys

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..datasets import SAMPLE_PLAN, data_path
-from ._common import format_option, output_option, plan_warnings_to_stderr
+from ._common import force_option, format_option, output_option, plan_warnings_to_stderr
 
 if TYPE_CHECKING:
     from ..plan._parse import Plan
@@ -41,6 +41,7 @@ _SUFFIX_FORMATS = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".txt": "tab
     help="Encoding of a CSV file. The default, UTF-8 with a byte-order mark, is what Excel "
     "in China needs to show Chinese; use utf-8 for none. JSON is always UTF-8.",
 )
+@force_option
 def parse(plan_file: Path | None, fmt: str | None, output: Path | None, encoding: str) -> None:
     """Parse PLAN (default: the bundled 泉台管〔2021〕57号 plan).
 
