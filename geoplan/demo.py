@@ -10,7 +10,6 @@ never touches anything else in the folder.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -80,31 +79,6 @@ class DemoResult:
     def total_seconds(self) -> float:
         """Wall time of all steps together."""
         return sum(self.timings.values())
-
-
-def scorecard_to_csv(card: pd.DataFrame) -> str:
-    """The scorecard as CSV for a spreadsheet: statuses in Chinese (已达标 …) with the code
-    in ``status_code`` beside them, and every cell Excel would run as a formula escaped."""
-    from ._common.cells import escape_frame
-    from .metrics._card import STATUS_LABELS
-
-    out = card.copy()
-    if "status" in out:
-        out.insert(out.columns.get_loc("status") + 1, "status_code", out["status"])
-        out["status"] = out["status"].map(lambda s: STATUS_LABELS.get(str(s), s))
-    return escape_frame(out).to_csv(index=False)
-
-
-def scorecard_to_json(card: pd.DataFrame) -> str:
-    """Return the scorecard as a JSON array of row objects (dates ISO, NaN as null)."""
-    frame = card.copy()
-    for col in frame.columns:
-        if pd.api.types.is_datetime64_any_dtype(frame[col]):
-            frame[col] = frame[col].dt.strftime("%Y-%m-%d")
-        elif frame[col].dtype == object:
-            frame[col] = frame[col].map(lambda v: v.isoformat() if isinstance(v, dt.date) else v)
-    rows = json.loads(frame.to_json(orient="records", force_ascii=False, date_format="iso"))
-    return json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
 
 
 def _write_database(
@@ -225,6 +199,7 @@ class _DemoRun:
         """Compute the scorecard history up to the as-of day; write that day's card."""
         from ._common.dates import as_date
         from .metrics import scorecard_history
+        from .metrics._export import scorecard_to_csv, scorecard_to_json
 
         day = as_date(self.as_of, "as_of", error=ReportError) or dt.date.today()
         if day > dt.date.today():

@@ -29,7 +29,7 @@ from .._errors import GeoplanError, PlanWarning
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..plan._parse import Plan
+    from ..plan import Plan
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import pandas as pd
 
 from .._common.atomic import write_bytes
 from .._common.labels import SCORE_STATUSES, format_number
+from ..metrics._export import jsonable, scorecard_to_csv, scorecard_to_json
 from ._common import (
     check_outputs,
     data_options,
@@ -43,35 +43,9 @@ HEADERS = {"value": "value (judged)", "value_today": "today", "definition": "def
 SAMPLE_RASTERS = {"landcover": "landcover.tif", "dem": "dem.tif"}
 
 
-def _jsonable(value: Any) -> Any:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and value != value:
-        return None
-    if isinstance(value, dt.date | pd.Timestamp):
-        return value.isoformat()[:10]
-    if hasattr(value, "item"):
-        return _jsonable(value.item())
-    return value
-
-
-def to_json(frame: pd.DataFrame) -> str:
-    """Rows as a JSON list of objects (NaN and NaT as null, dates as ISO strings)."""
-    rows = [{k: _jsonable(v) for k, v in rec.items()} for rec in frame.to_dict("records")]
-    return json.dumps(rows, ensure_ascii=False, indent=1)
-
-
-def to_csv(frame: pd.DataFrame) -> str:
-    """The frame as CSV for a spreadsheet: statuses in Chinese (已达标 …) with the code in
-    ``status_code`` beside them, and every cell Excel would run as a formula escaped."""
-    from ..demo import scorecard_to_csv
-
-    return scorecard_to_csv(frame)
-
-
 def _cell(rec: dict[str, Any], col: str) -> str:
     """One table cell as the report writes it: 6.0 公里, 76.5%, 1,200 栋, 已达标."""
-    v = _jsonable(rec.get(col))
+    v = jsonable(rec.get(col))
     if v is None:
         return ""
     if col == "status":
@@ -85,7 +59,7 @@ def _cell(rec: dict[str, Any], col: str) -> str:
         "target": "target_unit",
     }.get(col)
     text = format_number(v, rec.get(unit) if unit else None)
-    if col == "value_today" and not _jsonable(rec.get("judged_on")):
+    if col == "value_today" and not jsonable(rec.get("judged_on")):
         return ""  # the same as value: shown once
     return text
 
@@ -384,9 +358,9 @@ def metrics(
         _table(frame, metric_name or f"geoplan scorecard as of {day}")
         return
     if fmt == "json":
-        data = to_json(frame).encode("utf-8")
+        data = scorecard_to_json(frame).encode("utf-8")
     elif fmt == "csv":
-        data = to_csv(frame).encode("utf-8" if no_bom else "utf-8-sig")
+        data = scorecard_to_csv(frame).encode("utf-8" if no_bom else "utf-8-sig")
     else:
         data = frame.to_string(index=False).encode("utf-8")
     if output is None:

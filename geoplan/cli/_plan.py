@@ -12,7 +12,7 @@ from ..datasets import SAMPLE_PLAN, data_path
 from ._common import force_option, format_option, output_option, plan_warnings_to_stderr
 
 if TYPE_CHECKING:
-    from ..plan._parse import Plan
+    from ..plan import Plan
 
 
 @click.group()

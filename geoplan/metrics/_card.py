@@ -468,12 +468,16 @@ class _Frames:
 
     def row(self, metric: str, day: dt.date, scope_type: str, scope: str) -> dict[str, float]:
         """value, numerator and denominator of one scope (NaN when the scope is absent)."""
-        f = self.get(metric, day)
-        hit = f.loc[(f["scope_type"] == scope_type) & (f["scope"] == scope)]
-        cols = ("value", "numerator", "denominator")
-        if hit.empty:
-            return dict.fromkeys(cols, np.nan)
-        return {c: float(hit[c].iloc[0]) for c in cols}
+        return scope_row(self.get(metric, day), scope_type, scope)
+
+
+def scope_row(frame: pd.DataFrame, scope_type: str, scope: str) -> dict[str, float]:
+    """value, numerator and denominator of one scope of a metric frame (NaN when absent)."""
+    hit = frame.loc[(frame["scope_type"] == scope_type) & (frame["scope"] == scope)]
+    cols = ("value", "numerator", "denominator")
+    if hit.empty:
+        return dict.fromkeys(cols, np.nan)
+    return {c: float(hit[c].iloc[0]) for c in cols}
 
 
 def plan_start_of(plan: Any) -> dt.date:

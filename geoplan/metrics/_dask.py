@@ -567,12 +567,9 @@ class DaskFrames:
 
     def row(self, metric: str, day: dt.date, scope_type: str, scope: str) -> dict[str, float]:
         """value, numerator and denominator of one scope (NaN when the scope is absent)."""
-        f = self.get(metric, day)
-        hit = f.loc[(f["scope_type"] == scope_type) & (f["scope"] == scope)]
-        cols = ("value", "numerator", "denominator")
-        if hit.empty:
-            return dict.fromkeys(cols, np.nan)
-        return {c: float(hit[c].iloc[0]) for c in cols}
+        from ._card import scope_row
+
+        return scope_row(self.get(metric, day), scope_type, scope)
 
     def for_target(self, metric: str, q: pd.Series) -> DaskFrames:
         """The frames one target reads: a ledger metric sums that target's records only

@@ -42,15 +42,7 @@ from . import _numbers as _num
 from ._model import Plan, PlanMeta, Quantity, Section, Target, Task
 from ._read import read_source
 
-__all__ = [
-    "Plan",
-    "PlanMeta",
-    "Quantity",
-    "Section",
-    "Target",
-    "Task",
-    "parse_plan",
-]
+__all__ = ["parse_plan"]
 
 logger = logging.getLogger(__name__)
 

@@ -224,7 +224,7 @@ def _iso(value: dt.date | None) -> str | None:
 
 def plan_from_dict(data: dict[str, Any]) -> Any:
     """Rebuild a :class:`geoplan.plan.Plan` from its JSON shape."""
-    from ..plan._parse import Plan, PlanMeta, Quantity, Section, Target, Task
+    from ..plan import Plan, PlanMeta, Quantity, Section, Target, Task
 
     def date(value: str | None) -> dt.date | None:
         return None if value is None else dt.date.fromisoformat(value)
